@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Redacted is what a mask returns when it cannot (or must not) show a
+// partial value: unknown types, the "redact" type, and unparseable input.
+const Redacted = "[REDACTED]"
+
+// maskRune is the character that replaces hidden characters.
+const maskRune = '*'
+
+// MaskValue masks raw according to maskType (SPEC §3.4): "email", "phone",
+// "ssn", "creditCard", "name" or "redact". An unknown type, a value the mask
+// cannot parse, or a mask whose output would equal raw yields [Redacted]:
+// a mask fails closed and never reveals the raw value.
+func MaskValue(maskType string, raw string) string {
+	var out string
+	switch maskType {
+	case "email":
+		out = maskEmail(raw)
+	case "phone", "ssn", "creditCard":
+		out = maskDigits(raw)
+	case "name":
+		out = maskName(raw)
+	default: // "redact" and unknown types
+		return Redacted
+	}
+	if out == raw {
+		return Redacted
+	}
+	return out
+}
+
+// firstAndStars writes the first rune of s followed by one '*' per
+// remaining rune (at least minStars of them). Invalid UTF-8 bytes count as
+// one rune each and a leading invalid byte is written as U+FFFD.
+func firstAndStars(b *strings.Builder, s string, minStars int) {
+	r, size := utf8.DecodeRuneInString(s)
+	b.WriteRune(r)
+	n := utf8.RuneCountInString(s[size:])
+	b.WriteString(strings.Repeat(string(maskRune), max(n, minStars)))
+}
+
+// maskEmail: local part → first rune + stars; the domain before its last
+// dot (as a whole, inner dots included) → first rune + stars; then "." and
+// the last label verbatim.
+func maskEmail(raw string) string {
+	if strings.Count(raw, "@") != 1 {
+		return Redacted
+	}
+	local, domain, _ := strings.Cut(raw, "@")
+	dot := strings.LastIndexByte(domain, '.')
+	if local == "" || dot <= 0 || dot == len(domain)-1 {
+		return Redacted
+	}
+	host, tld := domain[:dot], domain[dot+1:]
+	var b strings.Builder
+	b.Grow(len(raw) + 4)
+	firstAndStars(&b, local, 0)
+	b.WriteByte('@')
+	firstAndStars(&b, host, 0)
+	b.WriteByte('.')
+	b.WriteString(tld)
+	return b.String()
+}
+
+// maskDigits replaces every digit (unicode.IsDigit) but the last four with
+// '*', keeping every other character; fewer than four digits → Redacted.
+func maskDigits(raw string) string {
+	digits := 0
+	for _, r := range raw {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	if digits < 4 {
+		return Redacted
+	}
+	hide := digits - 4
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i, r := range raw {
+		switch {
+		case unicode.IsDigit(r) && hide > 0:
+			b.WriteRune(maskRune)
+			hide--
+		case r == utf8.RuneError:
+			// Keep bytes as they were (an invalid byte is not a digit).
+			_, size := utf8.DecodeRuneInString(raw[i:])
+			b.WriteString(raw[i : i+size])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// maskName masks each whitespace-separated word to its first rune plus one
+// '*' per remaining rune (at least one); the separators (runs included) are
+// kept. An empty or whitespace-only value → Redacted.
+func maskName(raw string) string {
+	if strings.TrimFunc(raw, unicode.IsSpace) == "" {
+		return Redacted
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + 4)
+	rest := raw
+	for rest != "" {
+		// Separators are copied verbatim.
+		i := strings.IndexFunc(rest, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		j := strings.IndexFunc(rest, unicode.IsSpace)
+		if j < 0 {
+			j = len(rest)
+		}
+		firstAndStars(&b, rest[:j], 1)
+		rest = rest[j:]
+	}
+	return b.String()
+}

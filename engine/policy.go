@@ -1,0 +1,392 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// ctxFields are the context fields a rule may reference, in bit order.
+var ctxFields = []string{"userId", "orgId", "role", "userRole", "email"}
+
+// policyKey is everything a compiled decision depends on besides the context
+// values themselves: rules are compiled once per distinct key and reused.
+type policyKey struct {
+	table, op string
+	role      string
+	userRole  string
+	anonymous bool
+	present   uint8 // bit i set when ctxFields[i] is non-empty
+}
+
+func keyFor(t *schema.Table, op string, id Identity) policyKey {
+	k := policyKey{table: t.Name, op: op, role: id.Role, userRole: id.UserRole, anonymous: id.Anonymous}
+	for i, f := range ctxFields {
+		if _, ok := id.CtxValue(f); ok {
+			k.present |= 1 << i
+		}
+	}
+	return k
+}
+
+// argRef is a bound parameter: a literal, or a context field read per call.
+type argRef struct {
+	literal any
+	ctx     string
+}
+
+// predicate is a SQL boolean expression with its bound parameters.
+type predicate struct {
+	sql  string
+	args []argRef
+}
+
+func (p predicate) bind(id Identity) []any {
+	out := make([]any, len(p.args))
+	for i, a := range p.args {
+		if a.ctx != "" {
+			v, _ := id.CtxValue(a.ctx)
+			out[i] = v
+		} else {
+			out[i] = a.literal
+		}
+	}
+	return out
+}
+
+// nodeKind classifies a partially evaluated access rule.
+type nodeKind int
+
+const (
+	nodeTrue      nodeKind = iota // passes for every visible row
+	nodeRoleFalse                 // the caller's role/userRole fails
+	nodeCondFalse                 // roles pass, but a record condition can never hold
+	nodeExpr                      // passes where the predicate holds
+)
+
+type node struct {
+	kind nodeKind
+	pred predicate
+	// rules are the paths of the rules whose role test the caller passes.
+	rules []string
+}
+
+// residual is an access rule compiled for one policy key: whether the caller
+// may attempt the operation at all, and the record predicate that remains.
+type residual struct {
+	// Denied: the role/userRole test fails (ACCESS_ROLE_REQUIRED).
+	Denied bool
+	// Cond is the record predicate; "" means every visible row passes.
+	Cond predicate
+	// Rules that admitted the caller (for explanations).
+	Rules []string
+	// DeniedBy names the rule that refused (the operation's access path).
+	DeniedBy string
+}
+
+func (e *Engine) access(t *schema.Table, op string, rule *schema.Access, path string, id Identity) *residual {
+	k := keyFor(t, op, id)
+	e.mu.Lock()
+	r, ok := e.compiled[k]
+	e.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = compileAccess(t, rule, path, id)
+	e.mu.Lock()
+	e.compiled[k] = r
+	e.mu.Unlock()
+	return r
+}
+
+// crudAccess compiles crud.<op>.access for the caller.
+func (e *Engine) crudAccess(t *schema.Table, op schema.Op, id Identity) *residual {
+	var rule *schema.Access
+	if o := t.CRUD[op]; o != nil {
+		rule = o.Access
+	}
+	return e.access(t, string(op), rule, fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op), id)
+}
+
+func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identity) *residual {
+	if rule == nil {
+		return &residual{Denied: true, DeniedBy: path + " (not declared: denied by default)"}
+	}
+	n := evalRule(t, rule, id)
+	switch n.kind {
+	case nodeRoleFalse:
+		return &residual{Denied: true, DeniedBy: path}
+	case nodeCondFalse:
+		return &residual{Cond: predicate{sql: "0"}, Rules: n.rules}
+	case nodeExpr:
+		return &residual{Cond: n.pred, Rules: n.rules}
+	}
+	return &residual{Rules: n.rules}
+}
+
+func roleAdmits(a *schema.Access, id Identity) bool {
+	if a.Roles == nil && !a.Public && a.UserRoles == nil {
+		return true
+	}
+	if a.Roles != nil || a.Public {
+		ok := a.Public || (!id.Anonymous && id.Role != "" && contains(a.Roles, id.Role))
+		if !ok {
+			return false
+		}
+	}
+	if a.UserRoles != nil {
+		if id.Anonymous || !contains(a.UserRoles, id.UserRole) {
+			return false
+		}
+	}
+	return true
+}
+
+func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
+	switch {
+	case len(a.Or) > 0:
+		var exprs []predicate
+		var rules []string
+		kind := nodeRoleFalse
+		for _, sub := range a.Or {
+			n := evalRule(t, sub, id)
+			switch n.kind {
+			case nodeRoleFalse:
+				continue
+			case nodeTrue:
+				kind = nodeTrue
+			case nodeCondFalse:
+				if kind == nodeRoleFalse {
+					kind = nodeCondFalse
+				}
+			case nodeExpr:
+				if kind != nodeTrue {
+					kind = nodeExpr
+				}
+				exprs = append(exprs, n.pred)
+			}
+			rules = append(rules, n.rules...)
+		}
+		if kind == nodeExpr {
+			return node{kind: nodeExpr, pred: join(exprs, " OR "), rules: rules}
+		}
+		return node{kind: kind, rules: rules}
+	case len(a.And) > 0:
+		var exprs []predicate
+		var rules []string
+		kind := nodeTrue
+		for _, sub := range a.And {
+			n := evalRule(t, sub, id)
+			switch n.kind {
+			case nodeRoleFalse:
+				return node{kind: nodeRoleFalse}
+			case nodeCondFalse:
+				kind = nodeCondFalse
+			case nodeExpr:
+				exprs = append(exprs, n.pred)
+			}
+			rules = append(rules, n.rules...)
+		}
+		if kind == nodeCondFalse {
+			return node{kind: nodeCondFalse, rules: rules}
+		}
+		if len(exprs) == 0 {
+			return node{kind: nodeTrue, rules: rules}
+		}
+		return node{kind: nodeExpr, pred: join(exprs, " AND "), rules: rules}
+	}
+	if !roleAdmits(a, id) {
+		return node{kind: nodeRoleFalse}
+	}
+	rules := []string{a.Path}
+	if len(a.Record) == 0 {
+		return node{kind: nodeTrue, rules: rules}
+	}
+	var exprs []predicate
+	for _, c := range a.Record {
+		p, ok := conditionSQL(t, c, id)
+		if !ok {
+			return node{kind: nodeCondFalse, rules: rules}
+		}
+		exprs = append(exprs, p)
+	}
+	return node{kind: nodeExpr, pred: join(exprs, " AND "), rules: rules}
+}
+
+func join(ps []predicate, sep string) predicate {
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	var parts []string
+	var args []argRef
+	for _, p := range ps {
+		parts = append(parts, "("+p.sql+")")
+		args = append(args, p.args...)
+	}
+	return predicate{sql: strings.Join(parts, sep), args: args}
+}
+
+func valueArg(v any, id Identity) (argRef, bool) {
+	if r, ok := v.(schema.Ref); ok {
+		if r.Kind != "ctx" {
+			return argRef{}, false
+		}
+		if _, ok := id.CtxValue(r.Field); !ok {
+			return argRef{}, false
+		}
+		return argRef{ctx: r.Field}, true
+	}
+	if b, ok := v.(bool); ok {
+		if b {
+			return argRef{literal: int64(1)}, true
+		}
+		return argRef{literal: int64(0)}, true
+	}
+	return argRef{literal: v}, true
+}
+
+// conditionSQL compiles one record condition; ok is false when it can never
+// hold (a "$ctx" value the caller lacks).
+func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, bool) {
+	col := Q(t.Column(c.Column).SQLName)
+	switch c.Op {
+	case schema.CondIsNull:
+		if b, _ := c.Value.(bool); b {
+			return predicate{sql: col + " IS NULL"}, true
+		}
+		return predicate{sql: col + " IS NOT NULL"}, true
+	case schema.CondIn, schema.CondNotIn:
+		list, _ := c.Value.([]any)
+		var args []argRef
+		var marks []string
+		for _, v := range list {
+			a, ok := valueArg(v, id)
+			if !ok {
+				continue // a missing context value matches nothing
+			}
+			args = append(args, a)
+			marks = append(marks, "?")
+		}
+		if c.Op == schema.CondIn {
+			if len(args) == 0 {
+				return predicate{}, false
+			}
+			return predicate{sql: col + " IN (" + strings.Join(marks, ",") + ")", args: args}, true
+		}
+		if len(args) == 0 {
+			return predicate{sql: "1"}, true
+		}
+		return predicate{sql: "(" + col + " IS NULL OR " + col + " NOT IN (" + strings.Join(marks, ",") + "))", args: args}, true
+	}
+	a, ok := valueArg(c.Value, id)
+	if !ok {
+		return predicate{}, false
+	}
+	op := map[schema.CondOp]string{schema.CondEquals: "=", schema.CondNotEquals: "IS NOT", schema.CondLt: "<", schema.CondLte: "<=", schema.CondGt: ">", schema.CondGte: ">="}[c.Op]
+	return predicate{sql: col + " " + op + " ?", args: []argRef{a}}, true
+}
+
+// firewall is the row scope of a table for a caller.
+type firewall struct {
+	// pred is the scope of live rows; scope is the same without the
+	// soft-delete test (used to find deleted rows for upsert conflicts).
+	pred, scope predicate
+	// Err is set when the context lacks what the firewall needs and the
+	// operation must be refused outright (ORG_REQUIRED).
+	err error
+	// ownerScoped: the caller sees only their own rows.
+	ownerScoped bool
+	// Rules are the config paths that decided the scope.
+	Rules []string
+}
+
+// firewallFor compiles the firewall of t for id. It always returns a
+// predicate: a missing user denies (matches nothing) rather than dropping the
+// owner condition.
+func firewallFor(t *schema.Table, id Identity) firewall {
+	fw := t.Firewall
+	deleted := Q(t.Column("deletedAt").SQLName)
+	var parts []string
+	var args []argRef
+	var rules []string
+	parts = append(parts, deleted+" IS NULL")
+	f := firewall{}
+	if fw.Organization != nil {
+		rules = append(rules, fmt.Sprintf("tables.%s.firewall.organization", t.Name))
+		if id.OrgID == "" {
+			f.err = Errf(OrgRequired, map[string]any{"table": t.Name}, "table %s is scoped to an organization and the identity has none", t.Name)
+			parts = append(parts, "0")
+		} else {
+			parts = append(parts, Q(t.OrgColumn().SQLName)+" = ?")
+			args = append(args, argRef{ctx: "orgId"})
+		}
+	}
+	if o := fw.Owner; o != nil {
+		rules = append(rules, fmt.Sprintf("tables.%s.firewall.owner", t.Name))
+		bypass := o.Mode == schema.OwnerOptional && !id.Anonymous && contains(o.Bypass, id.Role)
+		if !bypass {
+			f.ownerScoped = true
+			if id.UserID == "" || id.Anonymous {
+				parts = append(parts, "0")
+			} else {
+				parts = append(parts, Q(t.OwnerColumn().SQLName)+" = ?")
+				args = append(args, argRef{ctx: "userId"})
+			}
+		}
+	}
+	f.pred = predicate{sql: strings.Join(parts, " AND "), args: args}
+	f.scope = predicate{sql: strings.Join(parts[1:], " AND "), args: args}
+	if f.scope.sql == "" {
+		f.scope.sql = "1"
+	}
+	f.Rules = rules
+	return f
+}
+
+// maskMode is how a column's values reach a caller.
+type maskMode int
+
+const (
+	showRaw     maskMode = iota
+	showMasked           // always masked
+	showIfOwner          // raw on the caller's own rows, masked elsewhere
+)
+
+// maskPlan is the masking of every column of a table for one caller.
+type maskPlan struct {
+	modes    []maskMode // by column index
+	ownerIdx int        // index of the owner column for showIfOwner, or -1
+}
+
+func (e *Engine) maskPlanFor(t *schema.Table, id Identity) maskPlan {
+	p := maskPlan{modes: make([]maskMode, len(t.Columns)), ownerIdx: -1}
+	ownerCol := "createdBy"
+	if t.Firewall.Owner != nil {
+		ownerCol = t.Firewall.Owner.Column
+	}
+	for i, c := range t.Columns {
+		if c.Name == ownerCol {
+			p.ownerIdx = i
+		}
+	}
+	for i, c := range t.Columns {
+		m := t.Masking[c.Name]
+		if m == nil {
+			continue
+		}
+		switch {
+		case !id.Anonymous && id.Role != "" && contains(m.ShowRoles, id.Role):
+			p.modes[i] = showRaw
+		case m.ShowOwner && id.UserID != "" && !id.Anonymous:
+			p.modes[i] = showIfOwner
+		default:
+			p.modes[i] = showMasked
+		}
+	}
+	return p
+}
+
+// maskedForQuery reports whether a column is masked on any row for the
+// caller: such a column may not be filtered, sorted or searched.
+func (p maskPlan) maskedForQuery(i int) bool { return p.modes[i] != showRaw }

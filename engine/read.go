@@ -1,0 +1,638 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// Row is one record as a caller sees it: values by column index (masked
+// values are already replaced) and which of them are masked.
+type Row struct {
+	Table  *schema.Table
+	Values []any
+	Masked []bool
+}
+
+// ID is the row's primary key.
+func (r Row) ID() string {
+	for i, c := range r.Table.Columns {
+		if c.Type == schema.TypeID {
+			s, _ := r.Values[i].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// Get returns the value of a column by config name.
+func (r Row) Get(col string) any {
+	for i, c := range r.Table.Columns {
+		if c.Name == col {
+			return r.Values[i]
+		}
+	}
+	return nil
+}
+
+// IsMasked reports whether the named column is masked in this row.
+func (r Row) IsMasked(col string) bool {
+	for i, c := range r.Table.Columns {
+		if c.Name == col {
+			return r.Masked[i]
+		}
+	}
+	return false
+}
+
+// Map returns the row keyed by config column names.
+func (r Row) Map() map[string]any {
+	m := make(map[string]any, len(r.Values))
+	for i, c := range r.Table.Columns {
+		m[c.Name] = r.Values[i]
+	}
+	return m
+}
+
+// MarshalJSON writes the row as an object in column order.
+func (r Row) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, c := range r.Table.Columns {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c.Name)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(r.Values[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Filter is one list filter: COL OP VALUE (SPEC §5 EXPR).
+type Filter struct {
+	Column string
+	Op     string // = != < <= > >= ~ in
+	Value  string
+}
+
+// ParseFilter parses "COL=V", "COL!=V", "COL<V", "COL<=V", "COL>V", "COL>=V",
+// "COL~V" and "COL in V1,V2".
+func ParseFilter(expr string) (Filter, error) {
+	i := 0
+	for i < len(expr) && (isIdentByte(expr[i])) {
+		i++
+	}
+	if i == 0 {
+		return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr}, "filter %q: expected COLUMN OPERATOR VALUE", expr)
+	}
+	col := expr[:i]
+	rest := expr[i:]
+	trimmed := strings.TrimLeft(rest, " ")
+	if strings.HasPrefix(trimmed, "in ") {
+		return Filter{Column: col, Op: "in", Value: strings.TrimSpace(trimmed[3:])}, nil
+	}
+	for _, op := range []string{"!=", "<=", ">=", "=", "<", ">", "~"} {
+		if strings.HasPrefix(trimmed, op) {
+			return Filter{Column: col, Op: op, Value: strings.TrimPrefix(trimmed[len(op):], " ")}, nil
+		}
+	}
+	return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr}, "filter %q: unknown operator (use = != < <= > >= ~ in)", expr)
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// ListQuery selects a page of a table.
+type ListQuery struct {
+	Filters []Filter
+	// Sort keys, most significant first; the table's defaultSort and the
+	// primary key follow as tiebreakers.
+	Sort   []schema.SortKey
+	Search string
+	Limit  int
+	Cursor string
+}
+
+// ParseSort parses "col" or "-col".
+func ParseSort(s string) schema.SortKey {
+	if strings.HasPrefix(s, "-") {
+		return schema.SortKey{Column: s[1:], Desc: true}
+	}
+	return schema.SortKey{Column: strings.TrimPrefix(s, "+")}
+}
+
+// Page is one page of a list.
+type Page struct {
+	Table *schema.Table
+	Rows  []Row
+	// Next is the cursor of the following page, "" at the end.
+	Next string
+}
+
+// DefaultLimit is the page size when none is given; MaxLimit caps it.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+type sortCol struct {
+	col  *schema.Column
+	idx  int
+	desc bool
+}
+
+// listPlan is a compiled list statement.
+type listPlan struct {
+	t      *schema.Table
+	where  []string
+	args   []any
+	keys   []sortCol
+	limit  int
+	masks  maskPlan
+	sigKey string
+}
+
+func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan, error) {
+	acc := e.crudAccess(t, schema.OpList, id)
+	if acc.Denied {
+		return nil, roleError(t, "list", acc)
+	}
+	fw := firewallFor(t, id)
+	if fw.err != nil {
+		return nil, fw.err
+	}
+	p := &listPlan{t: t, masks: e.maskPlanFor(t, id)}
+	p.where = append(p.where, fw.pred.sql)
+	p.args = append(p.args, fw.pred.bind(id)...)
+	if acc.Cond.sql != "" {
+		p.where = append(p.where, "("+acc.Cond.sql+")")
+		p.args = append(p.args, acc.Cond.bind(id)...)
+	}
+	colIdx := func(name string) (int, error) {
+		for i, c := range t.Columns {
+			if c.Name == name {
+				return i, nil
+			}
+		}
+		return -1, Errf(ValidationFailed, map[string]any{"column": name, "table": t.Name}, "unknown column %q in table %s", name, t.Name)
+	}
+	masked := func(i int, what string) error {
+		if p.masks.maskedForQuery(i) {
+			c := t.Columns[i]
+			return Errf(QueryColumnMasked, map[string]any{"column": c.Name, "rule": t.Masking[c.Name].Path},
+				"cannot %s on %s: the column is masked for this identity (%s)", what, c.Name, t.Masking[c.Name].Path)
+		}
+		return nil
+	}
+	for _, f := range q.Filters {
+		i, err := colIdx(f.Column)
+		if err != nil {
+			return nil, err
+		}
+		if err := masked(i, "filter"); err != nil {
+			return nil, err
+		}
+		c := t.Columns[i]
+		col := Q(c.SQLName)
+		switch f.Op {
+		case "in":
+			var marks []string
+			for _, part := range strings.Split(f.Value, ",") {
+				v, msg := parseLiteral(c, strings.TrimSpace(part))
+				if msg != "" {
+					return nil, Errf(ValidationFailed, map[string]any{"column": c.Name}, "filter on %s: %s", c.Name, msg)
+				}
+				marks = append(marks, "?")
+				p.args = append(p.args, v)
+			}
+			p.where = append(p.where, col+" IN ("+strings.Join(marks, ",")+")")
+		case "~":
+			p.where = append(p.where, col+` LIKE ? ESCAPE '\'`)
+			p.args = append(p.args, likePattern(f.Value))
+		case "=", "!=", "<", "<=", ">", ">=":
+			v, msg := parseLiteral(c, f.Value)
+			if msg != "" {
+				return nil, Errf(ValidationFailed, map[string]any{"column": c.Name}, "filter on %s: %s", c.Name, msg)
+			}
+			op := f.Op
+			if op == "!=" {
+				op = "IS NOT"
+			}
+			p.where = append(p.where, col+" "+op+" ?")
+			p.args = append(p.args, v)
+		default:
+			return nil, Errf(ValidationFailed, map[string]any{"operator": f.Op}, "unknown filter operator %q", f.Op)
+		}
+	}
+	if s := strings.TrimSpace(q.Search); s != "" {
+		var ors []string
+		var maskedCols []string
+		for _, c := range t.SearchColumns() {
+			i, _ := colIdx(c.Name)
+			if p.masks.maskedForQuery(i) {
+				maskedCols = append(maskedCols, c.Name)
+				continue
+			}
+			ors = append(ors, Q(c.SQLName)+` LIKE ? ESCAPE '\'`)
+			p.args = append(p.args, likePattern(s))
+		}
+		if len(ors) == 0 {
+			if len(maskedCols) > 0 {
+				return nil, Errf(QueryColumnMasked, map[string]any{"columns": maskedCols}, "cannot search %s: every searchable column is masked for this identity", t.Name)
+			}
+			return nil, Errf(ValidationFailed, nil, "table %s has no searchable columns", t.Name)
+		}
+		p.where = append(p.where, "("+strings.Join(ors, " OR ")+")")
+	}
+	seen := map[string]bool{}
+	for _, k := range q.Sort {
+		i, err := colIdx(k.Column)
+		if err != nil {
+			return nil, err
+		}
+		if err := masked(i, "sort"); err != nil {
+			return nil, err
+		}
+		if !seen[k.Column] {
+			seen[k.Column] = true
+			p.keys = append(p.keys, sortCol{col: t.Columns[i], idx: i, desc: k.Desc})
+		}
+	}
+	for _, k := range t.DefaultSort {
+		i, _ := colIdx(k.Column)
+		if i < 0 || seen[k.Column] || p.masks.maskedForQuery(i) {
+			continue
+		}
+		seen[k.Column] = true
+		p.keys = append(p.keys, sortCol{col: t.Columns[i], idx: i, desc: k.Desc})
+	}
+	pk := t.PrimaryKey()
+	if !seen[pk.Name] {
+		desc := false
+		if len(p.keys) > 0 {
+			desc = p.keys[0].desc
+		}
+		i, _ := colIdx(pk.Name)
+		p.keys = append(p.keys, sortCol{col: pk, idx: i, desc: desc})
+	}
+	var sig []string
+	for _, k := range p.keys {
+		s := k.col.Name
+		if k.desc {
+			s = "-" + s
+		}
+		sig = append(sig, s)
+	}
+	p.sigKey = t.Name + ":" + strings.Join(sig, ",")
+	p.limit = q.Limit
+	if p.limit <= 0 {
+		p.limit = DefaultLimit
+	}
+	if p.limit > MaxLimit {
+		p.limit = MaxLimit
+	}
+	if q.Cursor != "" {
+		vals, err := decodeCursor(q.Cursor, p.sigKey, len(p.keys))
+		if err != nil {
+			return nil, err
+		}
+		cond, args := keysetAfter(t, p.keys, vals)
+		p.where = append(p.where, cond)
+		p.args = append(p.args, args...)
+	}
+	return p, nil
+}
+
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+func roleError(t *schema.Table, op string, acc *residual) error {
+	return Errf(AccessRoleRequired, map[string]any{"table": t.Name, "operation": op, "rule": acc.DeniedBy},
+		"this identity's role may not %s %s (%s)", op, t.Name, acc.DeniedBy)
+}
+
+func nonNull(t *schema.Table, c *schema.Column) bool { return notNull(t, c) }
+
+// keysetAfter is the condition "strictly after the row with these sort
+// values" in the order of keys. Non-null keys of one direction use a row
+// value comparison, which SQLite answers with an index seek.
+func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
+	uniform := true
+	for _, k := range keys {
+		if k.desc != keys[0].desc || !nonNull(t, k.col) {
+			uniform = false
+		}
+	}
+	if uniform {
+		var cols, marks []string
+		for _, k := range keys {
+			cols = append(cols, Q(k.col.SQLName))
+			marks = append(marks, "?")
+		}
+		op := ">"
+		if keys[0].desc {
+			op = "<"
+		}
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(marks, ", ") + ")", vals
+	}
+	var ors []string
+	var args []any
+	for i, k := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			c := Q(keys[j].col.SQLName)
+			if vals[j] == nil {
+				ands = append(ands, c+" IS NULL")
+			} else {
+				ands = append(ands, c+" = ?")
+				args = append(args, vals[j])
+			}
+		}
+		c := Q(k.col.SQLName)
+		switch {
+		case !k.desc && vals[i] == nil:
+			ands = append(ands, c+" IS NOT NULL")
+		case !k.desc:
+			ands = append(ands, c+" > ?")
+			args = append(args, vals[i])
+		case vals[i] == nil:
+			ands = append(ands, "0")
+		default:
+			ands = append(ands, "("+c+" < ? OR "+c+" IS NULL)")
+			args = append(args, vals[i])
+		}
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+type cursorBody struct {
+	K string `json:"k"`
+	V []any  `json:"v"`
+}
+
+func encodeCursor(sig string, vals []any) string {
+	b, _ := json.Marshal(cursorBody{K: sig, V: vals})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sig string, n int) ([]any, error) {
+	bad := Errf(ValidationFailed, map[string]any{"cursor": "invalid"}, "invalid cursor: it does not belong to this query")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var c cursorBody
+	if err := dec.Decode(&c); err != nil || c.K != sig || len(c.V) != n {
+		return nil, bad
+	}
+	for i, v := range c.V {
+		switch x := v.(type) {
+		case nil, string:
+		case json.Number:
+			if iv, err := x.Int64(); err == nil {
+				c.V[i] = iv
+			} else if f, err := x.Float64(); err == nil {
+				c.V[i] = f
+			} else {
+				return nil, bad
+			}
+		case bool:
+			if x {
+				c.V[i] = int64(1)
+			} else {
+				c.V[i] = int64(0)
+			}
+		default:
+			return nil, bad
+		}
+	}
+	return c.V, nil
+}
+
+// List returns one page of table as id sees it.
+func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuery) (page *Page, err error) {
+	defer func() { e.auditRecord(ctx, id, "list", table, "", nil, err) }()
+	t, err := e.table(table, true)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.planList(t, id, q)
+	if err != nil {
+		return nil, err
+	}
+	var order []string
+	for _, k := range p.keys {
+		dir := "ASC"
+		if k.desc {
+			dir = "DESC"
+		}
+		order = append(order, Q(k.col.SQLName)+" "+dir)
+	}
+	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
+		sqlCols(t), Q(t.Name), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
+	rows, err := e.Store.DB.QueryContext(ctx, query, p.args...)
+	if err != nil {
+		return nil, e.Store.wrapErr(err)
+	}
+	defer rows.Close()
+	page = &Page{Table: t}
+	var raws [][]any
+	for rows.Next() {
+		raw, err := scanRaw(rows, len(t.Columns))
+		if err != nil {
+			return nil, err
+		}
+		raws = append(raws, raw)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, e.Store.wrapErr(err)
+	}
+	if len(raws) > p.limit {
+		raws = raws[:p.limit]
+		last := raws[len(raws)-1]
+		vals := make([]any, len(p.keys))
+		for i, k := range p.keys {
+			vals[i] = last[k.idx]
+		}
+		page.Next = encodeCursor(p.sigKey, vals)
+	}
+	page.Rows = make([]Row, len(raws))
+	for i, raw := range raws {
+		page.Rows[i] = e.present(t, p.masks, id, raw)
+	}
+	return page, nil
+}
+
+// Count returns how many rows a list query matches for id (cursor ignored).
+// It scans the matching rows, so callers should run it lazily.
+func (e *Engine) Count(ctx context.Context, id Identity, table string, q ListQuery) (int64, error) {
+	t, err := e.table(table, true)
+	if err != nil {
+		return 0, err
+	}
+	q.Cursor = ""
+	p, err := e.planList(t, id, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = e.Store.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
+	return n, e.Store.wrapErr(err)
+}
+
+func scanRaw(rows *sql.Rows, n int) ([]any, error) {
+	raw := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	for i, v := range raw {
+		if b, ok := v.([]byte); ok {
+			raw[i] = string(b)
+		}
+	}
+	return raw, nil
+}
+
+// present converts stored values to API values and applies the mask plan.
+func (e *Engine) present(t *schema.Table, mp maskPlan, id Identity, raw []any) Row {
+	r := Row{Table: t, Values: make([]any, len(raw)), Masked: make([]bool, len(raw))}
+	for i, c := range t.Columns {
+		v := fromSQL(c, raw[i])
+		mode := mp.modes[i]
+		if mode == showIfOwner {
+			owner, _ := raw[mp.ownerIdx].(string)
+			if owner != "" && owner == id.UserID {
+				mode = showRaw
+			} else {
+				mode = showMasked
+			}
+		}
+		if mode == showMasked && v != nil {
+			v = MaskValue(t.Masking[c.Name].Type, ValueString(v))
+			r.Masked[i] = true
+		}
+		r.Values[i] = v
+	}
+	return r
+}
+
+// notFound is the one error for a row outside the firewall, soft-deleted or
+// absent: identical in code, message and details for all three.
+func notFound(t *schema.Table, rowID string) error {
+	details := map[string]any{"table": t.Name, "id": rowID}
+	if t.Hidden() {
+		return Errf(NotFound, details, "%s %q not found", t.Name, rowID)
+	}
+	return Errf(FirewallNotFound, details, "%s %q is not accessible to this identity", t.Name, rowID)
+}
+
+func conditionFailed(t *schema.Table, rowID, op string, acc *residual) error {
+	if t.Hidden() {
+		return notFound(t, rowID)
+	}
+	return Errf(AccessConditionFailed, map[string]any{"table": t.Name, "id": rowID, "operation": op, "rules": acc.Rules},
+		"the record condition of %s fails on %s %q", strings.Join(acc.Rules, " / "), t.Name, rowID)
+}
+
+type querier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// fetch reads one row through the firewall together with the value of the
+// access condition on it. found is false when the firewall hides it.
+func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string) (raw []any, pass, found bool, err error) {
+	cond := "1"
+	var args []any
+	if acc.Cond.sql != "" {
+		cond = acc.Cond.sql
+		args = append(args, acc.Cond.bind(id)...)
+	}
+	args = append(args, rowID)
+	args = append(args, fw.pred.bind(id)...)
+	query := fmt.Sprintf("SELECT %s, (%s) FROM %s WHERE %s = ? AND %s", sqlCols(t), cond, Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql)
+	raw = make([]any, len(t.Columns))
+	ptrs := make([]any, len(t.Columns)+1)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	var c any
+	ptrs[len(raw)] = &c
+	err = q.QueryRowContext(ctx, query, args...).Scan(ptrs...)
+	if isNoRows(err) {
+		return nil, false, false, nil
+	}
+	if err != nil {
+		return nil, false, false, e.Store.wrapErr(err)
+	}
+	for i, v := range raw {
+		if b, ok := v.([]byte); ok {
+			raw[i] = string(b)
+		}
+	}
+	pass = truthy(c)
+	return raw, pass, true, nil
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case bool:
+		return x
+	}
+	return false
+}
+
+// Get returns one row as id sees it.
+func (e *Engine) Get(ctx context.Context, id Identity, table, rowID string) (row *Row, err error) {
+	defer func() { e.auditRecord(ctx, id, "get", table, rowID, nil, err) }()
+	t, err := e.table(table, true)
+	if err != nil {
+		return nil, err
+	}
+	acc := e.crudAccess(t, schema.OpGet, id)
+	if acc.Denied {
+		return nil, roleError(t, "get", acc)
+	}
+	fw := firewallFor(t, id)
+	if fw.err != nil {
+		return nil, fw.err
+	}
+	raw, pass, found, err := e.fetch(ctx, e.Store.DB, t, id, fw, acc, rowID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, notFound(t, rowID)
+	}
+	if !pass {
+		return nil, conditionFailed(t, rowID, "get", acc)
+	}
+	r := e.present(t, e.maskPlanFor(t, id), id, raw)
+	return &r, nil
+}

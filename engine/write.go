@@ -1,0 +1,618 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// WriteOptions tune a write.
+type WriteOptions struct {
+	// DryRun performs the write inside a transaction, reports it and rolls back.
+	DryRun bool
+}
+
+// Change is one field a write or action changed, as the caller sees it
+// (both sides masked where the caller sees the column masked).
+type Change struct {
+	Field  string `json:"field"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+	Masked bool   `json:"masked,omitempty"`
+}
+
+// WriteResult is the outcome of a write.
+type WriteResult struct {
+	// Row is the record after the write (nil after a delete), masked.
+	Row *Row
+	// Changes lists the fields that changed, in column order.
+	Changes []Change
+	// Path is "create" or "update" (upsert reports the path it took).
+	Path   string
+	DryRun bool
+}
+
+// FieldProblem is one offending field of a refused write.
+type FieldProblem struct {
+	Field    string   `json:"field"`
+	Category string   `json:"category"`
+	Message  string   `json:"message,omitempty"`
+	Actions  []string `json:"actions,omitempty"`
+}
+
+var guardRank = map[Code]int{GuardSystemManaged: 0, GuardFieldImmutable: 1, GuardFieldProtected: 2, GuardFieldNotCreateable: 3, GuardFieldNotUpdatable: 3}
+
+// ProtectedBy lists the actions that may set a protected field (nil when the
+// field is not protected).
+func ProtectedBy(t *schema.Table, field string) []string {
+	acts, ok := t.Guards.Protected[field]
+	if !ok {
+		return nil
+	}
+	if acts == nil {
+		acts = []string{}
+		for _, a := range t.Actions {
+			acts = append(acts, a.Name)
+		}
+	}
+	return acts
+}
+
+// guardFor returns the guard that refuses a client write of field, or "".
+func guardFor(t *schema.Table, field string, create bool) Code {
+	g := t.Guards
+	pk := t.PrimaryKey()
+	switch {
+	case t.IsSystemManaged(field):
+		return GuardSystemManaged
+	case g.Disabled:
+		if !create && field == pk.Name {
+			return GuardFieldImmutable
+		}
+		return ""
+	case !create && (contains(g.Immutable, field) || field == pk.Name):
+		return GuardFieldImmutable
+	}
+	if _, ok := g.Protected[field]; ok {
+		return GuardFieldProtected
+	}
+	if create {
+		if contains(g.Createable, field) || contains(g.Immutable, field) {
+			return ""
+		}
+		return GuardFieldNotCreateable
+	}
+	if contains(g.Updatable, field) {
+		return ""
+	}
+	return GuardFieldNotUpdatable
+}
+
+var categoryName = map[Code]string{
+	GuardSystemManaged: "system-managed", GuardFieldImmutable: "immutable", GuardFieldProtected: "protected",
+	GuardFieldNotCreateable: "not-createable", GuardFieldNotUpdatable: "not-updatable",
+}
+
+// checkFields refuses unknown fields, then every guarded field, reporting
+// all offenders under the code of the highest-precedence category.
+func checkFields(t *schema.Table, data map[string]any, create bool) error {
+	names := sortedKeys(data)
+	var unknown []FieldProblem
+	for _, f := range names {
+		if t.Column(f) == nil {
+			unknown = append(unknown, FieldProblem{Field: f, Category: "unknown", Message: "unknown field"})
+		}
+	}
+	if len(unknown) > 0 {
+		return Errf(ValidationFailed, map[string]any{"table": t.Name, "fields": unknown}, "unknown fields for %s: %s", t.Name, fieldList(unknown))
+	}
+	var probs []FieldProblem
+	best := Code("")
+	for _, f := range names {
+		code := guardFor(t, f, create)
+		if code == "" {
+			continue
+		}
+		p := FieldProblem{Field: f, Category: categoryName[code]}
+		if code == GuardFieldProtected {
+			p.Actions = ProtectedBy(t, f)
+			p.Message = "only actions may set it: " + strings.Join(p.Actions, ", ")
+		}
+		probs = append(probs, p)
+		if best == "" || guardRank[code] < guardRank[best] {
+			best = code
+		}
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, p := range probs {
+		s := p.Field + " (" + p.Category
+		if len(p.Actions) > 0 {
+			s += ": only via " + strings.Join(p.Actions, ", ")
+		}
+		parts = append(parts, s+")")
+	}
+	return Errf(best, map[string]any{"table": t.Name, "fields": probs}, "fields not writable on %s: %s", t.Name, strings.Join(parts, ", "))
+}
+
+func fieldList(ps []FieldProblem) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.Field)
+	}
+	return strings.Join(s, ", ")
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// convert turns client values into stored values, checking types, enums,
+// ranges and lengths, and (on create) required fields and defaults.
+func (e *Engine) convert(t *schema.Table, data map[string]any, create bool, skip func(*schema.Column) bool) (map[string]any, error) {
+	out := map[string]any{}
+	var probs []FieldProblem
+	for _, c := range t.Columns {
+		v, given := data[c.Name]
+		if skip != nil && skip(c) {
+			continue
+		}
+		if !given && create && c.HasDefault {
+			v, given = c.Default, true
+			if c.Type == schema.TypeTimestamp && v == "now" {
+				v = e.now()
+			}
+		}
+		if !given {
+			if create && c.Required && c.Type != schema.TypeID {
+				probs = append(probs, FieldProblem{Field: c.Name, Category: "required", Message: "is required"})
+			}
+			continue
+		}
+		if v == nil {
+			if c.Required {
+				probs = append(probs, FieldProblem{Field: c.Name, Category: "required", Message: "is required"})
+				continue
+			}
+			out[c.Name] = nil
+			continue
+		}
+		sv, msg := toSQL(c, v)
+		if msg != "" {
+			probs = append(probs, FieldProblem{Field: c.Name, Category: "invalid", Message: msg})
+			continue
+		}
+		out[c.Name] = sv
+	}
+	if len(probs) > 0 {
+		var parts []string
+		for _, p := range probs {
+			parts = append(parts, p.Field+" "+p.Message)
+		}
+		return nil, Errf(ValidationFailed, map[string]any{"table": t.Name, "fields": probs}, "invalid %s: %s", t.Name, strings.Join(parts, "; "))
+	}
+	return out, nil
+}
+
+// checkReferences verifies every reference points at a row the caller can
+// see through the target's firewall.
+func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table, id Identity, vals map[string]any) error {
+	var probs []FieldProblem
+	for _, c := range t.Columns {
+		v, ok := vals[c.Name]
+		if !ok || v == nil || c.References == "" {
+			continue
+		}
+		rt := e.Config.Table(c.References)
+		fw := firewallFor(rt, id)
+		var one int
+		err := q.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.Name), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
+			append([]any{v}, fw.pred.bind(id)...)...).Scan(&one)
+		if isNoRows(err) {
+			probs = append(probs, FieldProblem{Field: c.Name, Category: "reference", Message: "no accessible " + rt.Name + " record with that id"})
+			continue
+		}
+		if err != nil {
+			return e.Store.wrapErr(err)
+		}
+	}
+	if len(probs) > 0 {
+		return Errf(FKNotFound, map[string]any{"table": t.Name, "fields": probs}, "%s: referenced record not found: %s", t.Name, fieldList(probs))
+	}
+	return nil
+}
+
+// constraintError maps a SQLite constraint failure to the catalogue without
+// echoing any value.
+func (e *Engine) constraintError(t *schema.Table, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		var cols []string
+		if i := strings.Index(msg, "UNIQUE constraint failed: "); i >= 0 {
+			rest := msg[i+len("UNIQUE constraint failed: "):]
+			if j := strings.IndexAny(rest, " )("); j >= 0 {
+				rest = rest[:j]
+			}
+			for _, part := range strings.Split(rest, ",") {
+				part = strings.TrimSpace(part)
+				if k := strings.LastIndexByte(part, '.'); k >= 0 {
+					part = part[k+1:]
+				}
+				for _, c := range t.Columns {
+					if c.SQLName == part {
+						cols = append(cols, c.Name)
+					}
+				}
+			}
+		}
+		return Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": cols}, "a %s record with the same %s already exists", t.Name, strings.Join(cols, ", "))
+	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return Errf(FKNotFound, map[string]any{"table": t.Name}, "%s: the write breaks a reference between records", t.Name)
+	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
+		return Errf(ValidationFailed, map[string]any{"table": t.Name}, "%s: a value breaks a declared constraint", t.Name)
+	}
+	return e.Store.wrapErr(err)
+}
+
+// insertRow writes vals (config names → stored values) into t.
+func (e *Engine) insertRow(ctx context.Context, tx *sql.Tx, t *schema.Table, vals map[string]any) error {
+	var cols, marks []string
+	var args []any
+	for _, c := range t.Columns {
+		v, ok := vals[c.Name]
+		if !ok {
+			continue
+		}
+		cols = append(cols, Q(c.SQLName))
+		marks = append(marks, "?")
+		args = append(args, v)
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", ")), args...)
+	if err != nil {
+		return e.constraintError(t, err)
+	}
+	return nil
+}
+
+// stamp sets the firewall and audit columns of a new row from the context.
+func (e *Engine) stamp(t *schema.Table, id Identity, vals map[string]any) error {
+	if pk := t.PrimaryKey(); vals[pk.Name] == nil {
+		vals[pk.Name] = NewID()
+	}
+	if oc := t.OrgColumn(); oc != nil {
+		if id.OrgID == "" {
+			return Errf(OrgRequired, map[string]any{"table": t.Name}, "table %s is scoped to an organization and the identity has none", t.Name)
+		}
+		vals[oc.Name] = id.OrgID
+	}
+	if owc := t.OwnerColumn(); owc != nil {
+		if id.UserID == "" || id.Anonymous {
+			return Errf(AccessRoleRequired, map[string]any{"table": t.Name}, "table %s is owner-scoped and the identity has no user", t.Name)
+		}
+		vals[owc.Name] = id.UserID
+	}
+	now := e.now()
+	user := auditUser(id)
+	vals["createdAt"], vals["createdBy"] = now, user
+	vals["modifiedAt"], vals["modifiedBy"] = now, user
+	return nil
+}
+
+func auditUser(id Identity) any {
+	if id.UserID == "" || id.Anonymous {
+		return nil
+	}
+	return id.UserID
+}
+
+// Create inserts a row as id.
+func (e *Engine) Create(ctx context.Context, id Identity, table string, data map[string]any, opts WriteOptions) (*WriteResult, error) {
+	var res *WriteResult
+	err := e.writeTx(ctx, id, "create", table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
+		t, err := e.table(table, true)
+		if err != nil {
+			return "", nil, err
+		}
+		r, err := e.create(ctx, tx, t, id, data)
+		if err != nil {
+			return "", sortedKeys(data), err
+		}
+		res = r
+		return r.Row.ID(), changedFields(r.Changes), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.DryRun = opts.DryRun
+	return res, nil
+}
+
+func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, data map[string]any) (*WriteResult, error) {
+	acc := e.crudAccess(t, schema.OpCreate, id)
+	if acc.Denied {
+		return nil, roleError(t, "create", acc)
+	}
+	fw := firewallFor(t, id)
+	if fw.err != nil {
+		return nil, fw.err
+	}
+	if err := checkFields(t, data, true); err != nil {
+		return nil, err
+	}
+	vals, err := e.convert(t, data, true, func(c *schema.Column) bool { return t.IsSystemManaged(c.Name) })
+	if err != nil {
+		return nil, err
+	}
+	if err := e.stamp(t, id, vals); err != nil {
+		return nil, err
+	}
+	if err := e.checkReferences(ctx, tx, t, id, vals); err != nil {
+		return nil, err
+	}
+	if err := e.insertRow(ctx, tx, t, vals); err != nil {
+		return nil, err
+	}
+	rowID, _ := vals[t.PrimaryKey().Name].(string)
+	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, nil, "create")
+}
+
+// afterWrite re-reads the written row, checks the access condition holds on
+// it, and reports the masked row and its changes.
+func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string, before []any, path string) (*WriteResult, error) {
+	raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !pass {
+		return nil, Errf(AccessConditionFailed, map[string]any{"table": t.Name, "id": rowID, "operation": path, "rules": acc.Rules},
+			"after this %s the record would fail the condition of %s", path, strings.Join(acc.Rules, " / "))
+	}
+	mp := e.maskPlanFor(t, id)
+	row := e.present(t, mp, id, raw)
+	res := &WriteResult{Row: &row, Path: path}
+	var prev Row
+	if before != nil {
+		prev = e.present(t, mp, id, before)
+	}
+	for i, c := range t.Columns {
+		var b any
+		if before != nil {
+			if equalStored(before[i], raw[i]) {
+				continue
+			}
+			b = prev.Values[i]
+		} else if raw[i] == nil {
+			continue
+		}
+		res.Changes = append(res.Changes, Change{Field: c.Name, Before: b, After: row.Values[i], Masked: row.Masked[i] || (before != nil && prev.Masked[i])})
+	}
+	return res, nil
+}
+
+func equalStored(a, b any) bool {
+	return fmt.Sprintf("%T:%v", a, a) == fmt.Sprintf("%T:%v", b, b)
+}
+
+func changedFields(cs []Change) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Field)
+	}
+	return out
+}
+
+// Update changes fields of a row as id.
+func (e *Engine) Update(ctx context.Context, id Identity, table, rowID string, data map[string]any, opts WriteOptions) (*WriteResult, error) {
+	var res *WriteResult
+	err := e.writeTx(ctx, id, "update", table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
+		t, err := e.table(table, true)
+		if err != nil {
+			return rowID, nil, err
+		}
+		r, err := e.update(ctx, tx, t, id, rowID, data)
+		if err != nil {
+			return rowID, sortedKeys(data), err
+		}
+		res = r
+		return rowID, changedFields(r.Changes), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.DryRun = opts.DryRun
+	return res, nil
+}
+
+// loadForWrite applies the checks every write on an existing row starts with:
+// role, firewall, record condition.
+func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, op schema.Op, rowID string) ([]any, firewall, *residual, error) {
+	acc := e.crudAccess(t, op, id)
+	if acc.Denied {
+		return nil, firewall{}, nil, roleError(t, string(op), acc)
+	}
+	fw := firewallFor(t, id)
+	if fw.err != nil {
+		return nil, fw, nil, fw.err
+	}
+	raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
+	if err != nil {
+		return nil, fw, nil, err
+	}
+	if !found {
+		return nil, fw, nil, notFound(t, rowID)
+	}
+	if !pass {
+		return nil, fw, nil, conditionFailed(t, rowID, string(op), acc)
+	}
+	return raw, fw, acc, nil
+}
+
+func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, rowID string, data map[string]any) (*WriteResult, error) {
+	before, fw, acc, err := e.loadForWrite(ctx, tx, t, id, schema.OpUpdate, rowID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFields(t, data, false); err != nil {
+		return nil, err
+	}
+	vals, err := e.convert(t, data, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkReferences(ctx, tx, t, id, vals); err != nil {
+		return nil, err
+	}
+	vals["modifiedAt"], vals["modifiedBy"] = e.now(), auditUser(id)
+	if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
+		return nil, err
+	}
+	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, "update")
+}
+
+// updateRow sets vals on the row, inside the firewall.
+func (e *Engine) updateRow(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, rowID string, vals map[string]any) error {
+	var sets []string
+	var args []any
+	for _, c := range t.Columns {
+		if v, ok := vals[c.Name]; ok {
+			sets = append(sets, Q(c.SQLName)+" = ?")
+			args = append(args, v)
+		}
+	}
+	args = append(args, rowID)
+	args = append(args, fw.pred.bind(id)...)
+	res, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s", Q(t.Name), strings.Join(sets, ", "), Q(t.PrimaryKey().SQLName), fw.pred.sql), args...)
+	if err != nil {
+		return e.constraintError(t, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return notFound(t, rowID)
+	}
+	return nil
+}
+
+// Delete removes a row as id: soft (deletedAt) or hard per crud.delete.mode.
+func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, opts WriteOptions) (*WriteResult, error) {
+	res := &WriteResult{Path: "delete", DryRun: opts.DryRun}
+	err := e.writeTx(ctx, id, "delete", table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
+		t, err := e.table(table, true)
+		if err != nil {
+			return rowID, nil, err
+		}
+		_, fw, _, err := e.loadForWrite(ctx, tx, t, id, schema.OpDelete, rowID)
+		if err != nil {
+			return rowID, nil, err
+		}
+		if t.CRUD[schema.OpDelete].DeleteMode == "hard" {
+			r, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
+			if err != nil {
+				return rowID, nil, e.constraintError(t, err)
+			}
+			if n, _ := r.RowsAffected(); n != 1 {
+				return rowID, nil, notFound(t, rowID)
+			}
+			return rowID, nil, nil
+		}
+		now := e.now()
+		vals := map[string]any{"deletedAt": now, "deletedBy": auditUser(id)}
+		if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
+			return rowID, nil, err
+		}
+		res.Changes = []Change{{Field: "deletedAt", After: now}, {Field: "deletedBy", After: auditUser(id)}}
+		return rowID, []string{"deletedAt", "deletedBy"}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Upsert creates or updates by the table's upsert key, looked up inside the
+// caller's firewall: found → the update path, not found → the create path; a
+// soft-deleted row with the key is a conflict, never revived.
+func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map[string]any, opts WriteOptions) (*WriteResult, error) {
+	var res *WriteResult
+	var rowID string
+	err := e.writeTx(ctx, id, "upsert", table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
+		t, err := e.table(table, true)
+		if err != nil {
+			return "", nil, err
+		}
+		if c, u := e.crudAccess(t, schema.OpCreate, id), e.crudAccess(t, schema.OpUpdate, id); c.Denied && u.Denied {
+			return "", nil, roleError(t, "upsert", u)
+		}
+		fw := firewallFor(t, id)
+		if fw.err != nil {
+			return "", nil, fw.err
+		}
+		var conds []string
+		var args []any
+		var missing []FieldProblem
+		for _, k := range t.UpsertKey {
+			c := t.Column(k)
+			v, ok := data[k]
+			if !ok || v == nil {
+				missing = append(missing, FieldProblem{Field: k, Category: "required", Message: "is required: it is the upsert key"})
+				continue
+			}
+			sv, msg := toSQL(c, v)
+			if msg != "" {
+				missing = append(missing, FieldProblem{Field: k, Category: "invalid", Message: msg})
+				continue
+			}
+			conds = append(conds, Q(c.SQLName)+" = ?")
+			args = append(args, sv)
+		}
+		if len(missing) > 0 {
+			return "", nil, Errf(ValidationFailed, map[string]any{"table": t.Name, "fields": missing}, "upsert on %s needs its key: %s", t.Name, fieldList(missing))
+		}
+		pk := t.PrimaryKey()
+		var deleted any
+		args = append(args, fw.scope.bind(id)...)
+		err = tx.QueryRowContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.Name), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
+		switch {
+		case isNoRows(err):
+			rowID = ""
+			r, err := e.create(ctx, tx, t, id, data)
+			if err != nil {
+				return "", sortedKeys(data), err
+			}
+			res = r
+			return r.Row.ID(), changedFields(r.Changes), nil
+		case err != nil:
+			return "", nil, e.Store.wrapErr(err)
+		case deleted != nil:
+			return rowID, nil, Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": t.UpsertKey},
+				"a deleted %s record has the same %s; it is not revived by upsert", t.Name, strings.Join(t.UpsertKey, ", "))
+		}
+		upd := map[string]any{}
+		for k, v := range data {
+			if !contains(t.UpsertKey, k) {
+				upd[k] = v
+			}
+		}
+		r, err := e.update(ctx, tx, t, id, rowID, upd)
+		if err != nil {
+			return rowID, sortedKeys(upd), err
+		}
+		res = r
+		return rowID, changedFields(r.Changes), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.DryRun = opts.DryRun
+	return res, nil
+}
