@@ -107,9 +107,9 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e
 // AuditFilter selects entries of the log. Empty fields match everything.
 type AuditFilter struct {
 	UserID, OrgID, Table, Outcome, Operation string
-	Since, Until                            string // stored timestamps, inclusive
-	AfterSeq                                int64
-	Limit                                   int
+	Since, Until                             string // stored timestamps, inclusive
+	AfterSeq                                 int64
+	Limit                                    int
 }
 
 // AuditEntries lists log entries in order.

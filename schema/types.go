@@ -78,16 +78,16 @@ const (
 // Column is one column of a table: declared in the config or one of the
 // system audit columns (System is true for those).
 type Column struct {
-	Name      string // config name (camelCase)
-	SQLName   string // snake_case unless `column` was given
-	Type      ColumnType
-	Required  bool
-	Default   any // string, int64, float64 or bool; "now" for timestamps
+	Name       string // config name (camelCase)
+	SQLName    string // snake_case unless `column` was given
+	Type       ColumnType
+	Required   bool
+	Default    any // string, int64, float64 or bool; "now" for timestamps
 	HasDefault bool
-	Min       *float64
-	Max       *float64
-	MaxLength *int
-	Unique    bool
+	Min        *float64
+	Max        *float64
+	MaxLength  *int
+	Unique     bool
 	// References is the SQL name of the referenced table ("" for none).
 	References string
 	Searchable bool
