@@ -196,7 +196,7 @@ func inputNames(a *Action) []string {
 
 // mayActionSet reports a protected-map field that does not name action a.
 func (l *loader) mayActionSet(t *Table, a *Action, col string, p *kpath) {
-	if names, ok := t.Guards.Protected[col]; ok && names != nil && !contains(names, a.Name) {
+	if names, ok := t.Guards.Protected[col]; ok && names != nil && !contains(names, a.Name) && !l.brokenProt[t.Name+"\x00"+col] {
 		l.errf(p, "guards.protected lets only %s set %q", quoteList(names), col)
 	}
 }

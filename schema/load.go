@@ -35,14 +35,14 @@ func Load(path string) (*Config, error) {
 // by line.
 func Parse(file string, src []byte) (*Config, error) {
 	cfg := &Config{File: file, Dir: filepath.Dir(file)}
-	if abs, err := filepath.Abs(file); err == nil {
+	if abs, err := filepath.Abs(file); err == nil && file != "" {
 		cfg.Dir = filepath.Dir(abs)
 	}
 	raw, md, perr := decode(file, src)
 	if perr != nil {
 		return nil, &Problems{*perr}
 	}
-	l := &loader{file: file, cfg: cfg, lines: indexLines(string(src)), order: map[string]int{}, brokenCols: map[*Table]bool{}}
+	l := &loader{file: file, cfg: cfg, lines: indexLines(string(src)), order: map[string]int{}, brokenCols: map[*Table]bool{}, brokenProt: map[string]bool{}}
 	for i, k := range md.Keys() {
 		pre := ""
 		for j, seg := range k {
@@ -101,6 +101,9 @@ type loader struct {
 	// brokenCols marks tables whose columns could not be read, so that
 	// references to their columns are not reported as unknown.
 	brokenCols map[*Table]bool
+	// brokenProt marks protected-map entries (table NUL column) that name
+	// an unknown action, so actions are not blamed for them again.
+	brokenProt map[string]bool
 	tables     map[string]*Table
 }
 
@@ -384,7 +387,7 @@ func (l *loader) roleList(v any, p *kpath, allowPublic, allowEmpty bool) (roles 
 // string for TOML datetimes). allowNow admits "now" for timestamps.
 func (l *loader) literal(f *fieldSpec, v any, p *kpath, allowNow bool) (any, bool) {
 	bad := func(what string) (any, bool) {
-		l.errf(p, "must be %s for a %s column", what, f.typ)
+		l.errf(p, "must be %s (type %s)", what, f.typ)
 		return nil, false
 	}
 	switch f.typ {

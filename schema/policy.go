@@ -143,6 +143,7 @@ func (l *loader) guards(t *Table, v any, p *kpath, actions []string) {
 				for i, a := range names {
 					if !contains(actions, a) {
 						l.errf(cp.idx(i), "unknown action %q%s", a, hint(a, actions))
+						l.brokenProt[t.Name+"\x00"+c] = true
 					}
 				}
 				t.Guards.Protected[c] = names
