@@ -10,14 +10,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
+	"quickback.dev/qb/tui"
 )
 
 // Exit statuses (SPEC §5).
@@ -96,6 +104,10 @@ func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 func (c *cli) finish(err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var xe exitError
+	if errors.As(err, &xe) {
+		return xe.code
 	}
 	if e, ok := engine.AsError(err); ok {
 		if c.json {
@@ -465,6 +477,9 @@ func (c *cli) audit() error {
 	if err := c.open(); err != nil {
 		return err
 	}
+	if c.a.has("head") && !c.a.bools["verify"] {
+		return usageErr{"--head HASH goes with --verify"}
+	}
 	if c.a.bools["verify"] {
 		res, err := c.eng.Store.VerifyAudit(c.ctx, c.a.get("head"))
 		if err != nil {
@@ -475,7 +490,7 @@ func (c *cli) audit() error {
 		} else if res.OK {
 			fmt.Fprintf(c.out, "audit log verified: %d entries\nhead %s\n", res.Entries, res.Head)
 		} else {
-			fmt.Fprintf(c.out, "audit log BROKEN at entry %d: %s\nhead %s\n", res.BrokenSeq, res.Problem, res.Head)
+			fmt.Fprintf(c.out, "audit log BROKEN at entry %d: %s\nhead %s\n", res.BrokenSeq, termsafe.Sanitize(res.Problem), res.Head)
 		}
 		if !res.OK {
 			return exitError{code: exitRefused}
@@ -483,6 +498,19 @@ func (c *cli) audit() error {
 		return nil
 	}
 	f := engine.AuditFilter{UserID: c.a.get("user"), OrgID: c.a.get("org"), Table: c.a.get("table"), Outcome: c.a.get("outcome"), Operation: c.a.get("operation")}
+	if strings.Contains(f.UserID, "@") {
+		// --user takes a user id or a fixture user's email.
+		ms, err := c.eng.Store.Members(c.ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if strings.EqualFold(m.Email, f.UserID) {
+				f.UserID = m.UserID
+				break
+			}
+		}
+	}
 	var ok bool
 	if s := c.a.get("since"); s != "" {
 		if f.Since, ok = engine.ParseTime(s); !ok {
@@ -522,20 +550,237 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return "" }
 
+// console opens the terminal console: `qb [--as USER] [--org ORG] [--role
+// ROLE] [--table TABLE] [--read-only]`. Without an identity it starts as the
+// highest-ranked member of the first organization and says so.
 func (c *cli) console() error {
-	return usageErr{"the console is not available in this build; use the commands (qb help)"}
+	if err := c.a.only("the console", append(identityFlags, "table", "read-only")...); err != nil {
+		return usageErr{err.Error()}
+	}
+	if c.json {
+		return usageErr{"the console has no --json output"}
+	}
+	if err := c.open(); err != nil {
+		return err
+	}
+	opts := tui.Options{
+		Table:    c.a.get("table"),
+		ReadOnly: c.a.bools["read-only"],
+		Project:  c.cfg.Project.Name,
+		DBPath:   c.dbPath(),
+	}
+	if opts.Table != "" && c.cfg.Table(opts.Table) == nil {
+		return usageErr{fmt.Sprintf("unknown table %q", opts.Table)}
+	}
+	if c.a.has("as") || c.a.has("role") || c.a.has("org") {
+		id, err := c.identity()
+		if err != nil {
+			return err
+		}
+		opts.Identity = &id
+	}
+	return tui.Run(c.eng, opts)
 }
 
+// matrix is `qb matrix [TABLE] [--json]` (the access matrix, from the config
+// alone) and `qb matrix --diff OTHER.toml` (every decision that differs from
+// OTHER, with the rows each changed row-visibility decision affects in the
+// current database).
 func (c *cli) matrix() error {
-	return usageErr{"qb matrix is not available in this build"}
+	if err := c.a.only("matrix", "diff"); err != nil {
+		return usageErr{err.Error()}
+	}
+	if len(c.a.pos) > 1 {
+		return usageErr{"expected [TABLE]"}
+	}
+	table := ""
+	if len(c.a.pos) == 1 {
+		table = c.a.pos[0]
+	}
+	if other := c.a.get("diff"); other != "" {
+		if table != "" {
+			return usageErr{"--diff compares whole configs: give no TABLE"}
+		}
+		if err := c.open(); err != nil {
+			return err
+		}
+		ocfg, err := schema.Load(other)
+		if err != nil {
+			return err
+		}
+		d, err := c.eng.Diff(c.ctx, ocfg)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			c.printJSON(d)
+			return nil
+		}
+		printPolicyDiff(c.out, d)
+		return nil
+	}
+	if err := c.loadConfig(); err != nil {
+		return err
+	}
+	m, err := engine.BuildMatrix(c.cfg, table)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		c.printJSON(m)
+		return nil
+	}
+	printMatrix(c.out, m)
+	return nil
 }
 
+// runAction is `qb run TABLE ACTION [ID] [IDENTITY] [--input JSON] [--dry-run]`.
 func (c *cli) runAction() error {
-	return usageErr{"qb run is not available in this build"}
+	if err := c.a.only("run", append(identityFlags, "input", "dry-run")...); err != nil {
+		return usageErr{err.Error()}
+	}
+	if len(c.a.pos) < 2 || len(c.a.pos) > 3 {
+		return usageErr{"expected TABLE ACTION [ID]"}
+	}
+	input, err := c.jsonFlag("input", false)
+	if err != nil {
+		return err
+	}
+	if err := c.open(); err != nil {
+		return err
+	}
+	table, action, rowID := c.a.pos[0], c.a.pos[1], ""
+	if len(c.a.pos) == 3 {
+		rowID = c.a.pos[2]
+	}
+	// A known action called with the wrong shape is a usage error; unknown
+	// tables and actions are the engine's NOT_FOUND (and audited).
+	if t := c.cfg.Table(table); t != nil {
+		if a := t.Action(action); a != nil {
+			switch {
+			case a.Type == "standalone" && rowID != "":
+				return usageErr{fmt.Sprintf("%s.%s is a standalone action: it takes no ID (qb run %s %s)", table, action, table, action)}
+			case a.Type != "standalone" && rowID == "":
+				return usageErr{fmt.Sprintf("%s.%s is a record action: give the record's ID (qb run %s %s ID)", table, action, table, action)}
+			}
+		}
+	}
+	id, err := c.identity()
+	if err != nil {
+		return err
+	}
+	opts := engine.WriteOptions{DryRun: c.a.bools["dry-run"]}
+	res, err := c.eng.Run(c.ctx, id, table, action, rowID, input, opts)
+	if err != nil {
+		return err
+	}
+	inserted := res.Inserted
+	if inserted == nil {
+		inserted = []engine.Row{}
+	}
+	changes := res.Changes
+	if changes == nil {
+		changes = []engine.Change{}
+	}
+	if c.json {
+		out := map[string]any{"changes": changes}
+		if res.Row != nil {
+			out["result"] = res.Row
+			if len(inserted) > 0 {
+				out["inserted"] = inserted
+			}
+		} else {
+			out["result"] = map[string]any{"inserted": inserted}
+		}
+		if opts.DryRun {
+			out["dryRun"] = true
+		}
+		c.printJSON(out)
+		return nil
+	}
+	if res.Row != nil {
+		printRecord(c.out, *res.Row)
+	}
+	for _, r := range inserted {
+		fmt.Fprintf(c.out, "\ninserted into %s:\n", r.Table.Name)
+		printRecord(c.out, r)
+	}
+	fmt.Fprintln(c.out)
+	printChanges(c.out, changes)
+	if opts.DryRun {
+		fmt.Fprintln(c.out, "dry run: nothing was written")
+	}
+	return nil
 }
 
+// generate writes N synthetic rows into TABLE (SPEC §5). On a terminal it
+// redraws a progress line on stderr; otherwise it prints only the summary.
+// An interrupt stops it between rows: complete batches stay committed.
 func (c *cli) generate() error {
-	return usageErr{"qb generate is not available in this build"}
+	if err := c.a.only("generate", "orgs", "seed"); err != nil {
+		return usageErr{err.Error()}
+	}
+	if err := c.positional(2, "TABLE N"); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.a.pos[1])
+	if err != nil || n < 1 {
+		return usageErr{fmt.Sprintf("N must be a whole number of rows, at least 1 (got %q)", c.a.pos[1])}
+	}
+	opts := fixtures.GenerateOptions{Rows: n, Seed: 1}
+	if c.a.has("orgs") {
+		if opts.Orgs, err = c.a.intFlag("orgs", 0); err != nil || opts.Orgs < 1 {
+			return usageErr{"--orgs takes a whole number of organizations, at least 1"}
+		}
+	}
+	if s := c.a.get("seed"); s != "" {
+		if opts.Seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return usageErr{"--seed takes a whole number"}
+		}
+	}
+	if err := c.open(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	table := c.a.pos[0]
+	f, isFile := c.errw.(*os.File)
+	live := isFile && !c.json && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	start := time.Now()
+	if live {
+		opts.Progress = func(done, total int) {
+			rate := float64(done) / max(time.Since(start).Seconds(), 1e-9)
+			fmt.Fprintf(c.errw, "\r\033[K generating %s: %d/%d (%d%%) %s rows/s", termsafe.Sanitize(table), done, total, done*100/total, shortRate(rate))
+		}
+	}
+	res, err := fixtures.Generate(ctx, c.eng.Store, table, opts)
+	if live {
+		fmt.Fprint(c.errw, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	if c.json {
+		c.printJSON(map[string]any{"generated": map[string]any{
+			"table": res.Table, "rows": res.Rows, "seed": opts.Seed, "organizations": len(res.Orgs),
+			"newOrganizations": res.NewOrgs, "newUsers": res.NewUsers,
+			"seconds": res.Elapsed.Seconds(), "rowsPerSecond": math.Round(res.RowsPerSecond()),
+		}})
+		return nil
+	}
+	fmt.Fprintf(c.out, "generated %d rows into %s in %.1fs (%.0f rows/s)\n", res.Rows, res.Table, res.Elapsed.Seconds(), res.RowsPerSecond())
+	return nil
+}
+
+// shortRate renders a rate as 950, 12k or 1.2M.
+func shortRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.1fM", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.0fk", r/1e3)
+	}
+	return fmt.Sprintf("%.0f", r)
 }
 
 var _ = filepath.Join

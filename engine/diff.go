@@ -1,0 +1,525 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// Kinds of policy change.
+const (
+	ChangeRole      = "role"
+	ChangeTable     = "table"
+	ChangeOperation = "operation"
+	ChangeField     = "field"
+	ChangeAction    = "action"
+)
+
+// PolicyDiff is what changes between the current config and another one:
+// every decision that differs and, for each changed row-visibility decision
+// (list or get), how many rows it affects per organization.
+type PolicyDiff struct {
+	Current string         `json:"current"`
+	Other   string         `json:"other"`
+	Changes []PolicyChange `json:"changes"`
+	Impacts []RowImpact    `json:"impacts"`
+}
+
+// PolicyChange is one decision that differs. Role is empty for a
+// role-independent change (a table's firewall, a field's guard, an action's
+// states).
+type PolicyChange struct {
+	// Kind is ChangeRole, ChangeTable, ChangeOperation, ChangeField or
+	// ChangeAction.
+	Kind  string `json:"kind"`
+	Table string `json:"table,omitempty"`
+	Role  string `json:"role,omitempty"`
+	// Item is the operation, field or action; for a table the rule that
+	// changed (exists, internal, firewall.organization, firewall.owner,
+	// firewall.errorMode, crud.delete.mode); for a role "exists".
+	Item string `json:"item,omitempty"`
+	// Aspect says what of a field or action changed: visibility, guard,
+	// createable, updatable, exists (fields); access, from states, exists
+	// (actions).
+	Aspect string `json:"aspect,omitempty"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// RowImpact is the blast radius of one changed row-visibility decision (a
+// role's list or get on a table), per organization.
+//
+// The rows a role "sees" in an organization are the rows of the table that
+// the role, as a group, could read there under a config:
+//   - when the decision does not depend on who the user is (no owner scope,
+//     no $ctx.userId / $ctx.email / $ctx.userRole condition, no userRole
+//     test), they are the rows any user holding the role in that
+//     organization would see, whether or not it has such a member today
+//     (basis "role");
+//   - otherwise they are the rows at least one current member holding the
+//     role in that organization can see, each member's own user id, email
+//     and tier bound (basis "members"). An organization with no such member
+//     sees no rows on this basis.
+//
+// Both are computed in SQL with each config's firewall and access
+// predicates (soft-deleted rows excluded), in one pass over the table.
+type RowImpact struct {
+	Table     string `json:"table"`
+	Role      string `json:"role"`
+	Operation string `json:"operation"`
+	// BeforeBasis and AfterBasis are "role" or "members" (see above).
+	BeforeBasis string    `json:"beforeBasis"`
+	AfterBasis  string    `json:"afterBasis"`
+	Orgs        []OrgRows `json:"orgs"`
+	// Note explains a count that could not be made.
+	Note string `json:"note,omitempty"`
+}
+
+// OrgRows counts one organization's rows for a RowImpact.
+type OrgRows struct {
+	Org string `json:"org"`
+	// Members holding the role in the organization.
+	Members int64 `json:"members"`
+	Before  int64 `json:"before"`
+	After   int64 `json:"after"`
+	// Gained: visible after, not before (newly exposed). Lost: the reverse.
+	Gained int64 `json:"gained"`
+	Lost   int64 `json:"lost"`
+}
+
+// DiffConfigs lists every decision that differs between cur and other
+// (PolicyDiff.Changes without row counts). Both matrices are built over the
+// union of both configs' roles, so a role one config lacks is decided as the
+// engine decides a member holding an undeclared role. Whether a role may
+// write a field follows from the field's guard (reported once per field:
+// guard, createable, updatable) and the role's create/update decision
+// (reported per operation); it is not repeated per role and field.
+func DiffConfigs(cur, other *schema.Config) []PolicyChange {
+	declA, declB := matrixRoles(cur), matrixRoles(other)
+	roles := unionRoles(declA, declB)
+	a, b := buildMatrix(cur, "", roles), buildMatrix(other, "", roles)
+	var out []PolicyChange
+	add := func(c PolicyChange) { out = append(out, c) }
+
+	// Roles.
+	for _, r := range roles {
+		inA, inB := contains(declA, r), contains(declB, r)
+		if inA != inB {
+			add(PolicyChange{Kind: ChangeRole, Role: r, Item: "exists", Before: yesNo(inA, "declared", "absent"), After: yesNo(inB, "declared", "absent")})
+		}
+	}
+	// Tables present in one config only.
+	for _, ta := range a.Tables {
+		if b.Table(ta.Table) == nil {
+			add(PolicyChange{Kind: ChangeTable, Table: ta.Table, Item: "exists", Before: "declared", After: "absent"})
+		}
+	}
+	for _, tb := range b.Tables {
+		if a.Table(tb.Table) == nil {
+			add(PolicyChange{Kind: ChangeTable, Table: tb.Table, Item: "exists", Before: "absent", After: "declared"})
+		}
+	}
+	for _, ta := range a.Tables {
+		tb := b.Table(ta.Table)
+		if tb == nil {
+			continue
+		}
+		out = append(out, diffTable(cur.Table(ta.Table), other.Table(ta.Table), ta, tb, roles)...)
+	}
+	return out
+}
+
+func unionRoles(a, b []string) []string {
+	out := append([]string{}, a...)
+	for _, r := range b {
+		if !contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	// Keep anonymous last.
+	for i, r := range out {
+		if r == AnonymousRole && i != len(out)-1 {
+			out = append(append(out[:i:i], out[i+1:]...), AnonymousRole)
+			break
+		}
+	}
+	return out
+}
+
+func yesNo(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+// cellText renders a decision with its tier variants, for comparison and
+// display.
+func cellText(d Decision, cases []UserRoleCase) string {
+	s := d.Summary()
+	for _, c := range cases {
+		s += fmt.Sprintf("; userRole %s: %s", c.UserRole, c.Summary())
+	}
+	return s
+}
+
+// tableAspects lists the role-independent rules of a table that decide
+// what rows exist and what a delete does, as (item, text) pairs.
+func tableAspects(t *schema.Table) [][2]string {
+	org, owner := "none", "none"
+	if o := t.Firewall.Organization; o != nil {
+		org = "on " + o.Column
+	}
+	if o := t.Firewall.Owner; o != nil {
+		owner = fmt.Sprintf("%s on %s", o.Mode, o.Column)
+		if o.Mode == schema.OwnerOptional {
+			owner += ", bypass " + strings.Join(o.Bypass, ", ")
+		}
+	}
+	mode := t.Firewall.ErrorMode
+	if mode == "" {
+		mode = "reveal"
+	}
+	del := "soft"
+	if o := t.CRUD[schema.OpDelete]; o != nil && o.DeleteMode != "" {
+		del = o.DeleteMode
+	}
+	return [][2]string{{"firewall.organization", org}, {"firewall.owner", owner}, {"firewall.errorMode", mode}, {"crud.delete.mode", del}}
+}
+
+func diffTable(sa, sb *schema.Table, ta, tb *TableMatrix, roles []string) []PolicyChange {
+	var out []PolicyChange
+	t := ta.Table
+	add := func(c PolicyChange) {
+		c.Table = t
+		out = append(out, c)
+	}
+	if ta.Internal != tb.Internal {
+		add(PolicyChange{Kind: ChangeTable, Item: "internal", Before: fmt.Sprint(ta.Internal), After: fmt.Sprint(tb.Internal)})
+	}
+	fa, fb := tableAspects(sa), tableAspects(sb)
+	for i := range fa {
+		if fa[i][1] != fb[i][1] {
+			add(PolicyChange{Kind: ChangeTable, Item: fa[i][0], Before: fa[i][1], After: fb[i][1]})
+		}
+	}
+	for _, role := range roles {
+		for _, op := range schema.Ops {
+			ca, cb := ta.Op(role, string(op)), tb.Op(role, string(op))
+			if sa, sb := cellText(ca.Decision, ca.ByUserRole), cellText(cb.Decision, cb.ByUserRole); sa != sb {
+				add(PolicyChange{Kind: ChangeOperation, Role: role, Item: string(op), Before: sa, After: sb})
+			}
+		}
+	}
+	for _, fa := range ta.Fields {
+		fb := tb.Field(fa.Field)
+		if fb == nil {
+			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "exists", Before: "declared", After: "absent"})
+			continue
+		}
+		if ga, gb := fa.Guard(), fb.Guard(); ga != gb {
+			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "guard", Before: orNone(ga), After: orNone(gb)})
+		}
+		if fa.Createable != fb.Createable {
+			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "createable", Before: fmt.Sprint(fa.Createable), After: fmt.Sprint(fb.Createable)})
+		}
+		if fa.Updatable != fb.Updatable {
+			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "updatable", Before: fmt.Sprint(fa.Updatable), After: fmt.Sprint(fb.Updatable)})
+		}
+		for _, role := range roles {
+			va, vb := visibilityText(fa, ta.FieldCell(role, fa.Field)), visibilityText(*fb, tb.FieldCell(role, fa.Field))
+			if va != vb {
+				add(PolicyChange{Kind: ChangeField, Role: role, Item: fa.Field, Aspect: "visibility", Before: va, After: vb})
+			}
+		}
+	}
+	for _, fb := range tb.Fields {
+		if ta.Field(fb.Field) == nil {
+			add(PolicyChange{Kind: ChangeField, Item: fb.Field, Aspect: "exists", Before: "absent", After: "declared"})
+		}
+	}
+	for _, aa := range ta.Actions {
+		ab := tb.Action(aa.Action)
+		if ab == nil {
+			add(PolicyChange{Kind: ChangeAction, Item: aa.Action, Aspect: "exists", Before: "declared", After: "absent"})
+			continue
+		}
+		if sa, sb := statesText(aa), statesText(ab); sa != sb {
+			add(PolicyChange{Kind: ChangeAction, Item: aa.Action, Aspect: "from states", Before: sa, After: sb})
+		}
+		for _, role := range roles {
+			ca, cb := aa.Cell(role), ab.Cell(role)
+			if sa, sb := cellText(ca.Decision, ca.ByUserRole), cellText(cb.Decision, cb.ByUserRole); sa != sb {
+				add(PolicyChange{Kind: ChangeAction, Role: role, Item: aa.Action, Aspect: "access", Before: sa, After: sb})
+			}
+		}
+	}
+	for _, ab := range tb.Actions {
+		if ta.Action(ab.Action) == nil {
+			add(PolicyChange{Kind: ChangeAction, Item: ab.Action, Aspect: "exists", Before: "absent", After: "declared"})
+		}
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// visibilityText is "raw", "masked(TYPE)" or "masked-unless-owner(TYPE)".
+func visibilityText(f FieldRow, c *FieldCell) string {
+	if c == nil {
+		return ""
+	}
+	if c.Visibility == "raw" {
+		return "raw"
+	}
+	return c.Visibility + "(" + f.MaskType + ")"
+}
+
+func statesText(a *ActionRow) string {
+	if a.FromStates == nil {
+		return "any state"
+	}
+	if len(a.FromStates) == 0 {
+		return "no state"
+	}
+	return a.TransitionField + " in " + strings.Join(a.FromStates, ", ")
+}
+
+// Diff compares the engine's config with other: every decision that differs
+// and, against the engine's database, how many rows each changed
+// row-visibility decision (a role's list or get) affects per organization
+// (see RowImpact for what is counted). It appends one audit entry: by
+// "system" (no identity is impersonated), operation "diff", the other
+// config's file as the record.
+func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff, err error) {
+	defer func() { e.auditRecord(ctx, Identity{UserID: "system"}, "diff", "", other.File, nil, err) }()
+	d = &PolicyDiff{Current: e.Config.File, Other: other.File, Changes: DiffConfigs(e.Config, other), Impacts: []RowImpact{}}
+	if d.Changes == nil {
+		d.Changes = []PolicyChange{}
+	}
+	orgs, err := e.Store.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range d.Changes {
+		if c.Kind != ChangeOperation || (c.Item != string(schema.OpList) && c.Item != string(schema.OpGet)) {
+			continue
+		}
+		imp, err := e.rowImpact(ctx, other, c.Table, c.Role, schema.Op(c.Item), orgs)
+		if err != nil {
+			return nil, err
+		}
+		d.Impacts = append(d.Impacts, imp)
+	}
+	return d, nil
+}
+
+func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, role string, op schema.Op, orgs []Organization) (RowImpact, error) {
+	imp := RowImpact{Table: table, Role: role, Operation: string(op), Orgs: []OrgRows{}}
+	ta, tb := e.Config.Table(table), other.Table(table)
+	if ta == nil || tb == nil {
+		imp.Note = "the table is not in both configs"
+		return imp, nil
+	}
+	for _, o := range orgs {
+		before, bargs, bbasis := groupVisibility(e.Config, ta, op, role, o.ID)
+		after, aargs, abasis := groupVisibility(other, tb, op, role, o.ID)
+		imp.BeforeBasis, imp.AfterBasis = bbasis, abasis
+		r := OrgRows{Org: o.ID}
+		err := e.Store.DB.QueryRowContext(ctx, "SELECT count(*) FROM qb_members WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
+		if err != nil {
+			return imp, e.Store.wrapErr(err)
+		}
+		q := fmt.Sprintf(`SELECT COALESCE(SUM(b),0), COALESCE(SUM(a),0), COALESCE(SUM(a AND NOT b),0), COALESCE(SUM(b AND NOT a),0)
+FROM (SELECT (CASE WHEN (%s) THEN 1 ELSE 0 END) AS b, (CASE WHEN (%s) THEN 1 ELSE 0 END) AS a FROM %s)`, before, after, Q(ta.Name))
+		if err := e.Store.DB.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
+			// The other config may name columns the database does not have.
+			imp.Note = "cannot count rows against this database: " + err.Error()
+			imp.Orgs = []OrgRows{}
+			return imp, nil
+		}
+		imp.Orgs = append(imp.Orgs, r)
+	}
+	return imp, nil
+}
+
+// Bases of a row count (see RowImpact).
+const (
+	BasisRole    = "role"
+	BasisMembers = "members"
+)
+
+// groupVisibility is the SQL condition, over the table's own name, under
+// which a row of t is visible through op to role in org under cfg, with
+// its bound arguments and its basis (see RowImpact).
+func groupVisibility(cfg *schema.Config, t *schema.Table, op schema.Op, role, org string) (string, []any, string) {
+	if t.Internal {
+		return "0", nil, BasisRole
+	}
+	var rule *schema.Access
+	if o := t.CRUD[op]; o != nil {
+		rule = o.Access
+	}
+	path := fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op)
+	visible := func(id Identity) predicate {
+		acc := compileAccess(t, rule, path, id)
+		if acc.Denied {
+			return predicate{sql: "0"}
+		}
+		fw := firewallFor(t, id)
+		if fw.err != nil {
+			return predicate{sql: "0"}
+		}
+		if acc.Cond.sql == "" {
+			return fw.pred
+		}
+		return join([]predicate{fw.pred, acc.Cond}, " AND ")
+	}
+	if role == AnonymousRole {
+		id := Identity{OrgID: org, Anonymous: true}
+		p := visible(id)
+		s, args := rewritePredicate(p, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })
+		return s, args, BasisRole
+	}
+	// One predicate per platform tier the config distinguishes; tiers
+	// outside the config's lists behave like the baseline.
+	tiers := configUserRoles(cfg)
+	base := visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: BaselineUserRole, Email: "\x00email"})
+	preds := make([]predicate, len(tiers))
+	perUser := usesUser(base)
+	for i, u := range tiers {
+		preds[i] = visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: u, Email: "\x00email"})
+		if usesUser(preds[i]) || !samePredicate(preds[i], base) {
+			perUser = true
+		}
+	}
+	if !perUser {
+		id := Identity{OrgID: org, Role: role, UserRole: BaselineUserRole}
+		s, args := rewritePredicate(base, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })
+		return s, args, BasisRole
+	}
+	// Rows at least one member of role in org can see, each member's own
+	// context bound. qb_ aliases cannot collide with a config table.
+	member := func(f string) (string, any, bool) {
+		switch f {
+		case "userId":
+			return `"qb_u"."id"`, nil, false
+		case "email":
+			return `"qb_u"."email"`, nil, false
+		case "userRole":
+			return `"qb_u"."user_role"`, nil, false
+		case "orgId":
+			return "", org, true
+		case "role":
+			return "", role, true
+		}
+		return "", nil, true
+	}
+	var clauses []string
+	var args []any
+	s, a := rewritePredicate(base, t.Name, member)
+	if len(tiers) == 0 {
+		clauses = append(clauses, "("+s+")")
+		args = append(args, a...)
+	} else {
+		marks := make([]string, len(tiers))
+		var targs []any
+		for i, u := range tiers {
+			marks[i] = "?"
+			targs = append(targs, u)
+		}
+		clauses = append(clauses, `("qb_u"."user_role" NOT IN (`+strings.Join(marks, ",")+`) AND (`+s+`))`)
+		args = append(args, targs...)
+		args = append(args, a...)
+		for i, u := range tiers {
+			s, a := rewritePredicate(preds[i], t.Name, member)
+			clauses = append(clauses, `("qb_u"."user_role" = ? AND (`+s+`))`)
+			args = append(args, u)
+			args = append(args, a...)
+		}
+	}
+	q := `EXISTS (SELECT 1 FROM qb_members AS "qb_m" JOIN qb_users AS "qb_u" ON "qb_u"."id" = "qb_m"."user_id" WHERE "qb_m"."organization_id" = ? AND "qb_m"."role" = ? AND (` +
+		strings.Join(clauses, " OR ") + `))`
+	return q, append([]any{org, role}, args...), BasisMembers
+}
+
+// usesUser reports whether a predicate reads a per-user context value.
+func usesUser(p predicate) bool {
+	for _, a := range p.args {
+		if a.ctx == "userId" || a.ctx == "email" || a.ctx == "userRole" {
+			return true
+		}
+	}
+	return false
+}
+
+func samePredicate(a, b predicate) bool {
+	return a.sql == b.sql && fmt.Sprint(a.args) == fmt.Sprint(b.args)
+}
+
+// rewritePredicate qualifies every column of a compiled predicate with
+// alias and replaces each context parameter by what ctx returns: an SQL
+// expression (bind false) or a value to bind. Literal parameters stay bound.
+func rewritePredicate(p predicate, alias string, ctx func(field string) (expr string, value any, bind bool)) (string, []any) {
+	var b strings.Builder
+	var args []any
+	k := 0
+	s := p.sql
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			j := i + 1
+			for j < len(s) {
+				if s[j] == '"' {
+					if j+1 < len(s) && s[j+1] == '"' {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			b.WriteString(Q(alias) + "." + s[i:j+1])
+			i = j
+		case '\'':
+			j := i + 1
+			for j < len(s) {
+				if s[j] == '\'' {
+					if j+1 < len(s) && s[j+1] == '\'' {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			b.WriteString(s[i : j+1])
+			i = j
+		case '?':
+			a := p.args[k]
+			k++
+			if a.ctx == "" {
+				b.WriteByte('?')
+				args = append(args, a.literal)
+				continue
+			}
+			expr, v, bind := ctx(a.ctx)
+			if bind {
+				b.WriteByte('?')
+				args = append(args, v)
+			} else {
+				b.WriteString(expr)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), args
+}
