@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// BulkBatchSize is how many rows BulkInsert writes per transaction unless
+// told otherwise.
+const BulkBatchSize = 10000
+
+// BulkOptions tune BulkInsert.
+type BulkOptions struct {
+	// BatchSize is the number of rows per transaction; 0 means BulkBatchSize.
+	BatchSize int
+	// Progress, when set, is called after each committed batch with the
+	// number of rows committed so far.
+	Progress func(done int)
+	// AuditOp, when set, makes the transaction of the last batch append a
+	// system audit entry with this operation, the table, AuditRecord as the
+	// record id and the written columns as fields: a run that completes
+	// commits its last rows and its entry together.
+	AuditOp     string
+	AuditRecord string
+}
+
+// BulkCacheKiB is the SQLite page cache BulkInsert gives its connection
+// while it runs, so index pages of a large table stay in memory.
+const BulkCacheKiB = 64 << 10
+
+// BulkInsert writes rows into t with one prepared INSERT, reused for every
+// row of the run on one dedicated connection, in transactions of
+// opts.BatchSize rows. cols are config column names; next fills vals
+// (len(cols) values, already in stored form: string, int64, float64 or nil)
+// and returns false when there are no more rows. It bypasses access and
+// guards; the database's NOT NULL, CHECK, UNIQUE and REFERENCES constraints
+// still apply. Each batch commits on its own, so an interrupted run (an
+// error, a cancelled ctx, a killed process) leaves complete batches only;
+// done is the number of rows committed.
+func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, next func(vals []any) bool, opts BulkOptions) (done int, err error) {
+	if s.ReadOnly {
+		return 0, fmt.Errorf("database %s is open read-only", s.Path)
+	}
+	batch := opts.BatchSize
+	if batch <= 0 {
+		batch = BulkBatchSize
+	}
+	names := make([]string, len(cols))
+	marks := make([]string, len(cols))
+	for i, n := range cols {
+		c := t.Column(n)
+		if c == nil {
+			return 0, fmt.Errorf("table %s has no column %q", t.Name, n)
+		}
+		names[i] = Q(c.SQLName)
+		marks[i] = "?"
+	}
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(names, ", "), strings.Join(marks, ", "))
+
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return 0, s.bulkErr(ctx, t, 1, err)
+	}
+	defer conn.Close()
+	var cache int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return 0, s.wrapErr(err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", BulkCacheKiB)); err != nil {
+		return 0, s.wrapErr(err)
+	}
+	// The connection goes back to the pool as it came.
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
+	stmt, err := conn.PrepareContext(ctx, q)
+	if err != nil {
+		return 0, s.wrapErr(err)
+	}
+	defer stmt.Close()
+
+	vals := make([]any, len(cols))
+	has := next(vals)
+	for has {
+		n, err := s.bulkBatch(ctx, conn, stmt, t, cols, vals, &has, next, batch, done, opts)
+		if err != nil {
+			return done, err
+		}
+		done += n
+		if opts.Progress != nil {
+			opts.Progress(done)
+		}
+	}
+	if done == 0 && opts.AuditOp != "" {
+		if err := s.AppendSystemAudit(ctx, opts.AuditOp, t.Name, opts.AuditRecord, cols); err != nil {
+			return 0, err
+		}
+	}
+	return done, nil
+}
+
+// bulkBatch writes up to batch rows in one transaction, starting with the row
+// already in vals. It reads one row ahead, so the last batch knows it is the
+// last and can carry the audit entry. The transaction is begun and ended
+// with SQL on the connection, so the one statement serves every batch.
+func (s *Store) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, s.bulkErr(ctx, t, before+1, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	for *has && n < batch {
+		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+			return 0, s.bulkErr(ctx, t, before+n+1, err)
+		}
+		n++
+		*has = next(vals)
+	}
+	if !*has && opts.AuditOp != "" {
+		e := &AuditEntry{OSUser: OSUser(), UserID: "system", Operation: opts.AuditOp, Table: t.Name, RecordID: opts.AuditRecord, Outcome: "ok", Fields: cols}
+		if err := appendAudit(ctx, conn, e); err != nil {
+			return 0, s.wrapErr(err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, s.bulkErr(ctx, t, before+n, err)
+	}
+	committed = true
+	return n, nil
+}
+
+func (s *Store) bulkErr(ctx context.Context, t *schema.Table, row int, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: interrupted at row %d: %w", t.Name, row, context.Cause(ctx))
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE"), strings.Contains(msg, "CHECK"), strings.Contains(msg, "NOT NULL"), strings.Contains(msg, "FOREIGN KEY"):
+		return fmt.Errorf("%s: row %d breaks a constraint of the database: %s", t.Name, row, constraintText(msg))
+	}
+	return s.wrapErr(err)
+}
+
+// constraintText is the driver message from "constraint failed" on, without
+// the driver's error code prefix.
+func constraintText(msg string) string {
+	if i := strings.Index(msg, "constraint failed"); i >= 0 {
+		j := strings.LastIndex(msg[:i], "(")
+		if j < 0 {
+			j = i
+		}
+		return strings.TrimSpace(msg[j:])
+	}
+	return msg
+}
+
+// AppendSystemAudit appends one entry by the system (not an impersonated
+// identity), in a short transaction of its own: used for runs that bypass
+// the policy engine, such as generate. fields may be nil.
+func (s *Store) AppendSystemAudit(ctx context.Context, op, table, record string, fields []string) error {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrapErr(err)
+	}
+	defer tx.Rollback()
+	e := &AuditEntry{OSUser: OSUser(), UserID: "system", Operation: op, Table: table, RecordID: record, Outcome: "ok", Fields: fields}
+	if err := appendAudit(ctx, tx, e); err != nil {
+		return s.wrapErr(err)
+	}
+	return s.wrapErr(tx.Commit())
+}
+
+// EnsureIdentities adds the organizations, users and memberships that do not
+// exist yet, in one transaction; existing ones (by id) are left as they are.
+// It reports how many organizations and users it created.
+func (s *Store) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []SeedUser) (newOrgs, newUsers int, err error) {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, s.wrapErr(err)
+	}
+	defer tx.Rollback()
+	for _, o := range orgs {
+		res, err := tx.ExecContext(ctx, "INSERT INTO qb_organizations(id, name) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", o.ID, o.Name)
+		if err != nil {
+			return 0, 0, fmt.Errorf("organization %s: %w", o.ID, s.wrapErr(err))
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			newOrgs++
+		}
+	}
+	for _, u := range users {
+		role := u.UserRole
+		if role == "" {
+			role = "user"
+		}
+		res, err := tx.ExecContext(ctx, "INSERT INTO qb_users(id, name, email, user_role) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING", u.ID, u.Name, u.Email, role)
+		if err != nil {
+			return 0, 0, fmt.Errorf("user %s: %w", u.ID, s.wrapErr(err))
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			newUsers++
+		}
+		for _, m := range u.Memberships {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO qb_members(user_id, organization_id, role) VALUES (?, ?, ?) ON CONFLICT(user_id, organization_id) DO NOTHING", u.ID, m.Org, m.Role); err != nil {
+				return 0, 0, fmt.Errorf("membership of %s in %s: %w", u.ID, m.Org, s.wrapErr(err))
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, s.wrapErr(err)
+	}
+	return newOrgs, newUsers, nil
+}
+
+// LiveIDs returns the primary keys of t's live (not soft-deleted) rows,
+// sorted, grouped by organization. When t has no organization column every
+// id is under the key "". With orgs non-empty, only those organizations are
+// read.
+func (s *Store) LiveIDs(ctx context.Context, t *schema.Table, orgs []string) (map[string][]string, error) {
+	pk := t.PrimaryKey()
+	if pk == nil {
+		return nil, fmt.Errorf("table %s has no primary key", t.Name)
+	}
+	live := Q(t.Column("deletedAt").SQLName) + " IS NULL"
+	out := map[string][]string{}
+	oc := t.OrgColumn()
+	if oc == nil {
+		rows, err := s.DB.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY 1", Q(pk.SQLName), Q(t.Name), live))
+		if err != nil {
+			return nil, s.wrapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out[""] = append(out[""], id)
+		}
+		return out, rows.Err()
+	}
+	want := map[string]bool{}
+	for _, o := range orgs {
+		want[o] = true
+	}
+	rows, err := s.DB.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY 1, 2", Q(oc.SQLName), Q(pk.SQLName), Q(t.Name), live))
+	if err != nil {
+		return nil, s.wrapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org, id string
+		if err := rows.Scan(&org, &id); err != nil {
+			return nil, err
+		}
+		if len(want) > 0 && !want[org] {
+			continue
+		}
+		out[org] = append(out[org], id)
+	}
+	return out, rows.Err()
+}
+
+// HasRow reports whether t holds a row (live or soft-deleted) with primary
+// key id.
+func (s *Store) HasRow(ctx context.Context, t *schema.Table, id string) (bool, error) {
+	pk := t.PrimaryKey()
+	if pk == nil {
+		return false, fmt.Errorf("table %s has no primary key", t.Name)
+	}
+	var one int
+	err := s.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(t.Name), Q(pk.SQLName)), id).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.wrapErr(err)
+	}
+	return true, nil
+}
+
+// MaxInt is the largest value of an integer column (ok false when the
+// table has no value in it).
+func (s *Store) MaxInt(ctx context.Context, t *schema.Table, col string) (max int64, ok bool, err error) {
+	c := t.Column(col)
+	if c == nil {
+		return 0, false, fmt.Errorf("table %s has no column %q", t.Name, col)
+	}
+	var v sql.NullInt64
+	if err := s.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s) FROM %s", Q(c.SQLName), Q(t.Name))).Scan(&v); err != nil {
+		return 0, false, s.wrapErr(err)
+	}
+	return v.Int64, v.Valid, nil
+}
+
+// MakeID builds an id in NewID's format (time-ordered, 24 characters) from
+// a millisecond timestamp and nine random bytes, for callers that derive
+// both deterministically (generate).
+func MakeID(ms int64, random [9]byte) string {
+	var b [15]byte
+	for i := 0; i < 6; i++ {
+		b[i] = byte(uint64(ms) >> (40 - 8*i))
+	}
+	copy(b[6:], random[:])
+	return idEncoding.EncodeToString(b[:])
+}
