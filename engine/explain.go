@@ -132,18 +132,29 @@ func (e *Engine) Explain(ctx context.Context, id Identity, table, rowID string) 
 	fw := firewallFor(t, id)
 	ex.Firewall = describeFirewall(t, id, fw)
 
+	// The row is shown only as Get would return it: a caller who may not get
+	// it sees the refusal Get would give, never its values (nor, when the
+	// role fails or errors hide, whether it exists).
 	var raw []any
 	if rowID != "" && !t.Internal {
-		if fw.err != nil {
+		getAcc := e.crudAccess(t, schema.OpGet, id)
+		switch {
+		case getAcc.Denied:
+			ex.RowError = FormatError(roleError(t, "get", getAcc))
+		case fw.err != nil:
 			ex.RowError = FormatError(fw.err)
-		} else {
-			acc := &residual{}
-			r, _, found, ferr := e.fetch(ctx, e.Store.DB, t, id, fw, acc, rowID)
+		default:
+			r, pass, found, ferr := e.fetch(ctx, e.Store.DB, t, id, fw, getAcc, rowID)
 			switch {
 			case ferr != nil:
 				return nil, ferr
 			case !found:
 				ex.RowError = FormatError(notFound(t, rowID))
+			case !pass:
+				ex.RowError = FormatError(conditionFailed(t, rowID, "get", getAcc))
+				if !t.Hidden() {
+					raw = r // its existence is no secret: explain the operations on it
+				}
 			default:
 				raw = r
 				row := e.present(t, e.maskPlanFor(t, id), id, raw)

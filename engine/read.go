@@ -428,6 +428,38 @@ func decodeCursor(s, sig string, n int) ([]any, error) {
 	return c.V, nil
 }
 
+// statement is the SELECT a list runs: one row more than the page, to know
+// whether another page follows.
+func (p *listPlan) statement() (string, []any) {
+	var order []string
+	for _, k := range p.keys {
+		dir := "ASC"
+		if k.desc {
+			dir = "DESC"
+		}
+		order = append(order, Q(k.col.SQLName)+" "+dir)
+	}
+	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
+		sqlCols(p.t), Q(p.t.Name), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
+	return query, p.args
+}
+
+// ListSQL returns the statement List runs for id on table with q, with its
+// bound arguments, or the refusal List would give. Nothing is read or
+// audited; it exists for query-plan checks and explanations.
+func (e *Engine) ListSQL(id Identity, table string, q ListQuery) (string, []any, error) {
+	t, err := e.table(table, true)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := e.planList(t, id, q)
+	if err != nil {
+		return "", nil, err
+	}
+	query, args := p.statement()
+	return query, args, nil
+}
+
 // List returns one page of table as id sees it.
 func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuery) (page *Page, err error) {
 	defer func() { e.auditRecord(ctx, id, "list", table, "", nil, err) }()
@@ -439,17 +471,8 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 	if err != nil {
 		return nil, err
 	}
-	var order []string
-	for _, k := range p.keys {
-		dir := "ASC"
-		if k.desc {
-			dir = "DESC"
-		}
-		order = append(order, Q(k.col.SQLName)+" "+dir)
-	}
-	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
-		sqlCols(t), Q(t.Name), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
-	rows, err := e.Store.DB.QueryContext(ctx, query, p.args...)
+	query, args := p.statement()
+	rows, err := e.Store.DB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, e.Store.wrapErr(err)
 	}
