@@ -69,6 +69,11 @@ type Engine struct {
 
 	mu       sync.Mutex
 	compiled map[policyKey]*residual
+
+	// stmts caches the prepared statements of the audit append (see
+	// auditTx), keyed by their SQL.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // New builds an engine over an open store.
@@ -131,9 +136,54 @@ func (e *Engine) auditRecord(ctx context.Context, id Identity, op, table, record
 		return
 	}
 	defer tx.Rollback()
-	if appendAudit(ctx, tx, e.entry(id, op, table, record, fields, err)) == nil {
+	if appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, err)) == nil {
 		_ = tx.Commit()
 	}
+}
+
+// auditTx runs appendAudit's statements inside tx through statements
+// prepared once per engine (and, by database/sql, once per connection)
+// instead of parsed again for every entry: every read appends an entry, so
+// this is on the path of every list and get. The statements, the
+// transaction and the chain are unchanged.
+func (e *Engine) auditTx(tx *sql.Tx) execQuerier { return stmtTx{tx: tx, e: e} }
+
+type stmtTx struct {
+	tx *sql.Tx
+	e  *Engine
+}
+
+// prepared returns the cached statement for query, preparing it on first
+// use; nil when it cannot be prepared (the caller falls back to tx).
+func (e *Engine) prepared(ctx context.Context, query string) *sql.Stmt {
+	e.stmtMu.Lock()
+	defer e.stmtMu.Unlock()
+	if st, ok := e.stmts[query]; ok {
+		return st
+	}
+	st, err := e.Store.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if e.stmts == nil {
+		e.stmts = map[string]*sql.Stmt{}
+	}
+	e.stmts[query] = st
+	return st
+}
+
+func (t stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.e.prepared(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.e.prepared(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (e *Engine) entry(id Identity, op, table, record string, fields []string, err error) *AuditEntry {
@@ -181,7 +231,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 		e.auditRecord(ctx, id, op+":dry-run", table, record, fields, nil)
 		return nil
 	}
-	if err := appendAudit(ctx, tx, e.entry(id, op, table, record, fields, nil)); err != nil {
+	if err := appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil)); err != nil {
 		return e.Store.wrapErr(err)
 	}
 	return e.Store.wrapErr(tx.Commit())
