@@ -1,0 +1,163 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Binding is a key binding with the metadata help and read-only mode are
+// derived from.
+type Binding struct {
+	key.Binding
+	// Long is the description in the full help (Help().Desc is the short
+	// one of the footer).
+	Long string
+	// Writes marks a binding that changes the database (or leads straight
+	// to a change): it is absent from help and inert in read-only mode.
+	Writes bool
+}
+
+// Matches reports whether msg triggers the binding (never when disabled).
+func (b Binding) Matches(msg tea.KeyMsg) bool { return key.Matches(msg, b.Binding) }
+
+func bind(keys []string, help, desc string) Binding {
+	return Binding{Binding: key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc)), Long: desc}
+}
+
+func long(b Binding, desc string) Binding { b.Long = desc; return b }
+
+func writes(b Binding) Binding { b.Writes = true; return b }
+
+// KeyMap is the console's one key map, built by DefaultKeyMap. Every mode
+// reads its keys from here, and help is generated from it.
+type KeyMap struct {
+	// Browse mode.
+	Up, Down, PageUp, PageDown, Top, Bottom  Binding
+	Left, Right                              Binding
+	NextTable, PrevTable                     Binding
+	Detail, Identity, Compare                Binding
+	Search, Filter, Sort, ClearQuery         Binding
+	Refresh                                  Binding
+	Edit, Create, Delete, Actions            Binding
+	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
+	Help, Quit                               Binding
+
+	// Shared by panels and prompts.
+	Back, Select, Yes, No Binding
+	// Submit finishes a form.
+	Submit Binding
+}
+
+// DefaultKeyMap returns the console's key bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:     bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown:   bind([]string{"pgdown", "ctrl+f", " "}, "pgdn", "page down"),
+		Top:        bind([]string{"home", "g"}, "g", "first row"),
+		Bottom:     bind([]string{"end", "G"}, "G", "last known row"),
+		Left:       bind([]string{"left", "h"}, "←/h", "column left"),
+		Right:      bind([]string{"right", "l"}, "→/l", "column right"),
+		NextTable:  bind([]string{"tab"}, "tab", "next table"),
+		PrevTable:  bind([]string{"shift+tab"}, "⇧tab", "previous table"),
+		Detail:     long(bind([]string{"enter"}, "enter", "why"), "detail: every field, its value and why"),
+		Identity:   long(bind([]string{"i"}, "i", "identity"), "act as another identity"),
+		Compare:    long(bind([]string{"c"}, "c", "compare"), "the row as every role sees it"),
+		Search:     bind([]string{"/"}, "/", "search"),
+		Filter:     long(bind([]string{"f"}, "f", "filter"), "filter on the selected column"),
+		Sort:       long(bind([]string{"s"}, "s", "sort"), "sort by the selected column (again: reverse)"),
+		ClearQuery: bind([]string{"F"}, "F", "clear search/filters/sort"),
+		Refresh:    bind([]string{"r", "ctrl+r"}, "r", "refresh"),
+		Edit:       writes(long(bind([]string{"e"}, "e", "edit"), "edit the row (preview, then y/N)")),
+		Create:     writes(long(bind([]string{"n"}, "n", "new"), "create a row (preview, then y/N)")),
+		Delete:     writes(long(bind([]string{"d"}, "d", "delete"), "delete the row (y/N, default No)")),
+		Actions:    writes(long(bind([]string{"a"}, "a", "actions"), "the row's actions: why, form, preview, run")),
+		CopyCell:   long(bind([]string{"y"}, "y", "copy"), "copy the cell as shown (OSC 52)"),
+		CopyRow:    long(bind([]string{"Y"}, "Y", "copy row"), "copy the row as shown, as JSON"),
+		ExportCSV:  long(bind([]string{"x"}, "x", "export"), "export the result as shown to CSV"),
+		ExportJSON: long(bind([]string{"X"}, "X", "export JSON"), "export the result as shown to JSON"),
+		Help:       bind([]string{"?"}, "?", "help"),
+		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
+
+		Back:   bind([]string{"esc"}, "esc", "back"),
+		Select: bind([]string{"enter"}, "enter", "choose"),
+		Yes:    bind([]string{"y", "Y"}, "y", "yes"),
+		No:     bind([]string{"n", "N", "enter", "esc"}, "N/enter", "no"),
+		Submit: bind([]string{"enter"}, "enter", "next/submit"),
+	}
+}
+
+// SetReadOnly disables (or re-enables) every binding that writes.
+func (k *KeyMap) SetReadOnly(ro bool) {
+	for _, b := range k.all() {
+		if b.Writes {
+			b.SetEnabled(!ro)
+		}
+	}
+}
+
+func (k *KeyMap) all() []*Binding {
+	return []*Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Left, &k.Right,
+		&k.NextTable, &k.PrevTable, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
+		&k.ClearQuery, &k.Refresh, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
+		&k.ExportCSV, &k.ExportJSON, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
+}
+
+// HelpGroup is a titled list of bindings for the full help.
+type HelpGroup struct {
+	Title    string
+	Bindings []Binding
+}
+
+// FullHelp lists every enabled binding of browse mode, grouped. Disabled
+// bindings (writes in read-only mode) are left out.
+func (k KeyMap) FullHelp() []HelpGroup {
+	groups := []HelpGroup{
+		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable}},
+		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh}},
+		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
+		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
+		{"Take away", []Binding{k.CopyCell, k.CopyRow, k.ExportCSV, k.ExportJSON}},
+		{"General", []Binding{k.Help, k.Back, k.Quit}},
+	}
+	var out []HelpGroup
+	for _, g := range groups {
+		g.Bindings = enabled(g.Bindings)
+		if len(g.Bindings) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ShortHelp lists the bindings shown in the footer for a mode.
+func (k KeyMap) ShortHelp(m mode) []Binding {
+	switch m {
+	case modeBrowse:
+		return enabled([]Binding{k.Identity, k.Detail, k.Compare, k.Search, k.Filter, k.Sort, k.Edit, k.Create, k.Delete, k.Actions, k.CopyCell, k.ExportCSV, k.Help, k.Quit})
+	case modeSearch:
+		return []Binding{bind([]string{"enter"}, "enter", "apply"), bind([]string{"esc"}, "esc", "cancel")}
+	case modePicker:
+		return []Binding{bind(nil, "type", "filter"), k.Up, k.Down, bind([]string{"enter"}, "enter", "act as"), k.Back}
+	case modeActions:
+		return []Binding{k.Up, k.Down, bind([]string{"enter"}, "enter", "run…"), k.Back}
+	case modeForm:
+		return []Binding{bind(nil, "tab/⇧tab", "field"), k.Submit, bind(nil, "esc", "cancel")}
+	case modeConfirm:
+		return []Binding{k.Yes, k.No}
+	case modeDetail, modeCompare, modeHelp, modeResult:
+		return []Binding{k.Up, k.Down, k.Back}
+	}
+	return nil
+}
+
+func enabled(bs []Binding) []Binding {
+	out := bs[:0:0]
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
