@@ -18,6 +18,15 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return m.quit()
 	}
+	// Runes typed faster than a frame arrive together ("jjj"); where keys
+	// are commands rather than text, each one counts.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != modeSearch && m.mode != modePicker && m.mode != modeForm {
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	switch m.mode {
 	case modeSearch:
 		return m.searchKey(msg)
@@ -100,7 +109,7 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		return m.selectTable((m.tableIdx + 1) % len(m.cfg.Tables))
 	case k.PrevTable.Matches(msg):
 		return m.selectTable((m.tableIdx + len(m.cfg.Tables) - 1) % len(m.cfg.Tables))
-	case len(msg.Runes) == 1 && msg.Runes[0] >= '1' && msg.Runes[0] <= '9' && msg.Type == tea.KeyRunes:
+	case k.Jump.Matches(msg):
 		if i := int(msg.Runes[0] - '1'); i < len(m.cfg.Tables) {
 			return m.selectTable(i)
 		}

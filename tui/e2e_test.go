@@ -88,6 +88,9 @@ func TestEndToEndTmux(t *testing.T) {
 		if !strings.Contains(s, "TABLES") || !strings.Contains(s, "i identity") {
 			t.Fatalf("the layout is broken:\n%s", s)
 		}
+		if bufs := run("list-buffers"); strings.TrimSpace(bufs) != "" {
+			t.Fatalf("a fixture value reached the terminal's clipboard: %q", bufs)
+		}
 	}
 	send := func(keys ...string) { run(append([]string{"send-keys", "-t", "qb"}, keys...)...) }
 

@@ -594,7 +594,13 @@ func (g *grid) View() string {
 	b.WriteString(fitLine(title, pos, g.width, st.GridInfo))
 	b.WriteByte('\n')
 	if g.err != nil {
-		b.WriteString(st.StatusError.Render(fmt.Sprintf("%s %s cannot be listed as this identity", NoListMark, g.t.Name)))
+		what := fmt.Sprintf("%s %s cannot be listed as this identity", NoListMark, g.t.Name)
+		spec := g.res.spec
+		query := spec.search != "" || len(spec.filters) > 0 || len(spec.sort) > 0
+		if e, ok := engine.AsError(g.err); ok && query && (e.Code == engine.QueryColumnMasked || e.Code == engine.ValidationFailed) {
+			what = fmt.Sprintf("%s this query on %s cannot run as this identity — F clears search, filters and sort", NoListMark, g.t.Name)
+		}
+		b.WriteString(st.StatusError.Render(termsafe.Truncate(what, g.width)))
 		b.WriteString("\n\n")
 		for _, line := range strings.Split(engine.FormatError(g.err), "\n") {
 			indent := strings.Repeat(" ", len(line)-len(strings.TrimLeft(line, " ")))
@@ -623,7 +629,7 @@ func (g *grid) View() string {
 			if i >= g.res.known && !g.loading && !g.inflightAny() {
 				break
 			}
-			b.WriteString(st.Pending.Render("  " + termsafe.Pad("…", g.colWidth(0))))
+			b.WriteString(g.styles().pending.apply("  " + termsafe.Pad("…", g.colWidth(0))))
 			b.WriteByte('\n')
 			lines++
 			continue
@@ -730,6 +736,7 @@ func (w wrap) apply(s string) string {
 // rowStyles are the wraps of a row's parts: [0] normal, [1] selected row.
 type rowStyles struct {
 	cell, masked, null, sep, cur [2]wrap
+	pending                      wrap
 	// active: the selected cell (plain, masked, null).
 	active [3]wrap
 }
@@ -739,7 +746,7 @@ func (g *grid) styles() *rowStyles {
 		return g.rs
 	}
 	st := g.c.Styles
-	rs := &rowStyles{}
+	rs := &rowStyles{pending: wrapOf(st.Pending)}
 	for i, sel := range []bool{false, true} {
 		base := st.Cell
 		sep := st.Separator

@@ -34,7 +34,7 @@ type KeyMap struct {
 	// Browse mode.
 	Up, Down, PageUp, PageDown, Top, Bottom  Binding
 	Left, Right                              Binding
-	NextTable, PrevTable                     Binding
+	NextTable, PrevTable, Jump               Binding
 	Detail, Identity, Compare                Binding
 	Search, Filter, Sort, ClearQuery         Binding
 	Refresh                                  Binding
@@ -61,6 +61,7 @@ func DefaultKeyMap() KeyMap {
 		Right:      bind([]string{"right", "l"}, "→/l", "column right"),
 		NextTable:  bind([]string{"tab"}, "tab", "next table"),
 		PrevTable:  bind([]string{"shift+tab"}, "⇧tab", "previous table"),
+		Jump:       long(bind([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "table"), "table N of the sidebar"),
 		Detail:     long(bind([]string{"enter"}, "enter", "why"), "detail: every field, its value and why"),
 		Identity:   long(bind([]string{"i"}, "i", "identity"), "act as another identity"),
 		Compare:    long(bind([]string{"c"}, "c", "compare"), "the row as every role sees it"),
@@ -99,7 +100,7 @@ func (k *KeyMap) SetReadOnly(ro bool) {
 
 func (k *KeyMap) all() []*Binding {
 	return []*Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Left, &k.Right,
-		&k.NextTable, &k.PrevTable, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
+		&k.NextTable, &k.PrevTable, &k.Jump, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
 		&k.ClearQuery, &k.Refresh, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
 		&k.ExportCSV, &k.ExportJSON, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
 }
@@ -114,7 +115,7 @@ type HelpGroup struct {
 // bindings (writes in read-only mode) are left out.
 func (k KeyMap) FullHelp() []HelpGroup {
 	groups := []HelpGroup{
-		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable}},
+		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable, k.Jump}},
 		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh}},
 		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
@@ -131,15 +132,15 @@ func (k KeyMap) FullHelp() []HelpGroup {
 	return out
 }
 
-// ShortHelp lists the bindings shown in the footer for a mode.
-func (k KeyMap) ShortHelp(m mode) []Binding {
+// shortHelp lists the bindings shown in the footer for a mode.
+func (k KeyMap) shortHelp(m mode) []Binding {
 	switch m {
 	case modeBrowse:
 		return enabled([]Binding{k.Identity, k.Detail, k.Compare, k.Search, k.Filter, k.Sort, k.Edit, k.Create, k.Delete, k.Actions, k.CopyCell, k.ExportCSV, k.Help, k.Quit})
 	case modeSearch:
 		return []Binding{bind([]string{"enter"}, "enter", "apply"), bind([]string{"esc"}, "esc", "cancel")}
 	case modePicker:
-		return []Binding{bind(nil, "type", "filter"), k.Up, k.Down, bind([]string{"enter"}, "enter", "act as"), k.Back}
+		return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), bind([]string{"enter"}, "enter", "act as"), k.Back}
 	case modeActions:
 		return []Binding{k.Up, k.Down, bind([]string{"enter"}, "enter", "run…"), k.Back}
 	case modeForm:

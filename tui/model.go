@@ -608,7 +608,7 @@ func (m *Model) hintsView() string {
 func (m *Model) renderHints() string {
 	st := m.c.Styles
 	var parts []string
-	for _, b := range m.c.Keys.ShortHelp(m.mode) {
+	for _, b := range m.c.Keys.shortHelp(m.mode) {
 		h := b.Help()
 		parts = append(parts, st.HelpKey.Render(h.Key)+" "+st.HelpDesc.Render(h.Desc))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/termsafe"
 )
 
 // newModel builds a model and runs its start-up synchronously.
@@ -431,5 +432,92 @@ func TestSidebarAccess(t *testing.T) {
 	}
 	if !strings.Contains(v, "ACCESS_ROLE_REQUIRED") {
 		t.Errorf("the grid does not show the refusal:\n%s", v)
+	}
+}
+
+// Wide characters, emoji and control pictures keep the columns aligned,
+// and horizontal scrolling keeps the display column pinned.
+func TestGridAlignmentAndPinning(t *testing.T) {
+	e := newEngine(t)
+	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
+	sepCol := func(v string) map[int]bool {
+		cols := map[int]bool{}
+		for n, l := range strings.Split(v, "\n") {
+			if i := strings.Index(l, "│"); i >= 0 && n >= 6 {
+				cols[termsafe.Width(l[:i])] = true
+			}
+		}
+		return cols
+	}
+	v := plain(m)
+	if !strings.Contains(v, "ليلى 👩‍💻 Haddad") || !strings.Contains(v, "Mallory ␛]52") {
+		t.Fatalf("the unusual names are not shown:\n%s", v)
+	}
+	if cols := sepCol(v); len(cols) != 1 {
+		t.Errorf("the pinned column's separator is not aligned: %v\n%s", cols, v)
+	}
+	for i := 0; i < 12; i++ {
+		press(m, "right")
+	}
+	v = plain(m)
+	header := strings.Split(v, "\n")[4]
+	if !strings.Contains(header, "  name ") || !strings.Contains(header, "deletedBy") || strings.Contains(header, " email ") {
+		t.Errorf("after scrolling right, the header is %q", header)
+	}
+	if !strings.Contains(v, "Jane Doe") {
+		t.Error("the pinned display column scrolled away")
+	}
+	if cols := sepCol(v); len(cols) != 1 {
+		t.Errorf("misaligned after scrolling: %v", cols)
+	}
+	press(m, "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left")
+	if h := strings.Split(plain(m), "\n")[4]; !strings.Contains(h, " email ") {
+		t.Errorf("scrolling back left: %q", h)
+	}
+}
+
+// A query that becomes refused after an identity switch (a filter on a
+// column the new identity sees masked) is explained, and F clears it.
+func TestQueryRefusedAfterSwitch(t *testing.T) {
+	e := newEngine(t)
+	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
+	spec := m.grid.res.spec
+	spec.filters = []engine.Filter{{Column: "email", Op: "~", Value: "example.com"}}
+	drive(m, m.grid.setQuery(spec))
+	if !strings.Contains(plain(m), "filter email~example.com") || m.grid.err != nil {
+		t.Fatalf("the hiring manager's filter on email:\n%s", plain(m))
+	}
+	drive(m, m.switchIdentity(*identity(t, e, "u-ivan", "")))
+	v := plain(m)
+	if !strings.Contains(v, "QUERY_COLUMN_MASKED") || !strings.Contains(v, "F clears search, filters and sort") {
+		t.Fatalf("the refused query is not explained:\n%s", v)
+	}
+	if strings.Contains(v, "@example.com") {
+		t.Fatalf("rows shown under a refused query:\n%s", v)
+	}
+	press(m, "F")
+	if v := plain(m); !strings.Contains(v, "row 1 of 14") || !strings.Contains(v, "◆j***@e******.com") {
+		t.Fatalf("F did not clear the query:\n%s", v)
+	}
+}
+
+// Any terminal size renders without panicking, within the width.
+func TestResize(t *testing.T) {
+	e := newEngine(t)
+	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
+	for _, sz := range [][2]int{{20, 5}, {60, 15}, {200, 60}, {1, 1}, {120, 40}} {
+		drive(m, func() tea.Msg { return tea.WindowSizeMsg{Width: sz[0], Height: sz[1]} })
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		v := plain(m)
+		if sz[0] >= 60 {
+			for i, l := range strings.Split(v, "\n") {
+				if w := termsafe.Width(l); w > sz[0] {
+					t.Errorf("%dx%d: line %d is %d wide: %q", sz[0], sz[1], i, w, l)
+				}
+			}
+		}
+	}
+	if !strings.Contains(plain(m), "row 1 of 14") {
+		t.Error("the grid did not recover at 120x40")
 	}
 }

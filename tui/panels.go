@@ -7,7 +7,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/schema"
@@ -66,6 +65,11 @@ func (m *Model) identityItems() []pickItem {
 			cols[4] += " (" + termsafe.Sanitize(mb.UserRole) + ")"
 		}
 		out = append(out, pickItem{id: mb.Identity(), cols: cols, hay: strings.ToLower(strings.Join(cols, " "))})
+	}
+	for _, o := range m.orgs {
+		id := engine.Identity{OrgID: o.ID, Anonymous: true}
+		cols := []string{"anonymous", "(no user)", "—", termsafe.Sanitize(o.ID), "PUBLIC access only"}
+		out = append(out, pickItem{id: id, cols: cols, hay: strings.ToLower(strings.Join(cols, " "))})
 	}
 	for _, o := range m.orgs {
 		for _, r := range m.cfg.Auth.Roles {
@@ -230,7 +234,11 @@ func (m *Model) pickerKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		m.mode, m.picker = modeBrowse, nil
-		m.setStatus("now acting as "+identityLabel(it.id)+" · "+it.id.Role+" @ "+termsafe.Sanitize(it.id.OrgID), false)
+		role := it.id.Role
+		if it.id.Anonymous {
+			role = "no role"
+		}
+		m.setStatus("now acting as "+identityLabel(it.id)+" · "+role+" @ "+termsafe.Sanitize(it.id.OrgID), false)
 		return m.switchIdentity(it.id)
 	}
 	return p.update(msg)
@@ -240,26 +248,37 @@ func (m *Model) pickerKey(msg tea.KeyMsg) tea.Cmd {
 
 func (m *Model) openHelp() {
 	st := m.c.Styles
-	var blocks []string
+	// Two columns, groups placed where the column is shorter.
+	var cols [2][]string
 	for _, g := range m.c.Keys.FullHelp() {
-		lines := []string{st.Label.Render(g.Title)}
+		block := []string{st.Label.Render(g.Title)}
 		for _, b := range g.Bindings {
 			h := b.Help()
-			lines = append(lines, st.HelpKey.Render(termsafe.Pad(h.Key, 7))+" "+st.HelpDesc.Render(b.Long))
+			block = append(block, st.HelpKey.Render(termsafe.Pad(h.Key, 7))+" "+st.HelpDesc.Render(b.Long))
 		}
-		blocks = append(blocks, termsafe.Pad("", 0)+strings.Join(lines, "\n"))
+		c := 0
+		if len(cols[1]) < len(cols[0]) {
+			c = 1
+		}
+		if len(cols[c]) > 0 {
+			cols[c] = append(cols[c], "")
+		}
+		cols[c] = append(cols[c], block...)
 	}
-	colW := 56
-	var cols []string
-	for i := 0; i < len(blocks); i += 2 {
-		col := blocks[i]
-		if i+1 < len(blocks) {
-			col += "\n\n" + blocks[i+1]
+	colW := max(40, m.c.Width/2-2)
+	var body []string
+	for i := 0; i < max(len(cols[0]), len(cols[1])); i++ {
+		var l, r string
+		if i < len(cols[0]) {
+			l = cols[0][i]
 		}
-		cols = append(cols, lipgloss.NewStyle().Width(colW).Render(col))
+		if i < len(cols[1]) {
+			r = cols[1][i]
+		}
+		body = append(body, "  "+termsafe.Pad(l, colW)+r)
 	}
 	lines := []string{st.PanelTitle.Render("Keys") + st.Reason.Render("  (esc or ? to close)"), ""}
-	lines = append(lines, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, cols...), "\n")...)
+	lines = append(lines, body...)
 	lines = append(lines, "",
 		st.Label.Render("Markers"),
 		"  "+st.Masked.Render(MaskMark+"j***@e******.com")+"  a value masked for this identity (copied and exported masked too)",
