@@ -49,7 +49,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case modeActions:
 		return m.actionsKey(msg)
-	case modeDetail, modeCompare, modeHelp, modeResult:
+	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix, modeAudit:
 		switch {
 		case k.Back.Matches(msg), k.Quit.Matches(msg), k.Help.Matches(msg) && m.mode == modeHelp,
 			k.Detail.Matches(msg) && m.mode != modeHelp:
@@ -115,6 +115,10 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case k.Help.Matches(msg):
 		m.openHelp()
+	case k.Matrix.Matches(msg):
+		m.openMatrix()
+	case k.Audit.Matches(msg):
+		return m.openAudit()
 	case k.Identity.Matches(msg):
 		return m.openPicker()
 	case k.Refresh.Matches(msg):

@@ -35,10 +35,12 @@ const (
 	modeActions      // the record's actions with availability
 	modeResult       // the result of an action
 	modeHelp         // full help
+	modeMatrix       // the access matrix of the current table
+	modeAudit        // the audit log, following new entries
 )
 
 func (m mode) String() string {
-	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help"}[m]
+	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit"}[m]
 }
 
 // reqTag identifies an engine request: a unique id and the identity it was

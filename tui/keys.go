@@ -40,6 +40,7 @@ type KeyMap struct {
 	Refresh                                  Binding
 	Edit, Create, Delete, Actions            Binding
 	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
+	Matrix, Audit                            Binding
 	Help, Quit                               Binding
 
 	// Shared by panels and prompts.
@@ -78,6 +79,8 @@ func DefaultKeyMap() KeyMap {
 		CopyRow:    long(bind([]string{"Y"}, "Y", "copy row"), "copy the row as shown, as JSON"),
 		ExportCSV:  long(bind([]string{"x"}, "x", "export"), "export the result as shown to CSV"),
 		ExportJSON: long(bind([]string{"X"}, "X", "export JSON"), "export the result as shown to JSON"),
+		Matrix:     bind([]string{"m"}, "m", "access matrix"),
+		Audit:      bind([]string{"L"}, "L", "audit log"),
 		Help:       bind([]string{"?"}, "?", "help"),
 		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
 
@@ -102,7 +105,7 @@ func (k *KeyMap) all() []*Binding {
 	return []*Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Left, &k.Right,
 		&k.NextTable, &k.PrevTable, &k.Jump, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
 		&k.ClearQuery, &k.Refresh, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
-		&k.ExportCSV, &k.ExportJSON, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
+		&k.ExportCSV, &k.ExportJSON, &k.Matrix, &k.Audit, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
 }
 
 // HelpGroup is a titled list of bindings for the full help.
@@ -117,6 +120,7 @@ func (k KeyMap) FullHelp() []HelpGroup {
 	groups := []HelpGroup{
 		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable, k.Jump}},
 		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh}},
+		{"Audit", []Binding{k.Matrix, k.Audit}},
 		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
 		{"Take away", []Binding{k.CopyCell, k.CopyRow, k.ExportCSV, k.ExportJSON}},
@@ -147,7 +151,7 @@ func (k KeyMap) shortHelp(m mode) []Binding {
 		return []Binding{bind(nil, "tab/⇧tab", "field"), k.Submit, bind(nil, "esc", "cancel")}
 	case modeConfirm:
 		return []Binding{k.Yes, k.No}
-	case modeDetail, modeCompare, modeHelp, modeResult:
+	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix, modeAudit:
 		return []Binding{k.Up, k.Down, k.Back}
 	}
 	return nil

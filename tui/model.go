@@ -71,12 +71,14 @@ type Model struct {
 	status    string
 	statusErr bool
 
-	search  textinput.Model
-	picker  *picker
-	panel   *panel
-	form    *formState
-	confirm *confirmState
-	actions *actionsPanel
+	search textinput.Model
+	picker *picker
+	panel  *panel
+	// auditGen identifies the open audit view; polls for a closed one are dropped.
+	auditGen int
+	form     *formState
+	confirm  *confirmState
+	actions  *actionsPanel
 
 	// memo caches the parts of the frame that rarely change.
 	memo map[string]memoEntry
@@ -278,6 +280,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case viewRequest:
 		msg.reply <- viewReply{view: m.View(), busy: m.busy()}
 		return m, nil
+	case auditMsg, auditTick:
+		return m, m.auditUpdate(msg)
 	case membersMsg:
 		if msg.err != nil {
 			m.setError(msg.err)
@@ -376,7 +380,7 @@ func (m *Model) View() string {
 	switch m.mode {
 	case modePicker:
 		body = m.picker.View()
-	case modeDetail, modeCompare, modeHelp, modeResult:
+	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix, modeAudit:
 		body = m.panel.View()
 	case modeForm:
 		body = m.form.View()

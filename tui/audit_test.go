@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// The matrix view shows, for the current table, what every role may do and
+// how every field reaches it — the interviewer's masked email among them.
+func TestMatrixView(t *testing.T) {
+	e := newEngine(t)
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-ivan", ""), Table: "candidates"})
+	f.waitFor("row 1 of")
+	f.key("m")
+	v := f.waitFor("Access matrix", "candidates")
+	for _, want := range []string{
+		"operation  interviewer  recruiter  hiring-manager  owner",
+		"create     denied       allowed    allowed         denied",
+		"delete     denied       denied     allowed         denied",
+		"email           masked(email)  raw C      raw C           masked(email)",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("matrix view lacks %q:\n%s", want, v)
+		}
+	}
+	f.golden(t, v)
+	f.key("esc")
+	f.waitFor("row 1 of")
+}
+
+// The audit view lists the log with its chain status and follows entries
+// appended while it is open, by this process or any other.
+func TestAuditViewFollows(t *testing.T) {
+	e := newEngine(t)
+	id := identity(t, e, "u-ivan", "")
+	f := startFlow(t, e, Options{Identity: id, Table: "candidates"})
+	f.waitFor("row 1 of")
+	f.key("L")
+	v := f.waitFor("Audit log", "chain verified")
+	if strings.Contains(v, "j-firmware") {
+		t.Fatal("the entry to come is already listed")
+	}
+	if _, err := e.Get(context.Background(), *id, "jobs", "j-firmware"); err != nil {
+		t.Fatal(err)
+	}
+	v = f.waitFor("j-firmware")
+	if !strings.Contains(v, "get") {
+		t.Errorf("the new entry does not name its operation:\n%s", v)
+	}
+	// After closing, polls stop: a further entry is not waited for.
+	f.key("esc")
+	f.waitFor("row 1 of")
+}
