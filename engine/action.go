@@ -179,7 +179,7 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		if err := e.checkActionSet(t, a, assigns); err != nil {
 			return nil, nil, err
 		}
-		vals, err := convertAssigns(t, assigns)
+		vals, err := e.convert(t, assigns, false, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -377,41 +377,6 @@ func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[s
 		"action %s may not set these fields of %s: %s", a.Name, t.Name, strings.Join(parts, ", "))
 }
 
-// convertAssigns checks the values of a `set` with the target columns' type
-// rules and returns them in stored form.
-func convertAssigns(t *schema.Table, assigns map[string]any) (map[string]any, error) {
-	out := map[string]any{}
-	var probs []FieldProblem
-	for _, c := range t.Columns {
-		v, ok := assigns[c.Name]
-		if !ok {
-			continue
-		}
-		if v == nil {
-			if c.Required || notNull(t, c) {
-				probs = append(probs, FieldProblem{Field: c.Name, Category: "required", Message: "is required"})
-				continue
-			}
-			out[c.Name] = nil
-			continue
-		}
-		sv, msg := toSQL(c, v)
-		if msg != "" {
-			probs = append(probs, FieldProblem{Field: c.Name, Category: "invalid", Message: msg})
-			continue
-		}
-		out[c.Name] = sv
-	}
-	if len(probs) > 0 {
-		var parts []string
-		for _, p := range probs {
-			parts = append(parts, p.Field+" "+p.Message)
-		}
-		return nil, Errf(ValidationFailed, map[string]any{"table": t.Name, "fields": probs}, "invalid %s: %s", t.Name, strings.Join(parts, "; "))
-	}
-	return out, nil
-}
-
 // conditionalUpdate writes vals on the record only if it is still inside the
 // firewall, still passes the record condition and, with a transition, its
 // field still holds the value the transition was checked against. No row
@@ -478,20 +443,10 @@ func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 		return nil, Errf(GuardSystemManaged, map[string]any{"table": tt.Name, "action": a.Name, "fields": probs},
 			"action %s may not set the system-managed fields of %s: %s", a.Name, tt.Name, fieldList(probs))
 	}
-	vals, err := e.convert(tt, data, true, func(c *schema.Column) bool { return tt.IsSystemManaged(c.Name) })
+	newID, err := e.insertChecked(ctx, tx, tt, id, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.stamp(tt, id, vals); err != nil {
-		return nil, err
-	}
-	if err := e.checkReferences(ctx, tx, tt, id, vals); err != nil {
-		return nil, err
-	}
-	if err := e.insertRow(ctx, tx, tt, vals); err != nil {
-		return nil, err
-	}
-	newID, _ := vals[tt.PrimaryKey().Name].(string)
 	raw, _, found, err := e.fetch(ctx, tx, tt, id, firewallFor(tt, id), &residual{}, newID)
 	if err != nil || !found {
 		return nil, err

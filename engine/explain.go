@@ -265,7 +265,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 			why = append(why, fmt.Sprintf("own rows only (tables.%s.firewall.owner)", t.Name))
 		}
 		if acc.Cond.sql != "" {
-			why = append(why, "rows matching "+DescribeAccess(rule))
+			why = append(why, "rows matching "+acc.Text)
 			if len(acc.Rules) > 0 {
 				x.Rule = strings.Join(acc.Rules, " / ")
 			}

@@ -519,10 +519,7 @@ func accessDecision(t *schema.Table, rule *schema.Access, path string, id Identi
 		return Decision{Decision: Denied, Rule: rules,
 			Reason: "the record condition of " + rules + " can never hold for this caller (it lacks a context value the condition needs)"}
 	}
-	cond := ""
-	if res.Cond.sql != "" {
-		cond = residualText(t, rule, id).text
-	}
+	cond := res.Text
 	d := Decision{OwnRowsOnly: own, Condition: cond, Rule: rules}
 	var why []string
 	if own {
@@ -539,90 +536,6 @@ func accessDecision(t *schema.Table, rule *schema.Access, path string, id Identi
 		d.Reason = "admitted by " + DescribeAccess(rule)
 	}
 	return d
-}
-
-// textNode mirrors evalRule's node with the residual condition as text.
-type textNode struct {
-	kind nodeKind
-	text string
-}
-
-// residualText evaluates rule for id the way evalRule does and writes out
-// the record condition that remains (the branches whose roles pass).
-func residualText(t *schema.Table, a *schema.Access, id Identity) textNode {
-	if a == nil {
-		return textNode{kind: nodeRoleFalse}
-	}
-	wrap := func(texts []string, sep string) string {
-		if len(texts) == 1 {
-			return texts[0]
-		}
-		parts := make([]string, len(texts))
-		for i, s := range texts {
-			parts[i] = "(" + s + ")"
-		}
-		return strings.Join(parts, sep)
-	}
-	switch {
-	case len(a.Or) > 0:
-		kind := nodeRoleFalse
-		var texts []string
-		for _, sub := range a.Or {
-			n := residualText(t, sub, id)
-			switch n.kind {
-			case nodeTrue:
-				kind = nodeTrue
-			case nodeCondFalse:
-				if kind == nodeRoleFalse {
-					kind = nodeCondFalse
-				}
-			case nodeExpr:
-				if kind != nodeTrue {
-					kind = nodeExpr
-				}
-				texts = append(texts, n.text)
-			}
-		}
-		if kind == nodeExpr {
-			return textNode{kind: nodeExpr, text: wrap(texts, " or ")}
-		}
-		return textNode{kind: kind}
-	case len(a.And) > 0:
-		kind := nodeTrue
-		var texts []string
-		for _, sub := range a.And {
-			n := residualText(t, sub, id)
-			switch n.kind {
-			case nodeRoleFalse:
-				return textNode{kind: nodeRoleFalse}
-			case nodeCondFalse:
-				kind = nodeCondFalse
-			case nodeExpr:
-				texts = append(texts, n.text)
-			}
-		}
-		if kind == nodeCondFalse {
-			return textNode{kind: nodeCondFalse}
-		}
-		if len(texts) == 0 {
-			return textNode{kind: nodeTrue}
-		}
-		return textNode{kind: nodeExpr, text: wrap(texts, " and ")}
-	}
-	if !roleAdmits(a, id) {
-		return textNode{kind: nodeRoleFalse}
-	}
-	if len(a.Record) == 0 {
-		return textNode{kind: nodeTrue}
-	}
-	var texts []string
-	for _, c := range a.Record {
-		if _, ok := conditionSQL(t, c, id); !ok {
-			return textNode{kind: nodeCondFalse}
-		}
-		texts = append(texts, DescribeCondition(c))
-	}
-	return textNode{kind: nodeExpr, text: strings.Join(texts, " and ")}
 }
 
 // firewallText describes a table's row scope independently of any caller.

@@ -68,6 +68,8 @@ const (
 type node struct {
 	kind nodeKind
 	pred predicate
+	// text is the remaining record condition written out (nodeExpr only).
+	text string
 	// rules are the paths of the rules whose role test the caller passes.
 	rules []string
 }
@@ -79,6 +81,8 @@ type residual struct {
 	Denied bool
 	// Cond is the record predicate; "" means every visible row passes.
 	Cond predicate
+	// Text is Cond written out for people ("createdBy equals $ctx.userId").
+	Text string
 	// Rules that admitted the caller (for explanations).
 	Rules []string
 	// DeniedBy names the rule that refused (the operation's access path).
@@ -120,7 +124,7 @@ func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identit
 	case nodeCondFalse:
 		return &residual{Cond: predicate{sql: "0"}, Rules: n.rules}
 	case nodeExpr:
-		return &residual{Cond: n.pred, Rules: n.rules}
+		return &residual{Cond: n.pred, Text: n.text, Rules: n.rules}
 	}
 	return &residual{Rules: n.rules}
 }
@@ -147,7 +151,7 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 	switch {
 	case len(a.Or) > 0:
 		var exprs []predicate
-		var rules []string
+		var texts, rules []string
 		kind := nodeRoleFalse
 		for _, sub := range a.Or {
 			n := evalRule(t, sub, id)
@@ -165,16 +169,17 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 					kind = nodeExpr
 				}
 				exprs = append(exprs, n.pred)
+				texts = append(texts, n.text)
 			}
 			rules = append(rules, n.rules...)
 		}
 		if kind == nodeExpr {
-			return node{kind: nodeExpr, pred: join(exprs, " OR "), rules: rules}
+			return node{kind: nodeExpr, pred: join(exprs, " OR "), text: joinText(texts, " or "), rules: rules}
 		}
 		return node{kind: kind, rules: rules}
 	case len(a.And) > 0:
 		var exprs []predicate
-		var rules []string
+		var texts, rules []string
 		kind := nodeTrue
 		for _, sub := range a.And {
 			n := evalRule(t, sub, id)
@@ -185,6 +190,7 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 				kind = nodeCondFalse
 			case nodeExpr:
 				exprs = append(exprs, n.pred)
+				texts = append(texts, n.text)
 			}
 			rules = append(rules, n.rules...)
 		}
@@ -194,7 +200,7 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 		if len(exprs) == 0 {
 			return node{kind: nodeTrue, rules: rules}
 		}
-		return node{kind: nodeExpr, pred: join(exprs, " AND "), rules: rules}
+		return node{kind: nodeExpr, pred: join(exprs, " AND "), text: joinText(texts, " and "), rules: rules}
 	}
 	if !roleAdmits(a, id) {
 		return node{kind: nodeRoleFalse}
@@ -204,14 +210,28 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 		return node{kind: nodeTrue, rules: rules}
 	}
 	var exprs []predicate
+	var texts []string
 	for _, c := range a.Record {
 		p, ok := conditionSQL(t, c, id)
 		if !ok {
 			return node{kind: nodeCondFalse, rules: rules}
 		}
 		exprs = append(exprs, p)
+		texts = append(texts, DescribeCondition(c))
 	}
-	return node{kind: nodeExpr, pred: join(exprs, " AND "), rules: rules}
+	return node{kind: nodeExpr, pred: join(exprs, " AND "), text: strings.Join(texts, " and "), rules: rules}
+}
+
+// joinText joins condition texts, parenthesising each when there are several.
+func joinText(texts []string, sep string) string {
+	if len(texts) == 1 {
+		return texts[0]
+	}
+	parts := make([]string, len(texts))
+	for i, s := range texts {
+		parts[i] = "(" + s + ")"
+	}
+	return strings.Join(parts, sep)
 }
 
 func join(ps []predicate, sep string) predicate {

@@ -181,7 +181,7 @@ func (e *Engine) convert(t *schema.Table, data map[string]any, create bool, skip
 			continue
 		}
 		if v == nil {
-			if c.Required {
+			if c.Required || notNull(t, c) {
 				probs = append(probs, FieldProblem{Field: c.Name, Category: "required", Message: "is required"})
 				continue
 			}
@@ -351,21 +351,33 @@ func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	if err := checkFields(t, data, true); err != nil {
 		return nil, err
 	}
-	vals, err := e.convert(t, data, true, func(c *schema.Column) bool { return t.IsSystemManaged(c.Name) })
+	rowID, err := e.insertChecked(ctx, tx, t, id, data)
 	if err != nil {
 		return nil, err
 	}
+	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, nil, "create")
+}
+
+// insertChecked validates data (types, required, defaults), stamps the
+// firewall and audit columns from the context, checks references through
+// the caller's firewall and inserts the row; it returns the new row's id.
+// Guards and access are the caller's to check first.
+func (e *Engine) insertChecked(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, data map[string]any) (string, error) {
+	vals, err := e.convert(t, data, true, func(c *schema.Column) bool { return t.IsSystemManaged(c.Name) })
+	if err != nil {
+		return "", err
+	}
 	if err := e.stamp(t, id, vals); err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := e.checkReferences(ctx, tx, t, id, vals); err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := e.insertRow(ctx, tx, t, vals); err != nil {
-		return nil, err
+		return "", err
 	}
 	rowID, _ := vals[t.PrimaryKey().Name].(string)
-	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, nil, "create")
+	return rowID, nil
 }
 
 // afterWrite re-reads the written row, checks the access condition holds on
