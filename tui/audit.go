@@ -65,6 +65,7 @@ func (m *Model) openMatrix() {
 		}
 		lines = append(lines, "")
 		lines = append(lines, alignRows(frows)...)
+		lines = append(lines, st.Reason.Render("  c = may set it on create, u = on update"))
 		if len(tm.Actions) > 0 {
 			arows := [][]string{append([]string{"action"}, mx.Roles...)}
 			for _, a := range tm.Actions {
@@ -103,16 +104,16 @@ func fieldSummary(f engine.FieldRow, fc engine.FieldCell) string {
 	}
 	var w []string
 	if fc.Create {
-		w = append(w, "C")
+		w = append(w, "c")
 	}
 	if fc.Update {
-		w = append(w, "U")
-	}
-	if f.Protected {
-		w = append(w, "P:"+strings.Join(f.ProtectedBy, ","))
+		w = append(w, "u")
 	}
 	if len(w) > 0 {
-		s += " " + strings.Join(w, "")
+		s += " " + strings.Join(w, "+")
+	}
+	if f.Protected {
+		s += " protected: " + strings.Join(f.ProtectedBy, ",")
 	}
 	return s
 }

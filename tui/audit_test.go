@@ -18,7 +18,7 @@ func TestMatrixView(t *testing.T) {
 		"operation  interviewer  recruiter  hiring-manager  owner",
 		"create     denied       allowed    allowed         denied",
 		"delete     denied       denied     allowed         denied",
-		"email           masked(email)  raw C      raw C           masked(email)",
+		"email           masked(email)  raw c      raw c           masked(email)",
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("matrix view lacks %q:\n%s", want, v)
