@@ -869,6 +869,26 @@ func padLines(s string, h int) string {
 	return strings.Join(lines, "\n")
 }
 
+// fitScreen cuts a rendered screen to at most h lines of at most w cells
+// (escape sequences kept), so a terminal smaller than the layout's minimum
+// (the header, three body lines, status and hints) never wraps or scrolls.
+// A size of 0 (not yet known) leaves s as is.
+func fitScreen(s string, w, h int) string {
+	if w <= 0 || h <= 0 {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if termsafe.Width(l) > w {
+			lines[i] = termsafe.Truncate(l, w)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 func clamp(v, lo, hi int) int {
 	if hi < lo {
 		hi = lo
