@@ -49,7 +49,17 @@ type cli struct {
 	cfg    *schema.Config
 	eng    *engine.Engine
 	seeded bool
+	// cmd is the command being run ("" for the console).
+	cmd string
+	// roNote says why the database was opened read-only without
+	// --read-only ("" when it was not).
+	roNote string
+	roWhy  string
 }
+
+// openBusyTimeout is how long the commands wait for another writer's lock
+// (0: engine.BusyTimeoutMS). Tests shorten it.
+var openBusyTimeout time.Duration
 
 // usageErr marks a mistake in the command line (exit 1).
 type usageErr struct{ msg string }
@@ -88,6 +98,7 @@ func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 		"matrix":   c.matrix,
 		"audit":    c.audit,
 	}
+	c.cmd = cmd
 	h, ok := handlers[cmd]
 	if !ok {
 		fmt.Fprintf(errw, "qb: unknown command %q\n\n%s", cmd, usage)
@@ -95,7 +106,17 @@ func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 	}
 	err = h()
 	if c.eng != nil {
-		c.eng.Close()
+		// Close writes the audit entries another writer's lock kept out;
+		// when it cannot, the command's entries are not in the log and
+		// the command fails.
+		if cerr := c.eng.Close(); cerr != nil {
+			if _, refused := engine.AsError(err); err == nil {
+				err = cerr
+			} else if !refused && !errors.As(err, new(usageErr)) {
+				lines := strings.Split(cerr.Error(), "\n")
+				err = fmt.Errorf("%w\n%s", err, lines[len(lines)-1])
+			}
+		}
 	}
 	return c.finish(err)
 }
@@ -141,6 +162,10 @@ func (c *cli) configPath() string {
 func (c *cli) loadConfig() error {
 	cfg, err := schema.Load(c.configPath())
 	if err != nil {
+		var ps *schema.Problems
+		if errors.As(err, &ps) && len(*ps) == 1 && strings.Contains((*ps)[0].Message, "cannot read config") {
+			return fmt.Errorf("%w\nrun qb in the project's directory, or pass the config with --config FILE", err)
+		}
 		return err
 	}
 	c.cfg = cfg
@@ -163,11 +188,24 @@ func (c *cli) open() error {
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
-	eng, err := engine.Open(c.cfg, path, engine.OpenOptions{ReadOnly: c.a.bools["read-only"]})
+	opts := engine.OpenOptions{ReadOnly: c.a.bools["read-only"], BusyTimeout: openBusyTimeout}
+	if !opts.ReadOnly && !fresh {
+		// A file the operator marked read-only (or the system will not let
+		// us write) is opened read-only: reads work, writes are refused.
+		if why := engine.ReadOnlyReason(path); why != "" {
+			opts.ReadOnly, opts.ReadOnlyReason = true, why
+			c.roNote = fmt.Sprintf("database %s is read-only (%s): opened read-only; writes are refused", path, why)
+			c.roWhy = why
+		}
+	}
+	eng, err := engine.Open(c.cfg, path, opts)
 	if err != nil {
 		return err
 	}
 	c.eng = eng
+	if c.roNote != "" && c.cmd != "" {
+		fmt.Fprintln(c.errw, "qb:", termsafe.Sanitize(c.roNote))
+	}
 	if fresh && c.cfg.Project.Fixtures != "" {
 		if err := c.loadFixtures(false); err != nil {
 			return err
@@ -218,6 +256,9 @@ func (c *cli) seed() error {
 		return usageErr{err.Error()}
 	}
 	if err := c.open(); err != nil {
+		return err
+	}
+	if err := c.eng.Store.WritableErr(); err != nil {
 		return err
 	}
 	if !c.seeded || c.a.bools["reset"] {
@@ -564,10 +605,12 @@ func (c *cli) console() error {
 		return err
 	}
 	opts := tui.Options{
-		Table:    c.a.get("table"),
-		ReadOnly: c.a.bools["read-only"],
-		Project:  c.cfg.Project.Name,
-		DBPath:   c.dbPath(),
+		Table:          c.a.get("table"),
+		ReadOnly:       c.eng.Store.ReadOnly,
+		ReadOnlyReason: consoleReadOnlyReason(c.roWhy),
+		ConfigPath:     c.configPath(),
+		Project:        c.cfg.Project.Name,
+		DBPath:         c.dbPath(),
 	}
 	if opts.Table != "" && c.cfg.Table(opts.Table) == nil {
 		return usageErr{fmt.Sprintf("unknown table %q", opts.Table)}
@@ -741,6 +784,9 @@ func (c *cli) generate() error {
 	if err := c.open(); err != nil {
 		return err
 	}
+	if err := c.eng.Store.WritableErr(); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	table := c.a.pos[0]
@@ -810,3 +856,12 @@ EXPR: COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V, COL~V (contains), "COL in V1,
 --json on any command prints machine-readable output. Exit status: 0 ok, 1 usage or config
 error, 2 refused by the policy engine.
 `
+
+// consoleReadOnlyReason is the console's status line for a database opened
+// read-only because its file is not writable ("" when it was not).
+func consoleReadOnlyReason(why string) string {
+	if why == "" {
+		return ""
+	}
+	return "read-only: " + why + "; the keys that write are disabled"
+}

@@ -74,11 +74,39 @@ type Engine struct {
 	// auditTx), keyed by their SQL.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// audit holds the entries another writer's lock kept out of the log
+	// (shared with the engines Reload derives from this one).
+	audit *auditQueue
 }
 
 // New builds an engine over an open store.
 func New(store *Store) *Engine {
-	return &Engine{Store: store, Config: store.Config, OSUser: OSUser(), Now: time.Now, compiled: map[policyKey]*residual{}}
+	return &Engine{Store: store, Config: store.Config, OSUser: OSUser(), Now: time.Now, compiled: map[policyKey]*residual{}, audit: &auditQueue{}}
+}
+
+// Reload returns an engine for a new config over the same store: the
+// database is brought in line with cfg (or, read-only, checked against it)
+// exactly as opening it would, and a config it cannot apply safely is
+// refused with the difference named, leaving e as it was. The new engine
+// shares e's connections and audit queue and starts with an empty policy
+// cache; e stays valid for requests already in flight. Close only one of
+// them (either closes the database).
+func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error) {
+	old := e.Store
+	st := &Store{DB: old.DB, Path: old.Path, Config: cfg, ReadOnly: old.ReadOnly, ReadOnlyReason: old.ReadOnlyReason, busyMS: old.busyMS}
+	var err error
+	if st.ReadOnly {
+		err = st.checkLayout(ctx)
+	} else {
+		err = st.migrate(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ne := New(st)
+	ne.OSUser, ne.Now, ne.audit = e.OSUser, e.Now, e.queue()
+	return ne, nil
 }
 
 // Open loads nothing: it opens the store at the config's database path (or
@@ -94,8 +122,17 @@ func Open(cfg *schema.Config, path string, opts OpenOptions) (*Engine, error) {
 	return New(st), nil
 }
 
-// Close closes the store.
-func (e *Engine) Close() error { return e.Store.Close() }
+// Close writes the audit entries still pending (waiting up to the busy
+// timeout for another writer's lock) and closes the store. It reports the
+// entries it could not write.
+func (e *Engine) Close() error {
+	ferr := e.FlushAudit(context.Background())
+	cerr := e.Store.Close()
+	if ferr != nil {
+		return ferr
+	}
+	return cerr
+}
 
 func (e *Engine) now() string { return FormatTime(e.Now()) }
 
@@ -124,21 +161,159 @@ func (e *Engine) table(name string, crud bool) (*schema.Table, error) {
 	return t, nil
 }
 
+// auditQueue keeps, in order, the audit entries of reads and refusals that
+// could not be appended because another process held the database's write
+// lock past the busy timeout. They are appended, oldest first and chained
+// like any other entry, at the start of the next audit transaction of this
+// process (a read's, a refusal's or a write's), or by FlushAudit and Close.
+type auditQueue struct {
+	// appendMu is held, by a goroutine that already holds SQLite's write
+	// lock, from reading the queue to dropping what it committed, so two
+	// goroutines never append the same pending entry.
+	appendMu sync.Mutex
+	mu       sync.Mutex // guards the fields below
+	pending  []*AuditEntry
+	lastErr  error
+}
+
+func (e *Engine) queue() *auditQueue {
+	if e.audit == nil { // an engine not built by New
+		e.mu.Lock()
+		if e.audit == nil {
+			e.audit = &auditQueue{}
+		}
+		e.mu.Unlock()
+	}
+	return e.audit
+}
+
+func (q *auditQueue) add(ent *AuditEntry, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pending = append(q.pending, ent)
+	q.lastErr = err
+}
+
+func (q *auditQueue) snapshot() []*AuditEntry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]*AuditEntry(nil), q.pending...)
+}
+
+// drop removes the first n entries, appended by a committed transaction.
+func (q *auditQueue) drop(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pending = append(q.pending[:0:0], q.pending[n:]...)
+	if len(q.pending) == 0 {
+		q.lastErr = nil
+	}
+}
+
+// PendingAudit is the number of audit entries waiting for another writer's
+// lock to be released (0 when the log is complete), and the error that kept
+// the last one out.
+func (e *Engine) PendingAudit() (int, error) {
+	q := e.queue()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending), q.lastErr
+}
+
+// FlushAudit appends the pending audit entries, waiting up to the busy
+// timeout for the write lock. It fails, keeping them, while the lock is
+// still held.
+func (e *Engine) FlushAudit(ctx context.Context) error {
+	if n, _ := e.PendingAudit(); n == 0 || e.Store.ReadOnly {
+		return nil
+	}
+	err := e.appendEntries(ctx, nil, true)
+	if err != nil {
+		n, _ := e.PendingAudit()
+		return fmt.Errorf("%w\n%d audit entries of this session are not in the log yet", err, n)
+	}
+	return nil
+}
+
+// appendEntries appends the pending entries and then ent (when not nil) in
+// one short transaction. With wait false it does not wait for another
+// writer's lock. On failure ent joins the pending entries.
+func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) (err error) {
+	q := e.queue()
+	defer func() {
+		if err != nil && ent != nil {
+			q.add(ent, err)
+		}
+	}()
+	var conn *sql.Conn
+	var tx *sql.Tx
+	if wait {
+		tx, err = e.Store.DB.BeginTx(ctx, nil)
+	} else {
+		// Try once: a dedicated connection with no busy timeout.
+		conn, err = e.Store.DB.Conn(ctx)
+		if err != nil {
+			return e.Store.wrapErr(err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", e.Store.busyTimeout()))
+			conn.Close()
+		}()
+		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
+			tx, err = conn.BeginTx(ctx, nil)
+		}
+	}
+	if err != nil {
+		return e.Store.wrapErr(err)
+	}
+	defer tx.Rollback()
+	n, err := e.appendPending(ctx, tx)
+	if err == nil && ent != nil {
+		err = appendAudit(ctx, e.auditTx(tx), ent)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		q.appendMu.Unlock()
+		return e.Store.wrapErr(err)
+	}
+	q.drop(n)
+	q.appendMu.Unlock()
+	return nil
+}
+
+// appendPending appends the pending entries inside tx, which holds the
+// write lock, and returns how many; it leaves the queue's appendMu locked
+// for the caller to unlock once tx is committed (or abandoned) and the
+// committed entries are dropped.
+func (e *Engine) appendPending(ctx context.Context, tx *sql.Tx) (int, error) {
+	q := e.queue()
+	q.appendMu.Lock()
+	pending := q.snapshot()
+	for i, p := range pending {
+		if err := appendAudit(ctx, e.auditTx(tx), p); err != nil {
+			return i, err
+		}
+	}
+	return len(pending), nil
+}
+
 // auditRecord appends the entry for an operation that wrote nothing: a read
 // or a refusal, in a short transaction of its own. A read-only store logs
 // nothing (it cannot).
+//
+// When another process holds the write lock past the busy timeout, the
+// operation is not failed: its entry is kept pending, in order, and
+// appended by the next audit transaction (see auditQueue). While entries
+// are pending, further reads try the lock once instead of waiting again, so
+// browsing stays responsive under a long lock.
 func (e *Engine) auditRecord(ctx context.Context, id Identity, op, table, record string, fields []string, err error) {
 	if e.Store.ReadOnly {
 		return
 	}
-	tx, terr := e.Store.DB.BeginTx(ctx, nil)
-	if terr != nil {
-		return
-	}
-	defer tx.Rollback()
-	if appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, err)) == nil {
-		_ = tx.Commit()
-	}
+	n, _ := e.PendingAudit()
+	_ = e.appendEntries(context.WithoutCancel(ctx), e.entry(id, op, table, record, fields, err), n == 0)
 }
 
 // auditTx runs appendAudit's statements inside tx through statements
@@ -209,12 +384,22 @@ func (e *Engine) entry(id Identity, op, table, record string, fields []string, e
 // the attempt is logged.
 func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dryRun bool, fn func(tx *sql.Tx) (record string, fields []string, err error)) error {
 	if e.Store.ReadOnly {
-		err := Errf(ValidationFailed, nil, "the database %s is open read-only", e.Store.Path)
-		return err
+		return e.Store.WritableErr()
 	}
 	tx, err := e.Store.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return e.Store.wrapErr(err)
+		busy := isBusy(err)
+		err = e.Store.wrapErr(err)
+		if busy {
+			// Another writer kept the lock past the timeout: the attempt is
+			// logged, once the lock is released, with the outcome "error".
+			name := op
+			if dryRun {
+				name += ":dry-run"
+			}
+			e.queue().add(e.entry(id, name, table, "", nil, err), err)
+		}
+		return err
 	}
 	defer tx.Rollback()
 	record, fields, err := fn(tx)
@@ -231,10 +416,22 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 		e.auditRecord(ctx, id, op+":dry-run", table, record, fields, nil)
 		return nil
 	}
+	// Entries kept out by another writer's lock go first: they happened
+	// before this write.
+	q := e.queue()
+	n, err := e.appendPending(ctx, tx)
+	defer q.appendMu.Unlock()
+	if err != nil {
+		return e.Store.wrapErr(err)
+	}
 	if err := appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil)); err != nil {
 		return e.Store.wrapErr(err)
 	}
-	return e.Store.wrapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return e.Store.wrapErr(err)
+	}
+	q.drop(n)
+	return nil
 }
 
 // sqlCols lists "t"."col" for every column of t.

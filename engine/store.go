@@ -6,12 +6,16 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"quickback.dev/qb/schema"
 
@@ -31,20 +35,34 @@ type Store struct {
 	Path     string
 	Config   *schema.Config
 	ReadOnly bool
+	// ReadOnlyReason says why the store is read-only ("" when it is not, or
+	// when the caller asked for it without a reason).
+	ReadOnlyReason string
+
+	// busyMS is the busy timeout the connections were opened with.
+	busyMS int
 }
 
 // OpenOptions tune OpenStore.
 type OpenOptions struct {
 	// ReadOnly opens the file without write access and creates nothing.
 	ReadOnly bool
+	// ReadOnlyReason is why (see ReadOnlyReason); it is shown with the
+	// refusal of a write.
+	ReadOnlyReason string
+	// BusyTimeout is how long a statement waits for another writer's lock
+	// before failing; 0 means BusyTimeoutMS. Tests shorten it.
+	BusyTimeout time.Duration
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
 // keys on, and immediate write transactions so writers queue instead of
 // deadlocking on a lock upgrade.
-func DSN(path string, readOnly bool) string {
+func DSN(path string, readOnly bool) string { return dsn(path, readOnly, BusyTimeoutMS) }
+
+func dsn(path string, readOnly bool, busyMS int) string {
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMS))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyMS))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
@@ -56,31 +74,157 @@ func DSN(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// ReadOnlyReason reports whether the database file at path must be opened
+// read-only, and why: the operator marked it read-only (no write permission
+// bit for anyone, which is honoured even for root, who the kernel would let
+// write), or the operating system refuses to let this process write the
+// file or create the journal files (-wal, -shm) next to it. A file that
+// does not exist is not read-only ("").
+func ReadOnlyReason(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil || fi.IsDir() {
+		return ""
+	}
+	if fi.Mode().Perm()&0o222 == 0 {
+		return fmt.Sprintf("the file's permissions allow no writes (mode %04o)", fi.Mode().Perm())
+	}
+	if err := canWrite(path, false); err != nil {
+		return "this user may not write the file (" + err.Error() + ")"
+	}
+	dir := filepath.Dir(path)
+	if err := canWrite(dir, true); err != nil {
+		return "this user may not create files in its directory " + dir + " (" + err.Error() + ")"
+	}
+	return ""
+}
+
+// ReadOnlyError refuses a write to a store opened read-only.
+type ReadOnlyError struct {
+	Path, Reason string
+}
+
+func (e *ReadOnlyError) Error() string {
+	why := ""
+	if e.Reason != "" {
+		why = " (" + e.Reason + ")"
+	}
+	return fmt.Sprintf("database %s is open read-only%s: writes are refused; make it writable (chmod u+w %s) and open it again, or work on a copy", e.Path, why, e.Path)
+}
+
+// WritableErr is nil for a writable store and a *ReadOnlyError otherwise.
+func (s *Store) WritableErr() error {
+	if !s.ReadOnly {
+		return nil
+	}
+	return &ReadOnlyError{Path: s.Path, Reason: s.ReadOnlyReason}
+}
+
+// sqliteMagic opens every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkFile refuses, before SQLite touches it, a file that is not a SQLite
+// database or is shorter than its header says (truncated): SQLite would
+// otherwise fail later, half-way through a query, or write to it.
+func checkFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().Perm()&0o444 == 0 {
+			return fmt.Errorf("database %s cannot be read (%v); fix its permissions (chmod u+r %s)", path, err, path)
+		}
+		return fmt.Errorf("database %s cannot be opened (%v); check the path and its permissions", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("database %s is a directory, not a database file; pass the file with --db FILE", path)
+	}
+	size := fi.Size()
+	if size == 0 {
+		return nil // SQLite treats an empty file as an empty database
+	}
+	var h [100]byte
+	n, err := io.ReadFull(f, h[:])
+	notDB := fmt.Errorf("database %s is not a SQLite database (it does not start with the SQLite header); check --db and the config's database path, or restore it from a backup", path)
+	if err != nil || n < len(h) || string(h[:16]) != sqliteMagic {
+		return notDB
+	}
+	pageSize := int64(binary.BigEndian.Uint16(h[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		return notDB
+	}
+	// The page count in the header is valid when its version matches the
+	// change counter (SQLite 3.7.0 and later).
+	// A write-ahead log that is not empty may hold pages a checkpoint was
+	// copying when the process died; SQLite recovers from it, so the sizes
+	// are only compared without one.
+	if wi, err := os.Stat(path + "-wal"); err == nil && wi.Size() > 0 {
+		return nil
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:32]))
+	if pages > 0 && binary.BigEndian.Uint32(h[92:96]) == binary.BigEndian.Uint32(h[24:28]) && size < pages*pageSize {
+		return fmt.Errorf("database %s is truncated (%d of %d bytes) or corrupt; restore it from a backup, or start over with `qb seed --reset` on a new file", path, size, pages*pageSize)
+	}
+	if size%pageSize != 0 {
+		return fmt.Errorf("database %s is truncated or corrupt (%d bytes is not a whole number of %d-byte pages); restore it from a backup", path, size, pageSize)
+	}
+	return nil
+}
+
 // OpenStore opens (or creates) the database at path and brings its tables in
 // line with the config: missing tables and nullable columns are added; any
 // change that cannot be applied safely is refused with the difference named.
+// A file that is not a database, or is truncated, is refused untouched.
 func OpenStore(cfg *schema.Config, path string, opts OpenOptions) (*Store, error) {
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("database %s: %w", path, err)
 		}
 	}
-	db, err := sql.Open("sqlite", DSN(path, opts.ReadOnly))
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	busy := BusyTimeoutMS
+	if opts.BusyTimeout > 0 {
+		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
+	}
+	db, err := sql.Open("sqlite", dsn(path, opts.ReadOnly, busy))
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	s := &Store{DB: db, Path: path, Config: cfg, ReadOnly: opts.ReadOnly}
+	s := &Store{DB: db, Path: path, Config: cfg, ReadOnly: opts.ReadOnly, ReadOnlyReason: opts.ReadOnlyReason, busyMS: busy}
 	if err := s.ping(); err != nil {
 		db.Close()
-		return nil, err
+		// Read-only in a directory this user may not write, a WAL database
+		// cannot create its -shm file. Without a -wal file there is nothing
+		// beyond the main file to read, so it is opened as immutable.
+		_, walErr := os.Stat(path + "-wal")
+		if !opts.ReadOnly || !errors.Is(walErr, os.ErrNotExist) || canWrite(filepath.Dir(path), true) == nil {
+			return nil, err
+		}
+		if s.DB, err = sql.Open("sqlite", dsn(path, true, busy)+"&immutable=1"); err != nil {
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		if err := s.ping(); err != nil {
+			s.DB.Close()
+			return nil, err
+		}
 	}
 	if !opts.ReadOnly {
 		if err := s.migrate(context.Background()); err != nil {
-			db.Close()
+			s.DB.Close()
 			return nil, err
 		}
 	} else if err := s.checkLayout(context.Background()); err != nil {
-		db.Close()
+		s.DB.Close()
 		return nil, err
 	}
 	return s, nil
@@ -89,6 +233,9 @@ func OpenStore(cfg *schema.Config, path string, opts OpenOptions) (*Store, error
 func (s *Store) ping() error {
 	var n int
 	if err := s.DB.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		if w := s.wrapErr(err); !strings.HasPrefix(w.Error(), "database "+s.Path+": ") {
+			return w
+		}
 		return fmt.Errorf("database %s: cannot be read as SQLite (%v); check the path or restore it from a backup", s.Path, err)
 	}
 	return nil
@@ -273,13 +420,8 @@ func (s *Store) tableColumns(ctx context.Context, q interface {
 // bring the database in line, or a LayoutError.
 func (s *Store) plan(ctx context.Context) ([]string, error) {
 	var stmts, diffs []string
-	var version string
-	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&version); err == nil {
-		var v int
-		fmt.Sscan(version, &v)
-		if v > FormatVersion {
-			return nil, fmt.Errorf("database %s was written by a newer Quickback Console (format %d; this one reads %d): upgrade qb", s.Path, v, FormatVersion)
-		}
+	if err := s.checkFormat(ctx); err != nil {
+		return nil, err
 	}
 	for _, t := range s.Config.Tables {
 		have, err := s.tableColumns(ctx, s.DB, t.Name)
@@ -325,7 +467,32 @@ func (s *Store) plan(ctx context.Context) ([]string, error) {
 	return stmts, nil
 }
 
+// checkFormat refuses a database written by a newer version of the console.
+func (s *Store) checkFormat(ctx context.Context) error {
+	var version string
+	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&version); err == nil {
+		var v int
+		fmt.Sscan(version, &v)
+		if v > FormatVersion {
+			return fmt.Errorf("database %s was written by a newer Quickback Console (format %d; this one reads %d): upgrade qb, or open a copy made for this version", s.Path, v, FormatVersion)
+		}
+	}
+	return nil
+}
+
+// migrate brings the database in line with the config in one transaction.
+// The plan is made first, so a database that cannot be changed safely (or
+// was written by a newer version) is refused before anything is written.
 func (s *Store) migrate(ctx context.Context) error {
+	stmts, err := s.plan(ctx)
+	if err != nil {
+		return err
+	}
+	if s.upToDate(ctx, stmts) {
+		// Nothing to write: opening needs no write lock, so a database
+		// another process is writing can still be opened and read.
+		return nil
+	}
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrapErr(err)
@@ -339,24 +506,63 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(FormatVersion)); err != nil {
 		return s.wrapErr(err)
 	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr(err)
-	}
-	stmts, err := s.plan(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err = s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrapErr(err)
-	}
-	defer tx.Rollback()
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("database %s: %s: %w", s.Path, firstLine(st), err)
 		}
 	}
 	return s.wrapErr(tx.Commit())
+}
+
+// upToDate reports whether the database already holds everything migrate
+// would create: the console's tables and format, and every object of stmts
+// (which must all be CREATE … IF NOT EXISTS).
+func (s *Store) upToDate(ctx context.Context, stmts []string) bool {
+	var format string
+	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil {
+		return false
+	}
+	for _, st := range append(append([]string{}, identityDDL...), stmts...) {
+		name, ok := createdName(st)
+		if !ok {
+			return false
+		}
+		var n int
+		if err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// createdName is the name of the object a CREATE … IF NOT EXISTS statement
+// creates; ok is false for any other statement.
+func createdName(st string) (string, bool) {
+	const marker = " IF NOT EXISTS "
+	if !strings.HasPrefix(st, "CREATE ") {
+		return "", false
+	}
+	i := strings.Index(st, marker)
+	if i < 0 {
+		return "", false
+	}
+	rest := st[i+len(marker):]
+	if strings.HasPrefix(rest, `"`) {
+		for j := 1; j < len(rest); j++ {
+			if rest[j] == '"' {
+				if j+1 < len(rest) && rest[j+1] == '"' {
+					j++
+					continue
+				}
+				return strings.ReplaceAll(rest[1:j], `""`, `"`), true
+			}
+		}
+		return "", false
+	}
+	if j := strings.IndexAny(rest, " ("); j > 0 {
+		return rest[:j], true
+	}
+	return "", false
 }
 
 // checkLayout verifies a read-only database already matches the config.
@@ -386,14 +592,32 @@ func (s *Store) wrapErr(err error) error {
 	}
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked"):
-		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes", s.Path, BusyTimeoutMS)
+	case isBusy(err):
+		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes, or find the process holding it (fuser %s)", s.Path, s.busyTimeout(), s.Path)
 	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only"):
 		return fmt.Errorf("database %s is read-only; open it with --read-only or fix its permissions", s.Path)
+	case strings.Contains(msg, "unable to open") || strings.Contains(msg, "SQLITE_CANTOPEN"):
+		return fmt.Errorf("database %s cannot be opened (%v); check the path and the permissions of the file and its directory", s.Path, err)
 	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed"):
 		return fmt.Errorf("database %s is not a SQLite database or is corrupt; restore it from a backup or start over with `qb seed --reset`", s.Path)
 	}
 	return fmt.Errorf("database %s: %w", s.Path, err)
+}
+
+// isBusy reports whether err is SQLite's "another connection holds the lock".
+func isBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+func (s *Store) busyTimeout() int {
+	if s.busyMS > 0 {
+		return s.busyMS
+	}
+	return BusyTimeoutMS
 }
 
 // IsEmpty reports whether the database holds no identities yet.

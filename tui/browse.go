@@ -123,6 +123,8 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openPicker()
 	case k.Refresh.Matches(msg):
 		return tea.Batch(g.refresh(), m.loadAccess())
+	case k.Reload.Matches(msg):
+		return m.reloadConfig()
 	case k.Search.Matches(msg):
 		if g.t == nil {
 			return nil

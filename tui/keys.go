@@ -37,7 +37,7 @@ type KeyMap struct {
 	NextTable, PrevTable, Jump               Binding
 	Detail, Identity, Compare                Binding
 	Search, Filter, Sort, ClearQuery         Binding
-	Refresh                                  Binding
+	Refresh, Reload                          Binding
 	Edit, Create, Delete, Actions            Binding
 	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
 	Matrix, Audit                            Binding
@@ -71,6 +71,7 @@ func DefaultKeyMap() KeyMap {
 		Sort:       long(bind([]string{"s"}, "s", "sort"), "sort by the selected column (again: reverse)"),
 		ClearQuery: bind([]string{"F"}, "F", "clear search/filters/sort"),
 		Refresh:    bind([]string{"r", "ctrl+r"}, "r", "refresh"),
+		Reload:     long(bind([]string{"R"}, "R", "reload config"), "reload the config file (an invalid one is refused)"),
 		Edit:       writes(long(bind([]string{"e"}, "e", "edit"), "edit the row (preview, then y/N)")),
 		Create:     writes(long(bind([]string{"n"}, "n", "new"), "create a row (preview, then y/N)")),
 		Delete:     writes(long(bind([]string{"d"}, "d", "delete"), "delete the row (y/N, default No)")),
@@ -104,7 +105,7 @@ func (k *KeyMap) SetReadOnly(ro bool) {
 func (k *KeyMap) all() []*Binding {
 	return []*Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Left, &k.Right,
 		&k.NextTable, &k.PrevTable, &k.Jump, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
-		&k.ClearQuery, &k.Refresh, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
+		&k.ClearQuery, &k.Refresh, &k.Reload, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
 		&k.ExportCSV, &k.ExportJSON, &k.Matrix, &k.Audit, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
 }
 
@@ -124,7 +125,7 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
 		{"Take away", []Binding{k.CopyCell, k.CopyRow, k.ExportCSV, k.ExportJSON}},
-		{"General", []Binding{k.Help, k.Back, k.Quit}},
+		{"General", []Binding{k.Reload, k.Help, k.Back, k.Quit}},
 	}
 	var out []HelpGroup
 	for _, g := range groups {

@@ -29,6 +29,13 @@ type Options struct {
 	Table string
 	// ReadOnly disables every key that writes.
 	ReadOnly bool
+	// ReadOnlyReason says why the database was opened read-only when the
+	// operator did not ask for it (the file is not writable); it is shown
+	// in the status line whenever nothing else is.
+	ReadOnlyReason string
+	// ConfigPath is the config file the reload key reads again ("" disables
+	// reloading).
+	ConfigPath string
 	// Project and DBPath are shown in the header.
 	Project, DBPath string
 	// Clipboard receives the OSC 52 sequences of copies (default stdout).
@@ -111,6 +118,9 @@ func New(eng *engine.Engine, opts Options) *Model {
 		}
 	}
 	m.SetSize(120, 40)
+	if opts.ReadOnlyReason != "" {
+		m.setStatus(opts.ReadOnlyReason, false)
+	}
 	return m
 }
 
@@ -332,6 +342,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onActions(msg)
 	case runMsg:
 		return m, m.onRun(msg)
+	case reloadMsg:
+		return m, m.onReload(msg)
 	case exportMsg:
 		if msg.err != nil {
 			m.setStatus("export failed: "+termsafe.Sanitize(msg.err.Error()), true)
@@ -392,7 +404,7 @@ func (m *Model) View() string {
 		body = joinColumns(m.sidebarView(), m.grid.View(), m.bodyHeight())
 	}
 	body = padLines(body, m.bodyHeight())
-	return strings.Join([]string{m.headerView(), body, m.statusView(), m.hintsView()}, "\n")
+	return fitScreen(strings.Join([]string{m.headerView(), body, m.statusView(), m.hintsView()}, "\n"), w, m.c.Height)
 }
 
 // identityLabel is "Dana Reyes <dana@acme.test> (u-dana)".
@@ -596,10 +608,14 @@ func (m *Model) statusView() string {
 	if m.mode == modeSearch {
 		return termsafe.Truncate(m.search.View(), w)
 	}
-	s := termsafe.SanitizeLines(m.status)
+	s, isErr := termsafe.SanitizeLines(m.status), m.statusErr
+	if s == "" {
+		s, isErr = m.idleStatus()
+		s = termsafe.SanitizeLines(s)
+	}
 	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " · ")), " ")
 	s = termsafe.Truncate(s, w)
-	if m.statusErr {
+	if isErr {
 		return st.StatusError.Render(s)
 	}
 	return st.Status.Render(s)

@@ -1,0 +1,282 @@
+package tui
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
+)
+
+// tuLockerEnv names the database TestHelperTUILocker locks.
+const tuLockerEnv = "QB_TEST_TUI_LOCKER_DB"
+
+// TestHelperTUILocker is not a test: run as a child process by tuLock, it
+// holds the write lock of $QB_TEST_TUI_LOCKER_DB until its standard input
+// closes.
+func TestHelperTUILocker(t *testing.T) {
+	path := os.Getenv(tuLockerEnv)
+	if path == "" {
+		t.Skip("a helper process, run by the lock tests")
+	}
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	var conn *sql.Conn
+	if err == nil {
+		conn, err = db.Conn(ctx)
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(3)
+	}
+	fmt.Println("locked")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	os.Exit(0)
+}
+
+// tuLock starts a second process holding the database's write lock and
+// returns the function that releases it.
+func tuLock(t *testing.T, path string) func() {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperTUILocker$", "-test.count=1")
+	cmd.Env = append(os.Environ(), tuLockerEnv+"="+path)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(s)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case s := <-line:
+		if s != "locked" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("locker: %q", s)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the locker did not start")
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			stdin.Close()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// tuReopen opens a second engine on a seeded engine's database with opts.
+func tuReopen(t *testing.T, base *engine.Engine, opts engine.OpenOptions) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(base.Config, base.Store.Path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	e.Now = func() time.Time { return fixedNow }
+	e.OSUser = "tester"
+	return e
+}
+
+func tuVerify(t *testing.T, e *engine.Engine) int64 {
+	t.Helper()
+	v, err := e.Store.VerifyAudit(context.Background(), "")
+	if err != nil || !v.OK {
+		t.Fatalf("audit chain: %+v %v", v, err)
+	}
+	return v.Entries
+}
+
+// TestLockedDatabase: another process holds the write lock. A write shows
+// the locked error, naming the file, in the status line; browsing goes on
+// (other tables, other rows), the status line saying audit entries are
+// pending; once the lock is released they are written and writes work.
+func TestLockedDatabase(t *testing.T) {
+	base := newEngine(t)
+	path := base.Store.Path
+	e := tuReopen(t, base, engine.OpenOptions{BusyTimeout: 200 * time.Millisecond})
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: path})
+	f.waitFor("Jobs (jobs)", "row 1 of")
+	n0 := tuVerify(t, e)
+
+	release := tuLock(t, path)
+	f.key("d")
+	v := f.waitFor("is locked by another writer")
+	if !strings.Contains(v, path) {
+		t.Errorf("the locked error does not name the file:\n%s", v)
+	}
+	f.key("j")
+	f.waitFor("row 2 of", "audit log locked by another writer: 1 entry pending")
+	f.key("2")
+	f.waitFor("Candidates (candidates)", "row 1 of", "Jane Doe", "entries pending")
+	if n := tuVerify(t, e); n != n0 {
+		t.Fatalf("the log changed under the lock: %d entries, had %d", n, n0)
+	}
+
+	release()
+	f.key("1")
+	f.waitView("the pending entries written", func(v string) bool {
+		return strings.Contains(v, "Jobs (jobs)") && strings.Contains(v, "row 1 of") && !strings.Contains(v, "pending")
+	})
+	if n, _ := e.PendingAudit(); n != 0 {
+		t.Fatalf("%d audit entries still pending", n)
+	}
+	f.key("d")
+	f.waitFor("Delete it?")
+	f.key("y")
+	f.waitFor("deleted jobs")
+	es, err := e.Store.AuditEntries(context.Background(), engine.AuditFilter{AfterSeq: n0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, x := range es {
+		ops = append(ops, x.Operation+":"+x.Outcome)
+	}
+	got := strings.Join(ops, " ")
+	// The dry run the lock refused first, then the reads made under the
+	// lock, in order, then what followed.
+	if !strings.HasPrefix(got, "delete:dry-run:error list:ok ") || !strings.Contains(got, " delete:dry-run:ok delete:ok") {
+		t.Errorf("audit entries after the lock: %s", got)
+	}
+	tuVerify(t, e)
+}
+
+// TestReadOnlyFileConsole: a database file with no write permission opens
+// read-only; the header says READ-ONLY, the status line why, and the keys
+// that write do nothing.
+func TestReadOnlyFileConsole(t *testing.T) {
+	base := newEngine(t)
+	path := base.Store.Path
+	base.Close()
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	why := engine.ReadOnlyReason(path)
+	if why == "" {
+		t.Fatal("a 0444 file is not read-only")
+	}
+	e := tuReopen(t, base, engine.OpenOptions{ReadOnly: true, ReadOnlyReason: why})
+	reason := "read-only: " + why + "; the keys that write are disabled"
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: path, ReadOnly: true, ReadOnlyReason: reason})
+	f.waitFor("READ-ONLY", "row 1 of", "mode 0444")
+	f.key("d", "e", "n")
+	v := f.waitFor("row 1 of", "mode 0444")
+	if strings.Contains(v, "Delete it?") || strings.Contains(v, "Edit jobs") {
+		t.Fatalf("a write key worked read-only:\n%s", v)
+	}
+	e.Close()
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Error("the read-only file was modified")
+	}
+}
+
+// tuWriteConfig writes the default project's config, with extra appended
+// and the replacements applied, to path.
+func tuWriteConfig(t *testing.T, path, extra string, replace ...string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "quickback.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for i := 0; i+1 < len(replace); i += 2 {
+		if !strings.Contains(s, replace[i]) {
+			t.Fatalf("%q is not in the config", replace[i])
+		}
+		s = strings.Replace(s, replace[i], replace[i+1], 1)
+	}
+	if err := os.WriteFile(path, []byte(s+extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const tuNotesTable = `
+[tables.notes]
+label = "Notes"
+
+[tables.notes.columns]
+id             = { type = "id" }
+organizationId = { type = "text", required = true }
+body           = { type = "text" }
+
+[tables.notes.firewall]
+organization = {}
+
+[tables.notes.crud]
+list.access = { roles = ["interviewer+"] }
+get.access  = { roles = ["interviewer+"] }
+`
+
+// TestReloadConfig: R reads the config again. An invalid config, or one
+// the database cannot follow safely, is refused with its problems shown and
+// the current config kept; a valid one is applied over the same database.
+func TestReloadConfig(t *testing.T) {
+	e := newEngine(t)
+	cfgPath := filepath.Join(t.TempDir(), "quickback.toml")
+	tuWriteConfig(t, cfgPath, "")
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", ConfigPath: cfgPath})
+	f.waitFor("Jobs (jobs)", "row 1 of")
+
+	// Invalid: an unknown column type. Refused, problems shown, old kept.
+	tuWriteConfig(t, cfgPath, "", `salaryMin      = { type = "integer", min = 0 }`, `salaryMin      = { type = "money" }`)
+	f.key("R")
+	v := f.waitFor("was not reloaded", "Fix these problems")
+	if !strings.Contains(v, "salaryMin") || !strings.Contains(v, cfgPath) {
+		t.Errorf("the refusal does not show the problem and the file:\n%s", v)
+	}
+	f.key("esc")
+	f.waitFor("Jobs (jobs)", "row 1 of")
+
+	// Valid, but the database cannot follow: a column's type changed.
+	tuWriteConfig(t, cfgPath, "", `salaryMin      = { type = "integer", min = 0 }`, `salaryMin      = { type = "text" }`)
+	f.key("R")
+	v = f.waitFor("was not reloaded", "column salaryMin is INTEGER in the database but TEXT")
+	f.key("esc")
+	f.key("j")
+	f.waitFor("Jobs (jobs)", "row 2 of")
+	if strings.Contains(v, "Notes") {
+		t.Fatal("a refused config was applied")
+	}
+
+	// Valid: a new table appears in the sidebar, the current table stays.
+	tuWriteConfig(t, cfgPath, tuNotesTable)
+	f.key("R")
+	f.waitFor("reloaded config", "7 tables", "Notes", "Jobs (jobs)", "row 1 of")
+	f.key("7")
+	f.waitFor("Notes (notes)")
+	if f.m.s.eng.Config.Table("notes") == nil {
+		t.Fatal("the engine was not rebuilt on the new config")
+	}
+	f.key("1")
+	f.waitFor("Jobs (jobs)", "row 1 of")
+	tuVerify(t, e)
+	cfg, err := schema.Load(cfgPath)
+	if err != nil || cfg.Table("notes") == nil {
+		t.Fatalf("config: %v", err)
+	}
+}
