@@ -13,7 +13,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -828,8 +827,6 @@ func shortRate(r float64) string {
 	}
 	return fmt.Sprintf("%.0f", r)
 }
-
-var _ = filepath.Join
 
 const usage = `qb — Quickback Console
 

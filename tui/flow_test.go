@@ -285,8 +285,6 @@ func TestRefusedQueryExplained(t *testing.T) {
 	}
 }
 
-var _ = engine.Denied
-
 // Create with a form, preview and confirmation; delete asks (y/N) and
 // defaults to No.
 func TestCreateAndDelete(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -634,5 +633,3 @@ func recordLines(c *Common, r engine.Row) []string {
 	}
 	return out
 }
-
-var _ = schema.OpList
