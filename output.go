@@ -126,7 +126,11 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 			seen += " (" + f.MaskType + ")"
 		}
 		if ex.Row != nil {
-			seen = engine.ValueString(f.Value) + " [" + seen + "]"
+			v := engine.ValueString(f.Value)
+			if f.Value == nil {
+				v = "null"
+			}
+			seen = v + " [" + seen + "]"
 		}
 		rows = append(rows, []string{f.Field, seen, writable(f.Create), writable(f.Update), fieldWhy(f)})
 	}

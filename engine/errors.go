@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -94,7 +95,29 @@ func FormatError(err error) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "\n  %s: %v", k, e.Details[k])
+		if probs, ok := e.Details[k].([]FieldProblem); ok {
+			for _, p := range probs {
+				fmt.Fprintf(&b, "\n  field %s: %s", p.Field, p.Category)
+				if p.Message != "" {
+					fmt.Fprintf(&b, " — %s", p.Message)
+				}
+			}
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", k, detailText(e.Details[k]))
 	}
 	return b.String()
+}
+
+// detailText renders a detail value: strings as they are, anything else as
+// JSON so lists and objects read the same in the console and the CLI.
+func detailText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

@@ -348,7 +348,7 @@ func fieldAccess(t *schema.Table, c *schema.Column, create, opAllowed bool) Fiel
 	}
 	if fa.Writable && !opAllowed {
 		fa.Writable = false
-		fa.Reason = fmt.Sprintf("%s is denied to this identity (tables.%s.crud.%s.access)", op, t.Name, op)
+		fa.Reason = fmt.Sprintf("%s is denied to this identity", op)
 		fa.Rule = fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op)
 	}
 	return fa
