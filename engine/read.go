@@ -221,8 +221,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			}
 			p.where = append(p.where, col+" IN ("+strings.Join(marks, ",")+")")
 		case "~":
-			p.where = append(p.where, col+` LIKE ? ESCAPE '\'`)
-			p.args = append(p.args, likePattern(f.Value))
+			cond, arg := containsSQL(col, f.Value)
+			p.where = append(p.where, cond)
+			p.args = append(p.args, arg)
 		case "=", "!=", "<", "<=", ">", ">=":
 			v, msg := parseLiteral(c, f.Value)
 			if msg != "" {
@@ -247,8 +248,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 				maskedCols = append(maskedCols, c.Name)
 				continue
 			}
-			ors = append(ors, Q(c.SQLName)+` LIKE ? ESCAPE '\'`)
-			p.args = append(p.args, likePattern(s))
+			cond, arg := containsSQL(Q(c.SQLName), s)
+			ors = append(ors, cond)
+			p.args = append(p.args, arg)
 		}
 		if len(ors) == 0 {
 			if len(maskedCols) > 0 {
@@ -315,6 +317,19 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		p.args = append(p.args, args...)
 	}
 	return p, nil
+}
+
+// containsSQL is a case-insensitive "col contains needle" test. SQLite's
+// LIKE folds ASCII letters only, which is exact for an ASCII needle; a
+// needle with other characters goes through qb_contains, which folds every
+// letter (so "TOMÁS" finds "Tomás").
+func containsSQL(col, needle string) (string, any) {
+	for i := 0; i < len(needle); i++ {
+		if needle[i] >= 0x80 {
+			return "qb_contains(" + col + ", ?)", needle
+		}
+	}
+	return col + ` LIKE ? ESCAPE '\'`, likePattern(needle)
 }
 
 func likePattern(s string) string {

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,8 +20,38 @@ import (
 
 	"quickback.dev/qb/schema"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+	"modernc.org/sqlite" // the pure-Go SQLite driver
 )
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("qb_contains", 2, qbContains)
+}
+
+// qbContains is the SQL function qb_contains(haystack, needle): 1 when the
+// haystack contains the needle ignoring case (Unicode lower-casing), 0
+// otherwise, NULL for a NULL haystack.
+func qbContains(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	text := func(v driver.Value) (string, bool) {
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case []byte:
+			return string(x), true
+		case nil:
+			return "", false
+		}
+		return fmt.Sprint(v), true
+	}
+	h, ok := text(args[0])
+	if !ok {
+		return nil, nil
+	}
+	n, _ := text(args[1])
+	if strings.Contains(strings.ToLower(h), strings.ToLower(n)) {
+		return int64(1), nil
+	}
+	return int64(0), nil
+}
 
 // FormatVersion is the version of the console's own tables (qb_*). A database
 // written by a newer version is refused rather than misread.
