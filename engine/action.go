@@ -193,7 +193,7 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		if err := e.conditionalUpdate(ctx, tx, t, a, id, fw, acc, rowID, vals, trCol, current); err != nil {
 			return nil, nil, err
 		}
-		wr, err := e.afterWrite(ctx, tx, t, id, fw, &residual{}, rowID, before, "action:"+a.Name)
+		wr, err := e.afterWrite(ctx, tx, t, id, fw, &residual{}, rowID, before, vals, "action:"+a.Name)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -535,8 +535,21 @@ func (e *Engine) actionInfo(ctx context.Context, info *ActionInfo, t *schema.Tab
 	cur := ValueString(fromSQL(t.Columns[idx], raw[idx]))
 	allowed := tr.From[cur]
 	info.Current = ValueString(row.Values[idx])
-	info.Allowed = append([]string(nil), allowed...)
 	rule := a.Path + ".transition.from"
+	if row.Masked[idx] {
+		// The allowed targets would reveal the masked state (as in
+		// stateError): say only whether the action is available.
+		switch {
+		case (tr.To != "" && contains(allowed, tr.To)) || (tr.To == "" && len(allowed) > 0):
+			info.Available, info.Rule = true, rule
+			info.Reason = fmt.Sprintf("%s; %s is masked for this identity", admitted, tr.Field)
+		default:
+			info.Code, info.Rule = ActionNotAllowedForState, rule
+			info.Reason = fmt.Sprintf("%s is masked for this identity: %s allows no such transition from its current state", tr.Field, rule)
+		}
+		return nil
+	}
+	info.Allowed = append([]string(nil), allowed...)
 	switch {
 	case tr.To != "" && contains(allowed, tr.To):
 		info.Available, info.Rule = true, rule

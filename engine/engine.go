@@ -409,7 +409,16 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 			e.auditRecord(ctx, id, op, table, record, fields, err)
 			return err
 		}
-		return e.Store.wrapErr(err)
+		// A failure that is not a refusal is still an operation: it is
+		// logged with the outcome "error" (SPEC §3.7).
+		busy := isBusy(err)
+		err = e.Store.wrapErr(err)
+		if busy {
+			e.queue().add(e.entry(id, op, table, record, fields, err), err)
+		} else {
+			e.auditRecord(ctx, id, op, table, record, fields, err)
+		}
+		return err
 	}
 	if dryRun {
 		tx.Rollback()

@@ -283,7 +283,12 @@ func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, 
 		for _, v := range list {
 			a, ok := valueArg(v, id)
 			if !ok {
-				continue // a missing context value matches nothing
+				if c.Op == schema.CondNotIn {
+					// A missing context value fails the condition (SPEC
+					// §3.2); dropping it would widen notIn.
+					return predicate{}, false
+				}
+				continue // in: a missing context value matches nothing
 			}
 			args = append(args, a)
 			marks = append(marks, "?")

@@ -355,7 +355,7 @@ func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	if err != nil {
 		return nil, err
 	}
-	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, nil, "create")
+	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, nil, nil, "create")
 }
 
 // insertChecked validates data (types, required, defaults), stamps the
@@ -381,8 +381,11 @@ func (e *Engine) insertChecked(ctx context.Context, tx *sql.Tx, t *schema.Table,
 }
 
 // afterWrite re-reads the written row, checks the access condition holds on
-// it, and reports the masked row and its changes.
-func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string, before []any, path string) (*WriteResult, error) {
+// it, and reports the masked row and its changes. written holds the fields
+// the write set: one the caller sees masked is reported as changed even when
+// its value did not change, so the changes never tell whether a value
+// written equals a hidden one.
+func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string, before []any, written map[string]any, path string) (*WriteResult, error) {
 	raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
 	if err != nil {
 		return nil, err
@@ -401,7 +404,8 @@ func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id
 	for i, c := range t.Columns {
 		var b any
 		if before != nil {
-			if equalStored(before[i], raw[i]) {
+			_, set := written[c.Name]
+			if equalStored(before[i], raw[i]) && !(set && (row.Masked[i] || prev.Masked[i])) {
 				continue
 			}
 			b = prev.Values[i]
@@ -490,7 +494,7 @@ func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
 		return nil, err
 	}
-	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, "update")
+	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, vals, "update")
 }
 
 // updateRow sets vals on the row, inside the firewall.

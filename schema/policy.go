@@ -399,7 +399,11 @@ func (l *loader) masking(t *Table, v any, p *kpath) {
 	t.Masking = map[string]*Mask{}
 	for _, col := range l.keysOf(m, p) {
 		cp := p.key(col)
-		l.colRef(t, col, cp)
+		if c := l.colRef(t, col, cp); c != nil && c.Type == TypeID {
+			// Rows are addressed, paged (cursors) and audited by their
+			// primary key: a masked one would leak raw through all three.
+			l.errf(cp, "the primary key %q cannot be masked: it identifies rows (record ids, cursors, the audit log)", col)
+		}
 		mm, ok := l.asTable(m[col], cp)
 		if !ok {
 			continue
