@@ -195,9 +195,11 @@ func (m *Model) auditLines(entries []engine.AuditEntry, v engine.VerifyResult) [
 		chain = st.StatusError.Render(termsafe.Sanitize(fmt.Sprintf("CHAIN BROKEN at entry %d: %s", v.BrokenSeq, v.Problem)))
 	}
 	lines := []string{st.PanelTitle.Render("Audit log") + st.Reason.Render("  (following new entries; esc to close)"), chain, ""}
-	rows := [][]string{{"seq", "at", "os user", "user", "org", "role", "operation", "table", "record", "outcome", "fields"}}
+	// The outcome comes right after the time and the OS user last: at 120
+	// columns the outcome (ok or the refusal's code) must not be cut off.
+	rows := [][]string{{"seq", "at", "outcome", "user", "org", "role", "operation", "table", "record", "fields", "os user"}}
 	for _, e := range entries {
-		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, strings.Join(e.Fields, ",")})
+		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.Outcome, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, strings.Join(e.Fields, ","), e.OSUser})
 	}
 	return append(lines, alignRows(rows)...)
 }

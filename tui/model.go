@@ -404,7 +404,11 @@ func (m *Model) View() string {
 		body = joinColumns(m.sidebarView(), m.grid.View(), m.bodyHeight())
 	}
 	body = padLines(body, m.bodyHeight())
-	return fitScreen(strings.Join([]string{m.headerView(), body, m.statusView(), m.hintsView()}, "\n"), w, m.c.Height)
+	footer := m.statusView()
+	if !strings.Contains(footer, "\n") {
+		footer += "\n" + m.hintsView()
+	}
+	return fitScreen(strings.Join([]string{m.headerView(), body, footer}, "\n"), w, m.c.Height)
 }
 
 // identityLabel is "Dana Reyes <dana@acme.test> (u-dana)".
@@ -614,11 +618,23 @@ func (m *Model) statusView() string {
 		s = termsafe.SanitizeLines(s)
 	}
 	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " · ")), " ")
-	s = termsafe.Truncate(s, w)
+	style := st.Status
 	if isErr {
-		return st.StatusError.Render(s)
+		style = st.StatusError
 	}
-	return st.Status.Render(s)
+	if termsafe.Width(s) <= w {
+		return style.Render(s)
+	}
+	// Too long for one line (an error and the rule that decided it): it
+	// takes the hints line too, until the next key clears it.
+	lines := wrapText(s, w)
+	if len(lines) > 2 {
+		lines = []string{lines[0], termsafe.Truncate(strings.Join(lines[1:], " "), w)}
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (m *Model) hintsView() string {
@@ -627,12 +643,24 @@ func (m *Model) hintsView() string {
 
 func (m *Model) renderHints() string {
 	st := m.c.Styles
-	var parts []string
+	var parts, tail []string
 	for _, b := range m.c.Keys.shortHelp(m.mode) {
 		h := b.Help()
-		parts = append(parts, st.HelpKey.Render(h.Key)+" "+st.HelpDesc.Render(h.Desc))
+		p := st.HelpKey.Render(h.Key) + " " + st.HelpDesc.Render(h.Desc)
+		// Help and quit are never crowded out of the footer: they come
+		// last, and the other hints are dropped before them.
+		if m.mode == modeBrowse && (h.Key == m.c.Keys.Help.Help().Key || h.Key == m.c.Keys.Quit.Help().Key) {
+			tail = append(tail, p)
+			continue
+		}
+		parts = append(parts, p)
 	}
 	sep := st.HelpSep.Render(" · ")
+	end := strings.Join(tail, sep)
+	room := m.c.Width
+	if end != "" {
+		room -= termsafe.Width(sep + end)
+	}
 	out := ""
 	for i, p := range parts {
 		next := out
@@ -640,10 +668,17 @@ func (m *Model) renderHints() string {
 			next += sep
 		}
 		next += p
-		if termsafe.Width(next) > m.c.Width {
+		if termsafe.Width(next) > room {
 			break
 		}
 		out = next
+	}
+	switch {
+	case end == "":
+	case out == "":
+		out = termsafe.Truncate(end, m.c.Width)
+	default:
+		out += sep + end
 	}
 	return out
 }

@@ -264,7 +264,16 @@ func (m *Model) openHelp() {
 		}
 		cols[c] = append(cols[c], block...)
 	}
+	// The left column is at least as wide as its widest line plus a gap,
+	// so a long description never runs into the right column.
 	colW := max(40, m.c.Width/2-2)
+	widest := 0
+	for _, l := range cols[0] {
+		widest = max(widest, termsafe.Width(l))
+	}
+	if widest+2 > colW && widest+2 <= m.c.Width-40 {
+		colW = widest + 2
+	}
 	var body []string
 	for i := 0; i < max(len(cols[0]), len(cols[1])); i++ {
 		var l, r string
@@ -274,7 +283,7 @@ func (m *Model) openHelp() {
 		if i < len(cols[1]) {
 			r = cols[1][i]
 		}
-		body = append(body, "  "+termsafe.Pad(l, colW)+r)
+		body = append(body, "  "+termsafe.Pad(termsafe.Truncate(l, colW-2), colW)+r)
 	}
 	lines := []string{st.PanelTitle.Render("Keys") + st.Reason.Render("  (esc or ? to close)"), ""}
 	lines = append(lines, body...)
