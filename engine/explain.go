@@ -346,9 +346,15 @@ func fieldAccess(t *schema.Table, c *schema.Column, create, opAllowed bool) Fiel
 			fa.Rule, fa.Reason = g+".updatable", "in the updatable list"
 		}
 	}
-	if fa.Writable && !opAllowed {
+	if !opAllowed {
+		// The operation itself is refused: that decides every field, and
+		// the field's own guard, if any, is kept as a second reason.
+		reason := fmt.Sprintf("%s is denied to this identity", op)
+		if !fa.Writable {
+			reason += " (and: " + fa.Reason + ")"
+		}
 		fa.Writable = false
-		fa.Reason = fmt.Sprintf("%s is denied to this identity", op)
+		fa.Reason = reason
 		fa.Rule = fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op)
 	}
 	return fa
