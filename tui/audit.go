@@ -15,6 +15,10 @@ import (
 // auditFollowEvery is how often the audit view polls for new entries.
 const auditFollowEvery = time.Second
 
+// auditHeaderLines are the lines of the audit view that do not scroll:
+// title, chain status, blank line, column header.
+const auditHeaderLines = 4
+
 // auditViewLimit is how many of the latest entries the audit view shows.
 const auditViewLimit = 500
 
@@ -140,6 +144,7 @@ func alignRows(rows [][]string) []string {
 // openAudit shows the latest audit entries and follows new ones while open.
 func (m *Model) openAudit() tea.Cmd {
 	m.auditGen++
+	m.auditHeader = nil
 	m.panel = newPanel(m.c, []string{"reading the audit log…"})
 	m.panel.SetSize(m.c.Width, m.bodyHeight())
 	m.mode = modeAudit
@@ -176,7 +181,12 @@ func (m *Model) auditUpdate(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		atEnd := m.panel.off >= max(0, len(m.panel.lines)-m.panel.h)
-		m.panel.lines = m.auditLines(msg.entries, msg.verify)
+		lines := m.auditLines(msg.entries, msg.verify)
+		// The title, the chain's status and the column header stay on
+		// screen; the entries scroll under them, newest at the bottom.
+		m.panel.lines = lines[auditHeaderLines:]
+		m.auditHeader = lines[:auditHeaderLines]
+		m.panel.SetSize(m.c.Width, m.panelHeight())
 		if atEnd {
 			m.panel.scroll(len(m.panel.lines))
 		} else {
@@ -202,6 +212,15 @@ func (m *Model) auditLines(entries []engine.AuditEntry, v engine.VerifyResult) [
 		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.Outcome, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, strings.Join(e.Fields, ","), e.OSUser})
 	}
 	return append(lines, alignRows(rows)...)
+}
+
+// panelHeight is the height of the scrolling panel: the body, less the
+// audit view's fixed header while it is shown.
+func (m *Model) panelHeight() int {
+	if m.mode == modeAudit {
+		return max(1, m.bodyHeight()-len(m.auditHeader))
+	}
+	return m.bodyHeight()
 }
 
 func shortHash(h string) string {

@@ -639,7 +639,11 @@ func (g *grid) View() string {
 		lines++
 	}
 	if lines == 0 && g.res.end {
-		b.WriteString(st.Reason.Render("  no rows visible to this identity"))
+		msg := "  no rows visible to this identity"
+		if spec := g.res.spec; spec.search != "" || len(spec.filters) > 0 {
+			msg = "  no visible row matches " + termsafe.Sanitize(spec.describe()) + " — F clears search and filters"
+		}
+		b.WriteString(st.Reason.Render(termsafe.Truncate(msg, g.width)))
 		b.WriteByte('\n')
 	}
 	return padLines(b.String(), g.height)

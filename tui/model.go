@@ -83,9 +83,11 @@ type Model struct {
 	panel  *panel
 	// auditGen identifies the open audit view; polls for a closed one are dropped.
 	auditGen int
-	form     *formState
-	confirm  *confirmState
-	actions  *actionsPanel
+	// auditHeader are the audit view's fixed lines above its entries.
+	auditHeader []string
+	form        *formState
+	confirm     *confirmState
+	actions     *actionsPanel
 
 	// memo caches the parts of the frame that rarely change.
 	memo map[string]memoEntry
@@ -245,7 +247,7 @@ func (m *Model) SetSize(w, h int) {
 		m.picker.SetSize(w, m.bodyHeight())
 	}
 	if m.panel != nil {
-		m.panel.SetSize(w, m.bodyHeight())
+		m.panel.SetSize(w, m.panelHeight())
 	}
 	if m.form != nil {
 		m.form.SetSize(w, m.bodyHeight())
@@ -392,7 +394,9 @@ func (m *Model) View() string {
 	switch m.mode {
 	case modePicker:
 		body = m.picker.View()
-	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix, modeAudit:
+	case modeAudit:
+		body = strings.Join(append(append([]string(nil), m.auditHeader...), m.panel.View()), "\n")
+	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix:
 		body = m.panel.View()
 	case modeForm:
 		body = m.form.View()
