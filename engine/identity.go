@@ -66,6 +66,13 @@ func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
 	return out, rows.Err()
 }
 
+// SyntheticIdentity is "any user of role in org": a user id no real user
+// has, platform tier "user". It sees what every member of that role sees,
+// except rows owned by a particular user.
+func SyntheticIdentity(org, role string) Identity {
+	return Identity{UserID: "any-" + role + "@" + org, OrgID: org, Role: role, UserRole: "user", Synthetic: true}
+}
+
 // UsageError is a mistake in how an identity was named (exit status 1).
 type UsageError struct{ Msg string }
 
@@ -111,7 +118,7 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 			}
 			org = orgs[0].ID
 		}
-		return Identity{UserID: "any-" + role + "@" + org, OrgID: org, Role: role, UserRole: "user", Synthetic: true}, nil
+		return SyntheticIdentity(org, role), nil
 	}
 	members, err := e.Store.Members(ctx)
 	if err != nil {

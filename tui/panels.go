@@ -72,7 +72,7 @@ func (m *Model) identityItems() []pickItem {
 	}
 	for _, o := range m.orgs {
 		for _, r := range m.cfg.Auth.Roles {
-			id := engine.Identity{UserID: "any-" + r + "@" + o.ID, OrgID: o.ID, Role: r, UserRole: "user", Synthetic: true}
+			id := engine.SyntheticIdentity(o.ID, r)
 			cols := []string{"any " + r, "(synthetic)", "—", termsafe.Sanitize(o.ID), r}
 			out = append(out, pickItem{id: id, cols: cols, hay: strings.ToLower(strings.Join(cols, " "))})
 		}
@@ -312,7 +312,7 @@ func (m *Model) compareRow(r engine.Row) tea.Cmd {
 	return func() tea.Msg {
 		var cols []compareCol
 		for _, role := range roles {
-			id := engine.Identity{UserID: "any-" + role + "@" + org, OrgID: org, Role: role, UserRole: "user", Synthetic: true}
+			id := engine.SyntheticIdentity(org, role)
 			row, err := eng.Get(context.Background(), id, table, rowID)
 			cols = append(cols, compareCol{role: role, row: row, err: err})
 		}
