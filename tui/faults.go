@@ -79,6 +79,7 @@ func (m *Model) onReload(msg reloadMsg) tea.Cmd {
 	cmds := []tea.Cmd{m.loadMembers()}
 	if m.haveID {
 		m.grid.t = nil
+		m.grid.forget()
 		cmds = append(cmds, m.startIdentity())
 	}
 	return tea.Batch(cmds...)

@@ -137,9 +137,9 @@ func TestLockedDatabase(t *testing.T) {
 	}
 
 	release()
-	f.key("1")
+	f.key("1") // back on jobs, on the row it was left on
 	f.waitView("the pending entries written", func(v string) bool {
-		return strings.Contains(v, "Jobs (jobs)") && strings.Contains(v, "row 1 of") && !strings.Contains(v, "pending")
+		return strings.Contains(v, "Jobs (jobs)") && strings.Contains(v, "row 2 of") && !strings.Contains(v, "pending")
 	})
 	if n, _ := e.PendingAudit(); n != 0 {
 		t.Fatalf("%d audit entries still pending", n)

@@ -67,7 +67,9 @@ func (f *formState) SetSize(w, h int) {
 // and returns its Init.
 func (f *formState) start() tea.Cmd {
 	var hf []huh.Field
+	notes := 0 // leading notes: never focused
 	if len(f.locked) > 0 {
+		notes = 1
 		title := f.noteTitle
 		if title == "" {
 			title = "Locked for this identity"
@@ -83,7 +85,11 @@ func (f *formState) start() tea.Cmd {
 		}
 		hf = append(hf, huh.NewSelect[string]().Title("operator").Options(opts...).Value(f.op))
 	}
+	focusAt := -1
 	for _, fd := range f.fields {
+		if fd.problem != "" && focusAt < 0 {
+			focusAt = len(hf)
+		}
 		title := fd.name
 		desc := fd.hint
 		if fd.problem != "" {
@@ -103,7 +109,14 @@ func (f *formState) start() tea.Cmd {
 	km.Quit = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))
 	f.form = huh.NewForm(huh.NewGroup(hf...)).WithKeyMap(km).WithShowHelp(true).WithShowErrors(true).WithTheme(huh.ThemeCharm())
 	f.SetSize(f.w, f.h)
-	return f.form.Init()
+	cmds := []tea.Cmd{f.form.Init()}
+	// After a refusal the focus starts on the first field with a problem;
+	// the fields keep their order: Init focused the first focusable field
+	// (the locked note is skipped), each NextField moves one field on.
+	for i := 0; i < focusAt-notes; i++ {
+		cmds = append(cmds, f.form.NextField())
+	}
+	return tea.Sequence(cmds...)
 }
 
 // update passes a message to the huh form.

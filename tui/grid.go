@@ -133,6 +133,19 @@ type grid struct {
 	rs           *rowStyles
 	hdrKey       string
 	hdr          string
+	// views remembers, per table name, the query and position the grid
+	// had when the operator left that table, for the rest of the session.
+	views map[string]tableView
+}
+
+// tableView is what the grid remembers of a table it left: the query and
+// the position, never rows (they are fetched again, for the identity of the
+// moment).
+type tableView struct {
+	spec      querySpec
+	pos, top  int
+	col, left int
+	widths    []int
 }
 
 func newGrid(c *Common, s *session) *grid {
@@ -148,8 +161,10 @@ func (g *grid) SetSize(w, h int) {
 // visible is the number of row lines.
 func (g *grid) visible() int { return max(1, g.height-3) }
 
-// setTable shows t with an empty query.
+// setTable shows t with the query and position it had when the grid left
+// it, or an empty query the first time.
 func (g *grid) setTable(t *schema.Table) tea.Cmd {
+	g.remember()
 	g.t = t
 	g.order = g.order[:0]
 	pin := t.PrimaryKey().Name
@@ -174,8 +189,38 @@ func (g *grid) setTable(t *schema.Table) tea.Cmd {
 	g.col, g.left = 0, 1
 	g.fallback = nil
 	g.res = newResult(querySpec{table: t.Name}, t)
+	if v, ok := g.views[t.Name]; ok {
+		g.res = newResult(v.spec, t)
+		if len(v.widths) == len(g.res.widths) {
+			copy(g.res.widths, v.widths)
+		}
+		g.res.pos, g.res.top = v.pos, v.top
+		if v.col < len(g.order) {
+			g.col = v.col
+		}
+		if v.left >= 1 && v.left < max(2, len(g.order)) {
+			g.left = v.left
+		}
+	}
 	return g.restart()
 }
+
+// remember keeps the current table's query and position for when the
+// operator comes back to it.
+func (g *grid) remember() {
+	if g.t == nil {
+		return
+	}
+	res := g.res
+	if g.views == nil {
+		g.views = map[string]tableView{}
+	}
+	g.views[g.t.Name] = tableView{spec: res.spec, pos: res.pos, top: res.top, col: g.col, left: g.left,
+		widths: append([]int(nil), res.widths...)}
+}
+
+// forget drops every remembered table view (the config changed).
+func (g *grid) forget() { g.views = nil }
 
 // setQuery runs a new query on the same table and identity. The current
 // result is kept as the fallback until the new query's first page arrives.

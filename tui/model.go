@@ -508,23 +508,6 @@ func (m *Model) renderHeader() string {
 		line2 = st.IdentityDim.Render("acting as … (resolving the default identity)")
 	} else {
 		id := m.s.id
-		org := id.OrgID
-		if n := m.orgName(org); n != "" {
-			org += " (" + n + ")"
-		}
-		role := id.Role
-		if role == "" {
-			role = "none"
-		}
-		line2 = st.IdentityDim.Render("acting as ") + st.Identity.Render(identityLabel(id))
-		if id.Email != "" {
-			line2 += st.IdentityDim.Render(" <" + termsafe.Sanitize(id.Email) + ">")
-		}
-		line2 += st.IdentityDim.Render(" · org ") + st.Identity.Render(termsafe.Sanitize(org)) +
-			st.IdentityDim.Render(" · role ") + st.Identity.Render(termsafe.Sanitize(role))
-		if id.UserRole != "" && id.UserRole != "user" {
-			line2 += st.IdentityDim.Render(" · userRole ") + st.Identity.Render(termsafe.Sanitize(id.UserRole))
-		}
 		var badges []string
 		if id != m.launch {
 			badges = append(badges, st.Impersonate.Render(" IMPERSONATING "))
@@ -532,6 +515,11 @@ func (m *Model) renderHeader() string {
 		if id.Synthetic {
 			badges = append(badges, st.Synthetic.Render(" SYNTHETIC "))
 		}
+		room := w
+		if len(badges) > 0 {
+			room -= termsafe.Width(strings.Join(badges, " ")) + 1
+		}
+		line2 = m.identityLine(id, room)
 		if len(badges) > 0 {
 			b := strings.Join(badges, " ")
 			pad := w - termsafe.Width(line2) - termsafe.Width(b)
@@ -544,6 +532,66 @@ func (m *Model) renderHeader() string {
 	}
 	rule := st.Rule.Render(strings.Repeat("─", w))
 	return termsafe.Truncate(line1, w) + "\n" + termsafe.Truncate(line2, w) + "\n" + rule
+}
+
+// identityLine is "acting as NAME (USER) <EMAIL> · org ORG (ORG NAME) ·
+// role ROLE" in at most room cells when it can be: the user id, the org id
+// and the role are always shown in full; the email, then the display name,
+// then the organization's name are shortened (and dropped) first, then
+// "acting as" becomes "as".
+func (m *Model) identityLine(id engine.Identity, room int) string {
+	st := m.c.Styles
+	role := id.Role
+	if role == "" {
+		role = "none"
+	}
+	// Anonymous and "any R of O" identities have no name to shorten.
+	user, name := identityLabel(id), ""
+	if !id.Anonymous && !id.Synthetic && id.Name != "" {
+		user, name = termsafe.Sanitize(id.UserID), termsafe.Sanitize(id.Name)
+	}
+	email := termsafe.Sanitize(id.Email)
+	orgName := m.orgName(id.OrgID)
+	// The organization's name goes between orgPart and rolePart.
+	orgPart := st.IdentityDim.Render(" · org ") + st.Identity.Render(termsafe.Sanitize(id.OrgID))
+	rolePart := st.IdentityDim.Render(" · role ") + st.Identity.Render(termsafe.Sanitize(role))
+	if id.UserRole != "" && id.UserRole != "user" {
+		rolePart += st.IdentityDim.Render(" · userRole ") + st.Identity.Render(termsafe.Sanitize(id.UserRole))
+	}
+	prefix := "acting as "
+	// fixed is what is always shown: the user id, the org id, the role.
+	fixed := termsafe.Width(prefix+user) + termsafe.Width(orgPart+rolePart)
+	if fixed > room {
+		prefix = "as "
+		fixed -= len("acting ")
+	}
+	// Optional parts take the room left in order of importance: the
+	// organization's name, the display name, the email; each is shortened
+	// to what is left, or dropped when fewer than 4 cells would be left of
+	// it. Each costs 3 cells of brackets.
+	left := room - fixed
+	fit := func(s string) string {
+		if s == "" || left < 3+min(4, termsafe.Width(s)) {
+			return ""
+		}
+		s = termsafe.Truncate(s, left-3)
+		left -= termsafe.Width(s) + 3
+		return s
+	}
+	orgName, name, email = fit(orgName), fit(name), fit(email)
+	who := user
+	if name != "" {
+		who = name + " (" + user + ")"
+	}
+	line := st.IdentityDim.Render(prefix) + st.Identity.Render(who)
+	if email != "" {
+		line += st.IdentityDim.Render(" <" + email + ">")
+	}
+	org := ""
+	if orgName != "" {
+		org = st.Identity.Render(" (" + orgName + ")")
+	}
+	return line + orgPart + org + rolePart
 }
 
 func (m *Model) sidebarView() string {
