@@ -62,7 +62,6 @@ type Model struct {
 	opts   Options
 	cfg    *schema.Config
 	haveID bool
-	launch engine.Identity
 
 	members []engine.Member
 	orgs    []engine.Organization
@@ -111,7 +110,6 @@ func New(eng *engine.Engine, opts Options) *Model {
 	m.search.Placeholder = "search the searchable columns"
 	if opts.Identity != nil {
 		m.s.id = *opts.Identity
-		m.launch = *opts.Identity
 		m.haveID = true
 	}
 	for i, t := range m.cfg.Tables {
@@ -193,10 +191,7 @@ func (m *Model) startIdentity() tea.Cmd {
 // previous identity becomes stale; table, query and position are kept.
 func (m *Model) switchIdentity(id engine.Identity) tea.Cmd {
 	m.s.id = id
-	if !m.haveID {
-		m.haveID = true
-		m.launch = id
-	}
+	m.haveID = true
 	return m.startIdentity()
 }
 
@@ -481,7 +476,7 @@ func joinColumns(left, right string, h int) string {
 }
 
 func (m *Model) headerView() string {
-	key := fmt.Sprintf("%v|%v|%v|%d|%d|%v", m.s.id, m.launch, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly)
+	key := fmt.Sprintf("%v|%v|%d|%d|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly)
 	return m.cached("header", key, m.renderHeader)
 }
 
@@ -509,11 +504,16 @@ func (m *Model) renderHeader() string {
 	} else {
 		id := m.s.id
 		var badges []string
-		if id != m.launch {
-			badges = append(badges, st.Impersonate.Render(" IMPERSONATING "))
-		}
-		if id.Synthetic {
+		// The operator is never the identity the console acts as: a real
+		// user is always impersonated; a synthetic or anonymous identity
+		// is marked as what it is.
+		switch {
+		case id.Anonymous:
+			badges = append(badges, st.Synthetic.Render(" ANONYMOUS "))
+		case id.Synthetic:
 			badges = append(badges, st.Synthetic.Render(" SYNTHETIC "))
+		default:
+			badges = append(badges, st.Impersonate.Render(" IMPERSONATING "))
 		}
 		room := w
 		if len(badges) > 0 {

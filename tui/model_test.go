@@ -413,8 +413,12 @@ func TestDefaultIdentity(t *testing.T) {
 	if !strings.Contains(v, "acting as Benjamin Adler (u-ben)") || !strings.Contains(v, "press i to switch") {
 		t.Errorf("the default identity is not shown clearly:\n%s", v)
 	}
-	if strings.Contains(v, "IMPERSONATING") {
-		t.Error("the start identity is marked as impersonating")
+	if !strings.Contains(v, "IMPERSONATING") {
+		t.Error("the start identity, a real user, is not marked as impersonated")
+	}
+	syn := newModel(t, e, Options{Identity: func() *engine.Identity { id := engine.SyntheticIdentity("acme", "recruiter"); return &id }()})
+	if v := plain(syn); !strings.Contains(v, "SYNTHETIC") || strings.Contains(v, "IMPERSONATING") {
+		t.Errorf("a synthetic identity is not marked as such:\n%s", v)
 	}
 }
 

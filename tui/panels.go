@@ -292,7 +292,7 @@ func (m *Model) openHelp() {
 		"  "+st.Masked.Render(MaskMark+"j***@e******.com")+"  a value masked for this identity (copied and exported masked too)",
 		"  "+NullMark+"                  null",
 		"  "+NoListMark+" / "+InternalMark+"              a table this identity cannot list / an internal table",
-		"  IMPERSONATING      acting as an identity other than the one the console started as")
+		"  IMPERSONATING      acting as a real user (SYNTHETIC: any user of a role; ANONYMOUS: no identity)")
 	if m.c.ReadOnly {
 		lines = append(lines, "", st.ReadOnly.Render(" READ-ONLY ")+" keys that write are disabled and left out of this help")
 	}
