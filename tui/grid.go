@@ -549,16 +549,6 @@ func (g *grid) selectedColumn() *schema.Column {
 	return g.t.Columns[g.order[g.col]]
 }
 
-// rowsShown returns the loaded rows of the viewport's neighbourhood (for
-// tests and copies).
-func (g *grid) rowAt(i int) (engine.Row, []string, bool) {
-	pg, ok := g.res.pages[i/PageSize]
-	if !ok || i%PageSize >= len(pg.rows) {
-		return engine.Row{}, nil, false
-	}
-	return pg.rows[i%PageSize], pg.cells[i%PageSize], true
-}
-
 // position is "row 12 of 340", "row 12 of ?" while the total is unknown.
 func (g *grid) position() string {
 	if g.t == nil || g.err != nil {

@@ -122,8 +122,6 @@ func (f *flow) snapshot() (string, bool) {
 	}
 }
 
-func (f *flow) view() string { v, _ := f.snapshot(); return v }
-
 // waitView waits until the view satisfies cond and nothing is in flight.
 func (f *flow) waitView(what string, cond func(string) bool) string {
 	f.t.Helper()
@@ -160,11 +158,6 @@ func (f *flow) key(keys ...string) {
 }
 
 func (f *flow) typeText(s string) { f.tm.Type(s) }
-
-// paste sends s as one key message (like a bracketed paste).
-func (f *flow) paste(s string) {
-	f.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: true})
-}
 
 // golden compares the current view with testdata/<test name>.golden.
 func (f *flow) golden(t *testing.T, v string) {

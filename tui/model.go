@@ -71,8 +71,6 @@ type Model struct {
 	tableIdx int
 	grid     *grid
 	mode     mode
-	// back is the mode to return to when a panel closes.
-	back mode
 
 	status    string
 	statusErr bool

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -164,8 +163,6 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("a does not open the actions (mode %s)", m2.mode)
 	}
 }
-
-var escSeq = regexp.MustCompile("\x1b[\\[\\]]")
 
 // Hostile data: c-mallory's name carries OSC 52 and clear-screen bytes; they
 // never reach the screen raw, in any view.
