@@ -405,7 +405,7 @@ func (e *Engine) conditionalUpdate(ctx context.Context, tx *sql.Tx, t *schema.Ta
 			args = append(args, current)
 		}
 	}
-	r, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s WHERE %s", Q(t.Name), strings.Join(sets, ", "), strings.Join(where, " AND ")), args...)
+	r, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s", Q(t.Name), strings.Join(sets, ", "), strings.Join(where, " AND ")), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}

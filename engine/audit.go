@@ -13,8 +13,23 @@ import (
 	"time"
 )
 
+// auditDDL creates the log of a new database. seq is a plain INTEGER
+// PRIMARY KEY (the rowid), without AUTOINCREMENT: appendAudit always assigns
+// it explicitly as the head's seq + 1, so AUTOINCREMENT only cost a write of
+// sqlite_sequence on every append (every read appends) and never decided a
+// number. Databases created earlier keep their AUTOINCREMENT table (CREATE
+// TABLE IF NOT EXISTS leaves it alone) and work unchanged: the explicit seq
+// is the same under both.
+//
+// Neither form prevents a seq from being reused after the tail of the log
+// is deleted (with or without AUTOINCREMENT, the next append is head + 1 of
+// what is left), and neither needs to: the chain stays consistent, so the
+// deletion is detected by VerifyAudit with a head recorded earlier (qb
+// audit --verify --head HASH), whose hash is then no longer in the log — a reused
+// seq carries a different prev_hash, content and hash. Deleting or editing
+// anything before the head breaks the chain itself.
 const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   at TEXT NOT NULL,
   os_user TEXT NOT NULL,
   user_id TEXT NOT NULL,

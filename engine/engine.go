@@ -70,10 +70,11 @@ type Engine struct {
 	mu       sync.Mutex
 	compiled map[policyKey]*residual
 
-	// stmts caches the prepared statements of the audit append (see
-	// auditTx), keyed by their SQL.
+	// stmts caches the prepared statements of reads, writes and the audit
+	// append, keyed by their SQL (see stmtCache); shared with the engines
+	// Reload derives from this one.
 	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt
+	stmts  *stmtCache
 
 	// audit holds the entries another writer's lock kept out of the log
 	// (shared with the engines Reload derives from this one).
@@ -82,15 +83,18 @@ type Engine struct {
 
 // New builds an engine over an open store.
 func New(store *Store) *Engine {
-	return &Engine{Store: store, Config: store.Config, OSUser: OSUser(), Now: time.Now, compiled: map[policyKey]*residual{}, audit: &auditQueue{}}
+	return &Engine{Store: store, Config: store.Config, OSUser: OSUser(), Now: time.Now, compiled: map[policyKey]*residual{}, audit: &auditQueue{},
+		stmts: newStmtCache(store.DB, maxCachedStmts)}
 }
 
 // Reload returns an engine for a new config over the same store: the
 // database is brought in line with cfg (or, read-only, checked against it)
 // exactly as opening it would, and a config it cannot apply safely is
 // refused with the difference named, leaving e as it was. The new engine
-// shares e's connections and audit queue and starts with an empty policy
-// cache; e stays valid for requests already in flight. Close only one of
+// shares e's connections, audit queue and prepared statements (keyed by
+// their SQL, so a statement of the old config is simply never asked for
+// again, and evicted) and starts with an empty policy cache; e stays valid
+// for requests already in flight. Close only one of
 // them (either closes the database).
 func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error) {
 	old := e.Store
@@ -105,7 +109,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 		return nil, err
 	}
 	ne := New(st)
-	ne.OSUser, ne.Now, ne.audit = e.OSUser, e.Now, e.queue()
+	ne.OSUser, ne.Now, ne.audit, ne.stmts = e.OSUser, e.Now, e.queue(), e.stmtCache()
 	return ne, nil
 }
 
@@ -127,6 +131,7 @@ func Open(cfg *schema.Config, path string, opts OpenOptions) (*Engine, error) {
 // entries it could not write.
 func (e *Engine) Close() error {
 	ferr := e.FlushAudit(context.Background())
+	e.stmtCache().close()
 	cerr := e.Store.Close()
 	if ferr != nil {
 		return ferr
@@ -316,9 +321,9 @@ func (e *Engine) auditRecord(ctx context.Context, id Identity, op, table, record
 	_ = e.appendEntries(context.WithoutCancel(ctx), e.entry(id, op, table, record, fields, err), n == 0)
 }
 
-// auditTx runs appendAudit's statements inside tx through statements
-// prepared once per engine (and, by database/sql, once per connection)
-// instead of parsed again for every entry: every read appends an entry, so
+// auditTx runs appendAudit's statements inside tx through the engine's
+// prepared statements (stmtCache) instead of parsing them again for every
+// entry: every read appends an entry, so
 // this is on the path of every list and get. The statements, the
 // transaction and the chain are unchanged.
 func (e *Engine) auditTx(tx *sql.Tx) execQuerier { return stmtTx{tx: tx, e: e} }
@@ -328,37 +333,12 @@ type stmtTx struct {
 	e  *Engine
 }
 
-// prepared returns the cached statement for query, preparing it on first
-// use; nil when it cannot be prepared (the caller falls back to tx).
-func (e *Engine) prepared(ctx context.Context, query string) *sql.Stmt {
-	e.stmtMu.Lock()
-	defer e.stmtMu.Unlock()
-	if st, ok := e.stmts[query]; ok {
-		return st
-	}
-	st, err := e.Store.DB.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	if e.stmts == nil {
-		e.stmts = map[string]*sql.Stmt{}
-	}
-	e.stmts[query] = st
-	return st
-}
-
 func (t stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.e.prepared(ctx, query); st != nil {
-		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	}
-	return t.tx.ExecContext(ctx, query, args...)
+	return t.e.exec(ctx, t.tx, query, args...)
 }
 
 func (t stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.e.prepared(ctx, query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
-	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+	return t.e.queryRow(ctx, t.tx, query, args...)
 }
 
 func (e *Engine) entry(id Identity, op, table, record string, fields []string, err error) *AuditEntry {

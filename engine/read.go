@@ -487,16 +487,25 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 		return nil, err
 	}
 	query, args := p.statement()
-	rows, err := e.Store.DB.QueryContext(ctx, query, args...)
+	rows, err := e.query(ctx, query, args...)
 	if err != nil {
 		return nil, e.Store.wrapErr(err)
 	}
 	defer rows.Close()
 	page = &Page{Table: t}
+	// One slab of values for the page (each row's slice of it becomes the
+	// row's Values) and one set of scan destinations reused for every row.
+	n := len(t.Columns)
+	slab := make([]any, 0, n*min(p.limit+1, DefaultLimit+1))
+	ptrs := make([]any, n)
 	var raws [][]any
 	for rows.Next() {
-		raw, err := scanRaw(rows, len(t.Columns))
-		if err != nil {
+		if cap(slab)-len(slab) < n {
+			slab = make([]any, 0, n*(DefaultLimit+1))
+		}
+		raw := slab[len(slab) : len(slab)+n : len(slab)+n]
+		slab = slab[:len(slab)+n]
+		if err := scanInto(rows, raw, ptrs); err != nil {
 			return nil, err
 		}
 		raws = append(raws, raw)
@@ -514,8 +523,9 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 		page.Next = encodeCursor(p.sigKey, vals)
 	}
 	page.Rows = make([]Row, len(raws))
+	masked := make([]bool, n*len(raws))
 	for i, raw := range raws {
-		page.Rows[i] = e.present(t, p.masks, id, raw)
+		page.Rows[i] = e.presentInPlace(t, p.masks, id, raw, masked[i*n:(i+1)*n:(i+1)*n])
 	}
 	return page, nil
 }
@@ -533,36 +543,48 @@ func (e *Engine) Count(ctx context.Context, id Identity, table string, q ListQue
 		return 0, err
 	}
 	var n int64
-	err = e.Store.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
+	err = e.queryRow(ctx, e.Store.DB, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
 	return n, e.Store.wrapErr(err)
 }
 
-func scanRaw(rows *sql.Rows, n int) ([]any, error) {
-	raw := make([]any, n)
-	ptrs := make([]any, n)
+// scanInto scans the current row into raw through ptrs (scratch of the
+// same length, reused across rows); []byte values become strings.
+func scanInto(rows *sql.Rows, raw, ptrs []any) error {
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
 	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
+		return err
 	}
 	for i, v := range raw {
 		if b, ok := v.([]byte); ok {
 			raw[i] = string(b)
 		}
 	}
-	return raw, nil
+	return nil
 }
 
 // present converts stored values to API values and applies the mask plan.
 func (e *Engine) present(t *schema.Table, mp maskPlan, id Identity, raw []any) Row {
-	r := Row{Table: t, Values: make([]any, len(raw)), Masked: make([]bool, len(raw))}
+	return e.presentInPlace(t, mp, id, append([]any(nil), raw...), make([]bool, len(raw)))
+}
+
+// presentInPlace is present converting raw itself into the row's Values
+// (raw is not usable as stored values afterwards), with masked (all false,
+// len(raw)) as the row's Masked.
+func (e *Engine) presentInPlace(t *schema.Table, mp maskPlan, id Identity, raw []any, masked []bool) Row {
+	r := Row{Table: t, Values: raw, Masked: masked}
+	// The owner is read before any value is converted or masked in place.
+	isOwner := false
+	if mp.ownerIdx >= 0 {
+		owner, _ := raw[mp.ownerIdx].(string)
+		isOwner = owner != "" && owner == id.UserID
+	}
 	for i, c := range t.Columns {
 		v := fromSQL(c, raw[i])
 		mode := mp.modes[i]
 		if mode == showIfOwner {
-			owner, _ := raw[mp.ownerIdx].(string)
-			if owner != "" && owner == id.UserID {
+			if isOwner {
 				mode = showRaw
 			} else {
 				mode = showMasked
@@ -618,7 +640,7 @@ func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Ident
 	}
 	var c any
 	ptrs[len(raw)] = &c
-	err = q.QueryRowContext(ctx, query, args...).Scan(ptrs...)
+	err = e.queryRow(ctx, q, query, args...).Scan(ptrs...)
 	if isNoRows(err) {
 		return nil, false, false, nil
 	}
@@ -671,6 +693,6 @@ func (e *Engine) Get(ctx context.Context, id Identity, table, rowID string) (row
 	if !pass {
 		return nil, conditionFailed(t, rowID, "get", acc)
 	}
-	r := e.present(t, e.maskPlanFor(t, id), id, raw)
+	r := e.presentInPlace(t, e.maskPlanFor(t, id), id, raw, make([]bool, len(raw)))
 	return &r, nil
 }

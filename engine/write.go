@@ -217,7 +217,7 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 		rt := e.Config.Table(c.References)
 		fw := firewallFor(rt, id)
 		var one int
-		err := q.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.Name), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
+		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.Name), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
 			append([]any{v}, fw.pred.bind(id)...)...).Scan(&one)
 		if isNoRows(err) {
 			probs = append(probs, FieldProblem{Field: c.Name, Category: "reference", Message: "no accessible " + rt.Name + " record with that id"})
@@ -279,7 +279,7 @@ func (e *Engine) insertRow(ctx context.Context, tx *sql.Tx, t *schema.Table, val
 		marks = append(marks, "?")
 		args = append(args, v)
 	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", ")), args...)
+	_, err := e.exec(ctx, tx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", ")), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}
@@ -509,7 +509,7 @@ func (e *Engine) updateRow(ctx context.Context, tx *sql.Tx, t *schema.Table, id 
 	}
 	args = append(args, rowID)
 	args = append(args, fw.pred.bind(id)...)
-	res, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s", Q(t.Name), strings.Join(sets, ", "), Q(t.PrimaryKey().SQLName), fw.pred.sql), args...)
+	res, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s", Q(t.Name), strings.Join(sets, ", "), Q(t.PrimaryKey().SQLName), fw.pred.sql), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}
@@ -532,7 +532,7 @@ func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, o
 			return rowID, nil, err
 		}
 		if t.CRUD[schema.OpDelete].DeleteMode == "hard" {
-			r, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
+			r, err := e.exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
 			if err != nil {
 				return rowID, nil, e.constraintError(t, err)
 			}
@@ -597,7 +597,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 		pk := t.PrimaryKey()
 		var deleted any
 		args = append(args, fw.scope.bind(id)...)
-		err = tx.QueryRowContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.Name), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
+		err = e.queryRow(ctx, tx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.Name), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
 		switch {
 		case isNoRows(err):
 			rowID = ""
