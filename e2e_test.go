@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"quickback.dev/qb/internal/testkit"
 )
 
 // copyProject copies the default project (config and fixtures) into dir.
@@ -34,17 +36,6 @@ func copyProject(t *testing.T, dir string) string {
 		}
 	}
 	return filepath.Join(dir, "quickback.toml")
-}
-
-// buildBinary builds qb into dir.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "qb")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // tmuxSession is the console running in a detached tmux session.
@@ -134,7 +125,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := copyProject(t, dir)
-	bin := buildBinary(t, dir)
+	bin := testkit.BuildQB(t)
 	s := startConsole(t, bin, "--config", cfg, "--as", "u-ivan", "--table", "candidates")
 
 	screen := s.waitFor("u-ivan", "interviewer", "j***@e******.com", "***-***-4567")

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
 )
@@ -181,73 +179,14 @@ func TestCLIFaultNewerDatabase(t *testing.T) {
 	}
 }
 
-// fcLockerEnv names the database TestHelperCLILocker locks.
-const fcLockerEnv = "QB_TEST_CLI_LOCKER_DB"
+// TestHelperCLILocker is not a test: the lock holder testkit.HoldLock runs.
+func TestHelperCLILocker(t *testing.T) { testkit.ServeLocker(t) }
 
-// TestHelperCLILocker is not a test: run as a child process by fcLock, it
-// holds the write lock of $QB_TEST_CLI_LOCKER_DB until its standard input
-// closes.
-func TestHelperCLILocker(t *testing.T) {
-	path := os.Getenv(fcLockerEnv)
-	if path == "" {
-		t.Skip("a helper process, run by the lock tests")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
-	var conn *sql.Conn
-	if err == nil {
-		conn, err = db.Conn(ctx)
-	}
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(3)
-	}
-	fmt.Println("locked")
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	os.Exit(0)
-}
-
+// fcLock starts a second process holding the database's write lock and
+// returns the function that releases it.
 func fcLock(t *testing.T, path string) func() {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCLILocker$", "-test.count=1")
-	cmd.Env = append(os.Environ(), fcLockerEnv+"="+path)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case s := <-line:
-		if s != "locked" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("locker: %q", s)
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("the locker did not start")
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			stdin.Close()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(release)
-	return release
+	return testkit.HoldLock(t, "TestHelperCLILocker", path, "")
 }
 
 // TestCLIFaultLocked: with another process holding the write lock, a write

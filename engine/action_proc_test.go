@@ -9,20 +9,10 @@ import (
 	"sync"
 	"testing"
 
+	"quickback.dev/qb/internal/testkit"
+
 	"quickback.dev/qb/engine"
 )
-
-// actBuildQB builds the qb command into a temp directory.
-func actBuildQB(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "qb")
-	cmd := exec.Command("go", "build", "-o", bin, "quickback.dev/qb")
-	cmd.Dir = actRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 type actProc struct {
 	target string
@@ -39,14 +29,14 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the qb command")
 	}
-	bin := actBuildQB(t)
+	bin := testkit.BuildQB(t)
 	e := actEngine(t, nil)
-	cfgPath := filepath.Join(actRoot(t), "quickback.toml")
+	cfgPath := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")
 	db := e.Store.Path
 	base := []string{"--config", cfgPath, "--db", db, "--json", "--as", "u-dana"}
 
 	// The command line's dry run: the result, the changes, nothing written.
-	before := actDump(t, e.Store.DB)
+	before := ctDump(t, e.Store.DB)
 	out, err := exec.Command(bin, append([]string{"run", "applications", "advanceStage", "a-1004", "--input", `{"stage":"hired"}`, "--dry-run"}, base...)...).Output()
 	if err != nil {
 		t.Fatalf("dry run: %v", err)
@@ -59,7 +49,7 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if err := json.Unmarshal(out, &dry); err != nil || !dry.DryRun || dry.Result["stage"] != "hired" || len(dry.Changes) == 0 || dry.Changes[0].Field != "stage" {
 		t.Fatalf("dry run output (%v):\n%s", err, out)
 	}
-	if actDump(t, e.Store.DB) != before {
+	if ctDump(t, e.Store.DB) != before {
 		t.Fatal("the command line's dry run changed the database")
 	}
 

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/testkit"
+
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/schema"
@@ -26,26 +28,6 @@ var actNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 const actNowText = "2026-03-01T12:00:00.000Z"
 
-// actRoot is the module root: the nearest directory above the test's
-// working directory holding go.mod.
-func actRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = up
-	}
-}
-
 // actRepl replaces old (which must occur exactly once) with new in the
 // default config; an empty old appends new at the end.
 type actRepl struct{ old, new string }
@@ -53,7 +35,7 @@ type actRepl struct{ old, new string }
 // actConfig parses the default quickback.toml with edits applied.
 func actConfig(t testing.TB, edits ...actRepl) *schema.Config {
 	t.Helper()
-	file := filepath.Join(actRoot(t), "quickback.toml")
+	file := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +70,7 @@ func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	data, err := fixtures.Read(cfg, filepath.Join(actRoot(t), "fixtures"))
+	data, err := fixtures.Read(cfg, filepath.Join(testkit.ModuleRoot(t), "fixtures"))
 	if err != nil {
 		t.Fatalf("fixtures: %v", err)
 	}
@@ -97,15 +79,6 @@ func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
 	}
 	e.Now = func() time.Time { return actNow }
 	return e
-}
-
-func actWho(t testing.TB, e *engine.Engine, user, org string) engine.Identity {
-	t.Helper()
-	id, err := e.ResolveIdentity(context.Background(), user, org, "")
-	if err != nil {
-		t.Fatalf("identity %s: %v", user, err)
-	}
-	return id
 }
 
 // actErr asserts err is an engine refusal with code (and its status).
@@ -125,56 +98,6 @@ func actErr(t testing.TB, err error, code engine.Code) *engine.Error {
 		t.Fatalf("%s: status %d, want %d", code, ee.Status, code.Status())
 	}
 	return ee
-}
-
-// actDump renders every table but qb_audit, rows in rowid order with their
-// SQLite types: equal dumps mean nothing but the audit log changed.
-func actDump(t testing.TB, db *sql.DB) string {
-	t.Helper()
-	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "== %s\n", n)
-		r, err := db.Query("SELECT * FROM " + engine.Q(n) + " ORDER BY rowid")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := r.Columns()
-		for r.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := r.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				if i > 0 {
-					b.WriteByte('|')
-				}
-				fmt.Fprintf(&b, "%T:%q", v, fmt.Sprint(v))
-			}
-			b.WriteByte('\n')
-		}
-		r.Close()
-	}
-	return b.String()
 }
 
 func actAudit(t testing.TB, e *engine.Engine) []engine.AuditEntry {
@@ -238,7 +161,7 @@ var actCtx = context.Background()
 
 func TestActionUnknownTableOrAction(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 	_, err := e.Run(actCtx, dana, "nope", "advanceStage", "a-1002", nil, engine.WriteOptions{})
 	actErr(t, err, engine.NotFound)
 	_, err = e.Run(actCtx, dana, "applications", "nope", "a-1002", nil, engine.WriteOptions{})
@@ -249,8 +172,8 @@ func TestActionUnknownTableOrAction(t *testing.T) {
 
 func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
 	e := actEngine(t, nil)
-	ivan := actWho(t, e, "u-ivan", "")
-	before := actDump(t, e.Store.DB)
+	ivan := ctMember(t, e, "u-ivan", "")
+	before := ctDump(t, e.Store.DB)
 	// Existing, foreign, deleted and absent records: all the same 403, with
 	// bad input too, so the refusal never reveals whether a row exists.
 	var first *engine.Error
@@ -266,7 +189,7 @@ func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
 			t.Errorf("role refusal differs for %s:\n%+v\n%+v", id, first, ee)
 		}
 	}
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused action changed the database")
 	}
 	last := actAudit(t, e)
@@ -304,14 +227,14 @@ func actNotFoundSame(t *testing.T, e *engine.Engine, id engine.Identity, code en
 
 func TestActionRecordNotFound(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 	actNotFoundSame(t, e, dana, engine.FirewallNotFound)
 
 	hide := actEngine(t, actConfig(t, actRepl{"[tables.applications.firewall]\norganization = {}", "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
-	actNotFoundSame(t, hide, actWho(t, hide, "u-dana", ""), engine.NotFound)
+	actNotFoundSame(t, hide, ctMember(t, hide, "u-dana", ""), engine.NotFound)
 
 	// An interviewer of globex scoring an acme application.
-	gus := actWho(t, e, "u-gus", "")
+	gus := ctMember(t, e, "u-gus", "")
 	_, err := e.Run(actCtx, gus, "applications", "submitScore", "a-1001", actIn("score", json.Number("3"), "feedback", "x"), engine.WriteOptions{})
 	actErr(t, err, engine.FirewallNotFound)
 }
@@ -326,7 +249,7 @@ input.stage`,
 
 func TestActionRecordCondition(t *testing.T) {
 	e := actEngine(t, actConfig(t, actCondition))
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 	// The condition comes before input validation and the transition.
 	for _, in := range []map[string]any{actIn("stage", "screening"), actIn("stage", "nope", "x", 1)} {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1005", in, engine.WriteOptions{})
@@ -341,14 +264,14 @@ func TestActionRecordCondition(t *testing.T) {
 	}
 
 	hide := actEngine(t, actConfig(t, actCondition, actRepl{"[tables.applications.firewall]\norganization = {}", "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
-	_, err := hide.Run(actCtx, actWho(t, hide, "u-dana", ""), "applications", "advanceStage", "a-1005", actIn("stage", "screening"), engine.WriteOptions{})
+	_, err := hide.Run(actCtx, ctMember(t, hide, "u-dana", ""), "applications", "advanceStage", "a-1005", actIn("stage", "screening"), engine.WriteOptions{})
 	actErr(t, err, engine.NotFound)
 }
 
 func TestActionInputValidation(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	before := ctDump(t, e.Store.DB)
 	run := func(rowID string, in map[string]any) error {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", rowID, in, engine.WriteOptions{})
 		return err
@@ -383,7 +306,7 @@ func TestActionInputValidation(t *testing.T) {
 	// bad target is a 400, not a 409.
 	actErr(t, run("a-1005", actIn("stage", "nope")), engine.ValidationFailed)
 	// Types of submitScore: an integer in range.
-	ivan := actWho(t, e, "u-ivan", "")
+	ivan := ctMember(t, e, "u-ivan", "")
 	for _, score := range []any{json.Number("2.5"), "4", json.Number("0"), json.Number("6"), true} {
 		_, err := e.Run(actCtx, ivan, "applications", "submitScore", "a-1001", actIn("score", score, "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.ValidationFailed)
@@ -393,15 +316,15 @@ func TestActionInputValidation(t *testing.T) {
 	}
 	// The id shape: a record action needs one.
 	actErr(t, run("", actIn("stage", "screening")), engine.ValidationFailed)
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused action changed the database")
 	}
 }
 
 func TestActionTransitionRefused(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	before := ctDump(t, e.Store.DB)
 	_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "offer"), engine.WriteOptions{})
 	ee := actErr(t, err, engine.ActionNotAllowedForState)
 	if ee.Details["field"] != "stage" || ee.Details["current"] != "applied" || ee.Details["target"] != "offer" ||
@@ -413,7 +336,7 @@ func TestActionTransitionRefused(t *testing.T) {
 	if ee.Details["current"] != "hired" || !reflect.DeepEqual(ee.Details["allowed"], []string{}) {
 		t.Errorf("details = %v", ee.Details)
 	}
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused transition changed the database")
 	}
 }
@@ -434,9 +357,9 @@ var actStages = []string{"applied", "screening", "interview", "offer", "hired", 
 
 func TestActionPipelineTransitions(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 	at := map[string]string{"applied": "a-1002", "screening": "a-1003", "interview": "a-1001", "offer": "a-1004", "hired": "a-1005", "rejected": "a-1006"}
-	before := actDump(t, e.Store.DB)
+	before := ctDump(t, e.Store.DB)
 	// Every pair, as dry runs on one database.
 	for _, from := range actStages {
 		for _, to := range actStages {
@@ -461,7 +384,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 			}
 		}
 	}
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Fatal("dry runs changed the database")
 	}
 
@@ -511,7 +434,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 
 func TestActionSubmitScoreInserts(t *testing.T) {
 	e := actEngine(t, nil)
-	ivan := actWho(t, e, "u-ivan", "")
+	ivan := ctMember(t, e, "u-ivan", "")
 	appBefore, err := e.Get(actCtx, ivan, "applications", "a-1001")
 	if err != nil {
 		t.Fatal(err)
@@ -575,15 +498,15 @@ values = { applicationId = "a-2001", interviewerId = "$ctx.userId", score = "$in
 func TestActionFailedInsertWritesNothing(t *testing.T) {
 	t.Run("reference", func(t *testing.T) {
 		e := actEngine(t, actConfig(t, actSecondInsert...))
-		dana := actWho(t, e, "u-dana", "")
-		before := actDump(t, e.Store.DB)
+		dana := ctMember(t, e, "u-dana", "")
+		before := ctDump(t, e.Store.DB)
 		n := len(actAudit(t, e))
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("5"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.FKNotFound)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"applicationId": "reference"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := actDump(t, e.Store.DB); after != before {
+		if after := ctDump(t, e.Store.DB); after != before {
 			t.Error("a failed action left writes behind")
 		}
 		if audit := actAudit(t, e); len(audit) != n+1 || audit[n].Outcome != string(engine.FKNotFound) {
@@ -594,14 +517,14 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 		// The input no longer checks the range: the insert's column does.
 		e := actEngine(t, actConfig(t, actRepl{`input.score    = { type = "integer", min = 1, max = 5 }`, `input.score    = { type = "integer" }`},
 			actSecondInsert[0]))
-		dana := actWho(t, e, "u-dana", "")
-		before := actDump(t, e.Store.DB)
+		dana := ctMember(t, e, "u-dana", "")
+		before := ctDump(t, e.Store.DB)
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("9"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.ValidationFailed)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"score": "invalid"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := actDump(t, e.Store.DB); after != before {
+		if after := ctDump(t, e.Store.DB); after != before {
 			t.Error("a failed action left writes behind")
 		}
 	})
@@ -612,10 +535,10 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 func TestActionGuards(t *testing.T) {
 	cfg := actConfig(t)
 	e := actEngine(t, cfg)
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 	apps := cfg.Table("applications")
 	adv, score := apps.Action("advanceStage"), apps.Action("submitScore")
-	before := actDump(t, e.Store.DB)
+	before := ctDump(t, e.Store.DB)
 
 	// The loader refuses these; the engine refuses them again at run time.
 	saved := adv.Set
@@ -645,7 +568,7 @@ func TestActionGuards(t *testing.T) {
 	actErr(t, err, engine.GuardSystemManaged)
 	score.Inserts = savedIns
 
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused action changed the database")
 	}
 	// advanceStage may set the protected stage (the normal path).
@@ -658,8 +581,8 @@ func TestActionGuards(t *testing.T) {
 
 func TestActionDryRun(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	before := ctDump(t, e.Store.DB)
 	n := len(actAudit(t, e))
 
 	res, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "screening"), engine.WriteOptions{DryRun: true})
@@ -676,7 +599,7 @@ func TestActionDryRun(t *testing.T) {
 	if len(res.Inserted) != 1 || res.Inserted[0].Get("score") != int64(3) {
 		t.Errorf("dry-run inserted %+v", res.Inserted)
 	}
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a dry run changed the database")
 	}
 	audit := actAudit(t, e)
@@ -691,7 +614,7 @@ func TestActionDryRun(t *testing.T) {
 	// A refused dry run is audited with its refusal.
 	_, err = e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "hired"), engine.WriteOptions{DryRun: true})
 	actErr(t, err, engine.ActionNotAllowedForState)
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused dry run changed the database")
 	}
 	if v, err := e.Store.VerifyAudit(actCtx, ""); err != nil || !v.OK {
@@ -703,8 +626,8 @@ func TestActionDryRun(t *testing.T) {
 
 func TestActionTransitionLost(t *testing.T) {
 	e := actEngine(t, actConfig(t, actAnnotate...))
-	dana := actWho(t, e, "u-dana", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	before := ctDump(t, e.Store.DB)
 	// Another writer moves the record between the check and the update.
 	restore := engine.SetBeforeActionUpdate(func(ctx context.Context, tx *sql.Tx) {
 		if _, err := tx.ExecContext(actCtx, "UPDATE applications SET stage = 'rejected' WHERE id = 'a-1002'"); err != nil {
@@ -727,7 +650,7 @@ func TestActionTransitionLost(t *testing.T) {
 	_, err = e.Run(actCtx, dana, "applications", "annotate", "a-1001", actIn("note", "x"), engine.WriteOptions{})
 	restore()
 	actErr(t, err, engine.TransitionLost)
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a lost action left writes behind")
 	}
 	audit := actAudit(t, e)
@@ -781,7 +704,7 @@ func actOKRuns(t *testing.T, e *engine.Engine, rowID string) []string {
 
 func TestActionConcurrentGoroutines(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
+	dana := ctMember(t, e, "u-dana", "")
 
 	// From offer, hired and rejected are both terminal: exactly one wins.
 	won := actRace(t, e, dana, "a-1004", 20, "hired", "rejected")
@@ -833,8 +756,8 @@ set = { notes = "$input.note" }
 
 func TestActionResultsMasked(t *testing.T) {
 	e := actEngine(t, actConfig(t, actAnnotate...))
-	ivan := actWho(t, e, "u-ivan", "")
-	dana := actWho(t, e, "u-dana", "")
+	ivan := ctMember(t, e, "u-ivan", "")
+	dana := ctMember(t, e, "u-dana", "")
 	var oldNotes string
 	if err := e.Store.DB.QueryRow("SELECT notes FROM applications WHERE id = 'a-1001'").Scan(&oldNotes); err != nil {
 		t.Fatal(err)
@@ -909,13 +832,13 @@ values = { title = "$input.title", department = "$input.department", status = "d
 
 func TestActionStandalone(t *testing.T) {
 	e := actEngine(t, actConfig(t, actPostDraft))
-	dana := actWho(t, e, "u-dana", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	before := ctDump(t, e.Store.DB)
 	_, err := e.Run(actCtx, dana, "jobs", "postDraft", "j-firmware", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.ValidationFailed)
-	_, err = e.Run(actCtx, actWho(t, e, "u-ivan", ""), "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
+	_, err = e.Run(actCtx, ctMember(t, e, "u-ivan", ""), "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.AccessRoleRequired)
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("a refused action changed the database")
 	}
 	res, err := e.Run(actCtx, dana, "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
@@ -968,9 +891,9 @@ func actInfo(t *testing.T, e *engine.Engine, id engine.Identity, rowID, name str
 
 func TestActionsAvailability(t *testing.T) {
 	e := actEngine(t, nil)
-	dana := actWho(t, e, "u-dana", "")
-	ivan := actWho(t, e, "u-ivan", "")
-	before := actDump(t, e.Store.DB)
+	dana := ctMember(t, e, "u-dana", "")
+	ivan := ctMember(t, e, "u-ivan", "")
+	before := ctDump(t, e.Store.DB)
 
 	// Dana on an applied application: both available.
 	a := actInfo(t, e, dana, "a-1002", "advanceStage")
@@ -1022,11 +945,11 @@ func TestActionsAvailability(t *testing.T) {
 	}
 	// The record condition is reported with its code.
 	c := actEngine(t, actConfig(t, actCondition))
-	a = actInfo(t, c, actWho(t, c, "u-dana", ""), "a-1005", "advanceStage")
+	a = actInfo(t, c, ctMember(t, c, "u-dana", ""), "a-1005", "advanceStage")
 	if a.Available || a.Code != engine.AccessConditionFailed {
 		t.Errorf("condition: %+v", a)
 	}
-	if after := actDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, e.Store.DB); after != before {
 		t.Error("Actions changed the database")
 	}
 }

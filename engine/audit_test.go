@@ -80,21 +80,11 @@ func auLast(t *testing.T, e *engine.Engine) engine.AuditEntry {
 	return es[0]
 }
 
-// auAs resolves a fixture user in an organization.
-func auAs(t *testing.T, e *engine.Engine, user, org string) engine.Identity {
-	t.Helper()
-	id, err := e.ResolveIdentity(context.Background(), user, org, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // auFill appends n read entries (alternating allowed and refused).
 func auFill(t *testing.T, e *engine.Engine, n int) {
 	t.Helper()
 	ctx := context.Background()
-	ivan := auAs(t, e, "u-ivan", "acme")
+	ivan := ctMember(t, e, "u-ivan", "acme")
 	for i := 0; i < n; i++ {
 		if i%2 == 0 {
 			_, _ = e.Get(ctx, ivan, "jobs", "nope")
@@ -256,10 +246,10 @@ func TestAuditTruncatedTailNeedsTheHead(t *testing.T) {
 func TestAuditOneEntryPerOperation(t *testing.T) {
 	e := auSeeded(t)
 	ctx := context.Background()
-	ivan := auAs(t, e, "u-ivan", "acme")     // interviewer
-	rachel := auAs(t, e, "u-rachel", "acme") // recruiter
-	dana := auAs(t, e, "u-dana", "acme")     // hiring-manager
-	olivia := auAs(t, e, "u-olivia", "acme") // owner
+	ivan := ctMember(t, e, "u-ivan", "acme")     // interviewer
+	rachel := ctMember(t, e, "u-rachel", "acme") // recruiter
+	dana := ctMember(t, e, "u-dana", "acme")     // hiring-manager
+	olivia := ctMember(t, e, "u-olivia", "acme") // owner
 	dry := engine.WriteOptions{DryRun: true}
 
 	type step struct {
@@ -462,7 +452,7 @@ func TestAuditOneEntryPerOperation(t *testing.T) {
 // once per page query, not twice.
 func TestAuditCountIsPartOfTheListView(t *testing.T) {
 	e := auSeeded(t)
-	ivan := auAs(t, e, "u-ivan", "acme")
+	ivan := ctMember(t, e, "u-ivan", "acme")
 	before := auCount(t, e)
 	n, err := e.Count(context.Background(), ivan, "candidates", engine.ListQuery{})
 	if err != nil || n == 0 {
@@ -502,7 +492,7 @@ func auTableDump(t *testing.T, e *engine.Engine, table string) string {
 func TestAuditNeverHoldsMaskedValues(t *testing.T) {
 	e := auSeeded(t)
 	ctx := context.Background()
-	ivan := auAs(t, e, "u-ivan", "acme") // interviewer: email and phone masked
+	ivan := ctMember(t, e, "u-ivan", "acme") // interviewer: email and phone masked
 	const email, phone = "jane@example.com", "555-123-4567"
 
 	// Reads, searches, filters, writes, refusals and explanations touching
@@ -627,9 +617,9 @@ func TestAuditEntriesFilters(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
 	e.Now = func() time.Time { return clock }
-	ivan := auAs(t, e, "u-ivan", "acme")
-	gus := auAs(t, e, "u-gus", "globex")
-	dana := auAs(t, e, "u-dana", "acme")
+	ivan := ctMember(t, e, "u-ivan", "acme")
+	gus := ctMember(t, e, "u-gus", "globex")
+	dana := ctMember(t, e, "u-dana", "acme")
 
 	_, _ = e.List(ctx, ivan, "candidates", engine.ListQuery{})  // 10:00 ok
 	_, _ = e.List(ctx, ivan, "ats_imports", engine.ListQuery{}) // 10:00 refused

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/testkit"
+
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/schema"
 )
@@ -72,41 +74,6 @@ while :; do
 done
 `
 
-// crModuleRoot walks up from the working directory to go.mod.
-func crModuleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// crBuildQB builds the qb binary into a temp dir (QB_TEST_BIN names a
-// prebuilt one instead).
-func crBuildQB(t *testing.T, root string) string {
-	t.Helper()
-	if p := os.Getenv("QB_TEST_BIN"); p != "" {
-		return p
-	}
-	bin := filepath.Join(t.TempDir(), "qb")
-	cmd := exec.Command("go", "build", "-o", bin, "quickback.dev/qb")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // crState is what one check leaves for the next.
 type crState struct {
 	head    string // audit head
@@ -119,8 +86,8 @@ func TestCrashKillSequence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds qb and kills child processes")
 	}
-	root := crModuleRoot(t)
-	bin := crBuildQB(t, root)
+	root := testkit.ModuleRoot(t)
+	bin := testkit.BuildQB(t)
 	cfgPath := filepath.Join(root, "quickback.toml")
 	cfg, data := ctVariantConfig(t, "")
 	dir := crFastDir(t)

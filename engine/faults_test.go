@@ -1,117 +1,30 @@
 package engine_test
 
 import (
-	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/testkit"
+
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/schema"
 )
 
-// flLockerEnv names the database the helper process locks.
-const flLockerEnv = "QB_TEST_LOCKER_DB"
-
-// TestHelperLocker is not a test: run as a child process (flLock), it takes
-// the write lock of the database named in $QB_TEST_LOCKER_DB, writes a row
-// it never commits, prints "locked" and holds the lock until its standard
-// input is closed.
-func TestHelperLocker(t *testing.T) {
-	path := os.Getenv(flLockerEnv)
-	if path == "" {
-		t.Skip("a helper process, run by the lock tests")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(3)
-	}
-	conn, err := db.Conn(ctx)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
-	}
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "UPDATE candidates SET name = 'held by the locker' WHERE id = 'c-tomas'")
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(3)
-	}
-	fmt.Println("locked")
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	conn.Close()
-	db.Close()
-	os.Exit(0)
-}
+// TestHelperLocker is not a test: the lock holder testkit.HoldLock runs.
+func TestHelperLocker(t *testing.T) { testkit.ServeLocker(t) }
 
 // flLock starts a second process holding the write lock of the database at
-// path and returns a function that releases it (and waits for the process).
+// path, with a row written and not committed, and returns the function that
+// releases it.
 func flLock(t *testing.T, path string) (release func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLocker$", "-test.count=1")
-	cmd.Env = append(os.Environ(), flLockerEnv+"="+path)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case s := <-line:
-		if s != "locked" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the locker did not take the lock: %q", s)
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("the locker did not start")
-	}
-	done := false
-	release = func() {
-		if done {
-			return
-		}
-		done = true
-		stdin.Close()
-		errc := make(chan error, 1)
-		go func() { errc <- cmd.Wait() }()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("locker: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-errc
-			t.Error("the locker did not exit")
-		}
-	}
-	t.Cleanup(release)
-	return release
+	return testkit.HoldLock(t, "TestHelperLocker", path, "UPDATE candidates SET name = 'held by the locker' WHERE id = 'c-tomas'")
 }
 
 // flOpen opens the default project's engine on path with a short busy
@@ -131,15 +44,6 @@ func flOpen(t *testing.T, path string, busy time.Duration, seed bool) *engine.En
 	}
 	t.Cleanup(func() { e.Close() })
 	return e
-}
-
-func flMember(t *testing.T, e *engine.Engine, user string) engine.Identity {
-	t.Helper()
-	id, err := e.ResolveIdentity(context.Background(), user, "acme", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 func flOps(t *testing.T, e *engine.Engine, after int64) []string {
@@ -175,7 +79,7 @@ func TestFaultLockedDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hiring.db")
 	const busy = 300 * time.Millisecond
 	e := flOpen(t, path, busy, true)
-	rachel := flMember(t, e, "u-rachel")
+	rachel := ctMember(t, e, "u-rachel", "acme")
 	n0, head0 := flHead(t, e)
 
 	release := flLock(t, path)
@@ -256,7 +160,7 @@ func TestFaultLockedPendingWrittenByWrite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hiring.db")
 	e := flOpen(t, path, 200*time.Millisecond, true)
-	rachel := flMember(t, e, "u-rachel")
+	rachel := ctMember(t, e, "u-rachel", "acme")
 	n0, _ := flHead(t, e)
 	release := flLock(t, path)
 	if _, err := e.List(ctx, rachel, "jobs", engine.ListQuery{}); err != nil {
@@ -286,7 +190,7 @@ func TestFaultLockedClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rachel := flMember(t, e, "u-rachel")
+	rachel := ctMember(t, e, "u-rachel", "acme")
 	flLock(t, path)
 	if _, err := e.List(ctx, rachel, "jobs", engine.ListQuery{}); err != nil {
 		t.Fatal(err)
@@ -325,7 +229,7 @@ func TestFaultReadOnlyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rachel := flMember(t, e, "u-rachel")
+	rachel := ctMember(t, e, "u-rachel", "acme")
 	if p, err := e.List(ctx, rachel, "candidates", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
 		t.Fatalf("read-only list: %v", err)
 	}
@@ -373,7 +277,7 @@ func TestFaultReadOnlyDirectory(t *testing.T) {
 		t.Fatalf("read-only open in a read-only directory: %v", err)
 	}
 	defer e.Close()
-	if p, err := e.List(ctx, flMember(t, e, "u-rachel"), "jobs", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
+	if p, err := e.List(ctx, ctMember(t, e, "u-rachel", "acme"), "jobs", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
 		t.Fatalf("list: %v", err)
 	}
 }
@@ -477,7 +381,7 @@ func TestFaultNewerDatabase(t *testing.T) {
 func TestFaultReload(t *testing.T) {
 	ctx := context.Background()
 	e := auSeeded(t)
-	rachel := flMember(t, e, "u-rachel")
+	rachel := ctMember(t, e, "u-rachel", "acme")
 	text := auConfigText(t)
 	cfg2, err := schema.Parse(filepath.Join("..", "quickback.toml"), []byte(text+flNotesTable))
 	if err != nil {

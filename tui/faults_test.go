@@ -1,91 +1,27 @@
 package tui
 
 import (
-	"bufio"
 	"context"
-	"database/sql"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/testkit"
+
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/schema"
 )
 
-// tuLockerEnv names the database TestHelperTUILocker locks.
-const tuLockerEnv = "QB_TEST_TUI_LOCKER_DB"
-
-// TestHelperTUILocker is not a test: run as a child process by tuLock, it
-// holds the write lock of $QB_TEST_TUI_LOCKER_DB until its standard input
-// closes.
-func TestHelperTUILocker(t *testing.T) {
-	path := os.Getenv(tuLockerEnv)
-	if path == "" {
-		t.Skip("a helper process, run by the lock tests")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
-	var conn *sql.Conn
-	if err == nil {
-		conn, err = db.Conn(ctx)
-	}
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(3)
-	}
-	fmt.Println("locked")
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	os.Exit(0)
-}
+// TestHelperTUILocker is not a test: the lock holder testkit.HoldLock runs.
+func TestHelperTUILocker(t *testing.T) { testkit.ServeLocker(t) }
 
 // tuLock starts a second process holding the database's write lock and
 // returns the function that releases it.
 func tuLock(t *testing.T, path string) func() {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperTUILocker$", "-test.count=1")
-	cmd.Env = append(os.Environ(), tuLockerEnv+"="+path)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case s := <-line:
-		if s != "locked" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("locker: %q", s)
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("the locker did not start")
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			stdin.Close()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(release)
-	return release
+	return testkit.HoldLock(t, "TestHelperTUILocker", path, "")
 }
 
 // tuReopen opens a second engine on a seeded engine's database with opts.

@@ -1,0 +1,160 @@
+// Package testkit is support for tests that run qb as real processes: it
+// finds the module, builds the qb binary, and holds a database's write lock
+// from a second process. Only tests import it.
+package testkit
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"quickback.dev/qb/engine"
+)
+
+// ModuleRoot is the nearest directory above the working directory that
+// holds go.mod.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			t.Fatal("go.mod not found above the working directory")
+		}
+		dir = up
+	}
+}
+
+// BuildQB builds the qb command into a temporary directory and returns its
+// path; QB_TEST_BIN names a prebuilt binary instead.
+func BuildQB(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("QB_TEST_BIN"); p != "" {
+		return p
+	}
+	bin := filepath.Join(t.TempDir(), "qb")
+	cmd := exec.Command("go", "build", "-o", bin, "quickback.dev/qb")
+	cmd.Dir = ModuleRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// lockerDB and lockerSQL carry the lock holder's arguments to the child.
+const (
+	lockerDB  = "QB_TESTKIT_LOCKER_DB"
+	lockerSQL = "QB_TESTKIT_LOCKER_SQL"
+)
+
+// ServeLocker is the body of a test package's lock-holder helper:
+//
+//	func TestHelperLocker(t *testing.T) { testkit.ServeLocker(t) }
+//
+// Run as a child process by HoldLock, it takes the write lock of the
+// database it is given, runs the given statement without committing it,
+// prints "locked" and holds the lock until its standard input closes. In a
+// normal test run it skips.
+func ServeLocker(t *testing.T) {
+	path := os.Getenv(lockerDB)
+	if path == "" {
+		t.Skip("a helper process, run by the lock tests")
+	}
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	var conn *sql.Conn
+	if err == nil {
+		conn, err = db.Conn(ctx)
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	}
+	if s := os.Getenv(lockerSQL); err == nil && s != "" {
+		_, err = conn.ExecContext(ctx, s)
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(3)
+	}
+	fmt.Println("locked")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	conn.Close()
+	db.Close()
+	os.Exit(0)
+}
+
+// HoldLock starts the test binary again as helper (a test whose body is
+// ServeLocker) holding the write lock of the database at path, with stmt
+// (may be empty) run uncommitted inside it. It returns once the lock is
+// held; release (also run at cleanup) lets go and waits for the process.
+func HoldLock(t testing.TB, helper, path, stmt string) (release func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), lockerDB+"="+path, lockerSQL+"="+stmt)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(s)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case s := <-line:
+		if s != "locked" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the locker did not take the lock: %q", s)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the locker did not start")
+	}
+	done := false
+	release = func() {
+		if done {
+			return
+		}
+		done = true
+		stdin.Close()
+		errc := make(chan error, 1)
+		go func() { errc <- cmd.Wait() }()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("locker: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-errc
+			t.Error("the locker did not exit")
+		}
+	}
+	t.Cleanup(release)
+	return release
+}
