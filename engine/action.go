@@ -335,8 +335,7 @@ func (e *Engine) resolveRef(v any, id Identity, inputs, rec map[string]any) any 
 // action may not write: system-managed columns, the primary key, immutable
 // columns and protected columns reserved for other actions.
 func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[string]any) error {
-	var probs []FieldProblem
-	best := Code("")
+	var g guardProblems
 	for _, f := range sortedKeys(assigns) {
 		c := t.Column(f)
 		if c == nil {
@@ -360,12 +359,9 @@ func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[s
 		if code == "" {
 			continue
 		}
-		p.Category = categoryName[code]
-		probs = append(probs, p)
-		if best == "" || guardRank[code] < guardRank[best] {
-			best = code
-		}
+		g.add(p, code)
 	}
+	probs, best := g.probs, g.best
 	if len(probs) == 0 {
 		return nil
 	}

@@ -97,6 +97,22 @@ var categoryName = map[Code]string{
 	GuardFieldNotCreateable: "not-createable", GuardFieldNotUpdatable: "not-updatable",
 }
 
+// guardProblems collects the fields a write may not touch and the code of
+// their highest-precedence category (SPEC 3.3: every offender is reported,
+// under one code).
+type guardProblems struct {
+	probs []FieldProblem
+	best  Code
+}
+
+func (g *guardProblems) add(p FieldProblem, code Code) {
+	p.Category = categoryName[code]
+	g.probs = append(g.probs, p)
+	if g.best == "" || guardRank[code] < guardRank[g.best] {
+		g.best = code
+	}
+}
+
 // checkFields refuses unknown fields, then every guarded field, reporting
 // all offenders under the code of the highest-precedence category.
 func checkFields(t *schema.Table, data map[string]any, create bool) error {
@@ -110,23 +126,20 @@ func checkFields(t *schema.Table, data map[string]any, create bool) error {
 	if len(unknown) > 0 {
 		return Errf(ValidationFailed, map[string]any{"table": t.Name, "fields": unknown}, "unknown fields for %s: %s", t.Name, fieldList(unknown))
 	}
-	var probs []FieldProblem
-	best := Code("")
+	var g guardProblems
 	for _, f := range names {
 		code := guardFor(t, f, create)
 		if code == "" {
 			continue
 		}
-		p := FieldProblem{Field: f, Category: categoryName[code]}
+		p := FieldProblem{Field: f}
 		if code == GuardFieldProtected {
 			p.Actions = ProtectedBy(t, f)
 			p.Message = "only actions may set it: " + strings.Join(p.Actions, ", ")
 		}
-		probs = append(probs, p)
-		if best == "" || guardRank[code] < guardRank[best] {
-			best = code
-		}
+		g.add(p, code)
 	}
+	probs, best := g.probs, g.best
 	if len(probs) == 0 {
 		return nil
 	}

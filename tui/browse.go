@@ -347,13 +347,7 @@ func (m *Model) onWrite(msg writeMsg) tea.Cmd {
 			}
 			m.askConfirm(verb+" — preview (dry run, nothing written yet)", lines, "Write it?", msg.op+" of "+what,
 				func() tea.Cmd { return m.write(msg.op, msg.rowID, msg.data, false) },
-				func() tea.Cmd {
-					if form == nil {
-						return nil
-					}
-					m.form, m.mode = form, modeForm
-					return form.start()
-				})
+				m.reopenForm(form))
 		}
 		return nil
 	}

@@ -64,6 +64,18 @@ func (f *formState) SetSize(w, h int) {
 }
 
 // start (re)builds the huh form from the fields (their answers are kept)
+// reopenForm is the "No" of a preview's confirmation: back to the form the
+// preview came from, as it was (nothing when there was none).
+func (m *Model) reopenForm(form *formState) func() tea.Cmd {
+	return func() tea.Cmd {
+		if form == nil {
+			return nil
+		}
+		m.form, m.mode = form, modeForm
+		return form.start()
+	}
+}
+
 // and returns its Init.
 func (f *formState) start() tea.Cmd {
 	var hf []huh.Field

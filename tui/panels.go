@@ -573,13 +573,7 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 		form := m.form
 		m.askConfirm("Run "+msg.action+" on "+target+" — preview (dry run, nothing written yet)", lines, "Run it?", msg.action+" on "+target,
 			func() tea.Cmd { return m.runAction(msg.table, msg.action, msg.rowID, msg.input, false) },
-			func() tea.Cmd {
-				if form == nil {
-					return nil
-				}
-				m.form, m.mode = form, modeForm
-				return form.start()
-			})
+			m.reopenForm(form))
 		return nil
 	}
 	m.form = nil
