@@ -201,3 +201,28 @@ list.access = { roles = ["c"] }
 		}
 	}
 }
+
+// TestCLIIdentityMistakes: the engine's typed identity errors are worded in
+// terms of the identity flags, exit status 1.
+func TestCLIIdentityMistakes(t *testing.T) {
+	p := newProject(t)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--as", "u-dana", "--role", "boss"}, `unknown role "boss" (roles: interviewer, recruiter, hiring-manager, owner)`},
+		{[]string{"--as", "u-dana", "--org", "hooli"}, `unknown organization "hooli"`},
+		{nil, "an identity is required: --as USER [--org ORG] [--role ROLE], or --role ROLE --org ORG"},
+		{[]string{"--as", "anonymous"}, "--as anonymous needs --org ORG"},
+		{[]string{"--role", "owner"}, "--role needs --org ORG"},
+		{[]string{"--as", "u-nobody"}, "unknown user \"u-nobody\" (see `qb users`)"},
+		{[]string{"--as", "u-dana", "--org", "globex"}, "user u-dana is not a member of globex"},
+		{[]string{"--as", "u-marco"}, "user u-marco belongs to several organizations; choose one with --org: acme (recruiter), globex (hiring-manager)"},
+	}
+	for _, c := range cases {
+		out, errOut, code := p.run(append([]string{"list", "jobs"}, c.args...)...)
+		if code != 1 || out != "" || !strings.HasSuffix(errOut, "qb: "+c.want+"\n") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.args, code, out, errOut, "qb: "+c.want)
+		}
+	}
+}

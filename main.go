@@ -187,7 +187,7 @@ func (c *cli) open() error {
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
-	opts := engine.OpenOptions{ReadOnly: c.a.bools["read-only"], BusyTimeout: openBusyTimeout}
+	opts := engine.Options{ReadOnly: c.a.bools["read-only"], BusyTimeout: openBusyTimeout}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let
 		// us write) is opened read-only: reads work, writes are refused.
@@ -220,16 +220,41 @@ func (c *cli) loadFixtures(reset bool) error {
 	if err != nil {
 		return err
 	}
-	return c.eng.Store.Seed(c.ctx, data, reset)
+	return c.eng.Seed(c.ctx, data, reset)
 }
 
 // identity resolves --as/--org/--role.
 func (c *cli) identity() (engine.Identity, error) {
 	id, err := c.eng.ResolveIdentity(c.ctx, c.a.get("as"), c.a.get("org"), c.a.get("role"))
+	var ie *engine.IdentityError
+	if errors.As(err, &ie) {
+		return id, usageErr{identityMessage(ie)}
+	}
 	if err != nil {
 		return id, usageErr{err.Error()}
 	}
 	return id, nil
+}
+
+// identityMessage words an identity mistake in terms of the identity flags.
+func identityMessage(e *engine.IdentityError) string {
+	switch e.Problem {
+	case engine.NoIdentity:
+		return "an identity is required: --as USER [--org ORG] [--role ROLE], or --role ROLE --org ORG"
+	case engine.AnonymousNeedsOrg:
+		return "--as anonymous needs --org ORG"
+	case engine.RoleNeedsOrg:
+		return "--role needs --org ORG"
+	case engine.UnknownUser:
+		return fmt.Sprintf("unknown user %q (see `qb users`)", e.User)
+	case engine.SeveralMemberships:
+		list := make([]string, len(e.Memberships))
+		for i, m := range e.Memberships {
+			list[i] = m.OrgID + " (" + m.Role + ")"
+		}
+		return fmt.Sprintf("user %s belongs to several organizations; choose one with --org: %s", e.User, strings.Join(list, ", "))
+	}
+	return e.Error()
 }
 
 func (c *cli) positional(n int, names string) error {
@@ -257,7 +282,7 @@ func (c *cli) seed() error {
 	if err := c.open(); err != nil {
 		return err
 	}
-	if err := c.eng.Store.WritableErr(); err != nil {
+	if err := c.eng.Writable(); err != nil {
 		return err
 	}
 	if !c.seeded || c.a.bools["reset"] {
@@ -276,7 +301,7 @@ func (c *cli) users() error {
 	if err := c.open(); err != nil {
 		return err
 	}
-	ms, err := c.eng.Store.Members(c.ctx)
+	ms, err := c.eng.Members(c.ctx)
 	if err != nil {
 		return err
 	}
@@ -521,7 +546,7 @@ func (c *cli) audit() error {
 		return usageErr{"--head HASH goes with --verify"}
 	}
 	if c.a.bools["verify"] {
-		res, err := c.eng.Store.VerifyAudit(c.ctx, c.a.get("head"))
+		res, err := c.eng.VerifyAudit(c.ctx, c.a.get("head"))
 		if err != nil {
 			return err
 		}
@@ -540,7 +565,7 @@ func (c *cli) audit() error {
 	f := engine.AuditFilter{UserID: c.a.get("user"), OrgID: c.a.get("org"), Table: c.a.get("table"), Outcome: c.a.get("outcome"), Operation: c.a.get("operation")}
 	if strings.Contains(f.UserID, "@") {
 		// --user takes a user id or a fixture user's email.
-		ms, err := c.eng.Store.Members(c.ctx)
+		ms, err := c.eng.Members(c.ctx)
 		if err != nil {
 			return err
 		}
@@ -566,7 +591,7 @@ func (c *cli) audit() error {
 	if f.Limit, err = c.a.intFlag("limit", 0); err != nil {
 		return usageErr{err.Error()}
 	}
-	entries, err := c.eng.Store.AuditEntries(c.ctx, f)
+	entries, err := c.eng.AuditEntries(c.ctx, f)
 	if err != nil {
 		return err
 	}
@@ -605,7 +630,7 @@ func (c *cli) console() error {
 	}
 	opts := tui.Options{
 		Table:          c.a.get("table"),
-		ReadOnly:       c.eng.Store.ReadOnly,
+		ReadOnly:       c.eng.Writable() != nil,
 		ReadOnlyReason: consoleReadOnlyReason(c.roWhy),
 		ConfigPath:     c.configPath(),
 		Project:        c.cfg.Project.Name,
@@ -783,7 +808,7 @@ func (c *cli) generate() error {
 	if err := c.open(); err != nil {
 		return err
 	}
-	if err := c.eng.Store.WritableErr(); err != nil {
+	if err := c.eng.Writable(); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
@@ -798,7 +823,7 @@ func (c *cli) generate() error {
 			fmt.Fprintf(c.errw, "\r\033[K generating %s: %d/%d (%d%%) %s rows/s", termsafe.Sanitize(table), done, total, done*100/total, shortRate(rate))
 		}
 	}
-	res, err := fixtures.Generate(ctx, c.eng.Store, table, opts)
+	res, err := fixtures.Generate(ctx, c.eng, table, opts)
 	if live {
 		fmt.Fprint(c.errw, "\r\033[K")
 	}

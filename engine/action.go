@@ -418,7 +418,7 @@ func (e *Engine) conditionalUpdate(ctx context.Context, tx *sql.Tx, t *schema.Ta
 // actionInsert writes the i-th insert row of an action and returns it as the
 // caller sees it (nil if the target's firewall hides it from the caller).
 func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, a *schema.Action, i int, ins schema.Insert, id Identity, inputs, rec map[string]any) (*Row, error) {
-	tt := e.Config.Table(ins.Table)
+	tt := e.cfg.Table(ins.Table)
 	if tt == nil {
 		return nil, Errf(NotFound, map[string]any{"table": ins.Table, "action": a.Name}, "action %s inserts into the unknown table %q", a.Name, ins.Table)
 	}
@@ -509,7 +509,7 @@ func (e *Engine) actionInfo(ctx context.Context, info *ActionInfo, t *schema.Tab
 		refuse(fw.err, strings.Join(fw.Rules, " / "))
 		return nil
 	}
-	raw, pass, found, err := e.fetch(ctx, e.Store.DB, t, id, fw, acc, rowID)
+	raw, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
 	if err != nil {
 		return err
 	}

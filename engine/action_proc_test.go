@@ -32,11 +32,11 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	bin := testkit.BuildQB(t)
 	e := actEngine(t, nil)
 	cfgPath := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")
-	db := e.Store.Path
+	db := e.Path()
 	base := []string{"--config", cfgPath, "--db", db, "--json", "--as", "u-dana"}
 
 	// The command line's dry run: the result, the changes, nothing written.
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	out, err := exec.Command(bin, append([]string{"run", "applications", "advanceStage", "a-1004", "--input", `{"stage":"hired"}`, "--dry-run"}, base...)...).Output()
 	if err != nil {
 		t.Fatalf("dry run: %v", err)
@@ -49,7 +49,7 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if err := json.Unmarshal(out, &dry); err != nil || !dry.DryRun || dry.Result["stage"] != "hired" || len(dry.Changes) == 0 || dry.Changes[0].Field != "stage" {
 		t.Fatalf("dry run output (%v):\n%s", err, out)
 	}
-	if ctDump(t, e.Store.DB) != before {
+	if ctDump(t, engine.RawDB(e)) != before {
 		t.Fatal("the command line's dry run changed the database")
 	}
 
@@ -130,7 +130,7 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if refused != n-1 {
 		t.Errorf("%d refusals audited, want %d", refused, n-1)
 	}
-	v, err := e.Store.VerifyAudit(actCtx, "")
+	v, err := e.VerifyAudit(actCtx, "")
 	if err != nil || !v.OK {
 		t.Errorf("audit chain after concurrent processes: %+v %v", v, err)
 	}

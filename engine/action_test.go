@@ -65,7 +65,7 @@ func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
 	if cfg == nil {
 		cfg = actConfig(t)
 	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "x.db"), engine.OpenOptions{})
+	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "x.db"), engine.Options{Clock: func() time.Time { return actNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +74,9 @@ func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
 	if err != nil {
 		t.Fatalf("fixtures: %v", err)
 	}
-	if err := e.Store.Seed(context.Background(), data, false); err != nil {
+	if err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	e.Now = func() time.Time { return actNow }
 	return e
 }
 
@@ -102,7 +101,7 @@ func actErr(t testing.TB, err error, code engine.Code) *engine.Error {
 
 func actAudit(t testing.TB, e *engine.Engine) []engine.AuditEntry {
 	t.Helper()
-	es, err := e.Store.AuditEntries(context.Background(), engine.AuditFilter{})
+	es, err := e.AuditEntries(context.Background(), engine.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +111,7 @@ func actAudit(t testing.TB, e *engine.Engine) []engine.AuditEntry {
 func actStage(t testing.TB, e *engine.Engine, id string) string {
 	t.Helper()
 	var s string
-	if err := e.Store.DB.QueryRow("SELECT stage FROM applications WHERE id = ?", id).Scan(&s); err != nil {
+	if err := engine.RawDB(e).QueryRow("SELECT stage FROM applications WHERE id = ?", id).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -173,7 +172,7 @@ func TestActionUnknownTableOrAction(t *testing.T) {
 func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
 	e := actEngine(t, nil)
 	ivan := ctMember(t, e, "u-ivan", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	// Existing, foreign, deleted and absent records: all the same 403, with
 	// bad input too, so the refusal never reveals whether a row exists.
 	var first *engine.Error
@@ -189,7 +188,7 @@ func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
 			t.Errorf("role refusal differs for %s:\n%+v\n%+v", id, first, ee)
 		}
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused action changed the database")
 	}
 	last := actAudit(t, e)
@@ -271,7 +270,7 @@ func TestActionRecordCondition(t *testing.T) {
 func TestActionInputValidation(t *testing.T) {
 	e := actEngine(t, nil)
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	run := func(rowID string, in map[string]any) error {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", rowID, in, engine.WriteOptions{})
 		return err
@@ -316,7 +315,7 @@ func TestActionInputValidation(t *testing.T) {
 	}
 	// The id shape: a record action needs one.
 	actErr(t, run("", actIn("stage", "screening")), engine.ValidationFailed)
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused action changed the database")
 	}
 }
@@ -324,7 +323,7 @@ func TestActionInputValidation(t *testing.T) {
 func TestActionTransitionRefused(t *testing.T) {
 	e := actEngine(t, nil)
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "offer"), engine.WriteOptions{})
 	ee := actErr(t, err, engine.ActionNotAllowedForState)
 	if ee.Details["field"] != "stage" || ee.Details["current"] != "applied" || ee.Details["target"] != "offer" ||
@@ -336,7 +335,7 @@ func TestActionTransitionRefused(t *testing.T) {
 	if ee.Details["current"] != "hired" || !reflect.DeepEqual(ee.Details["allowed"], []string{}) {
 		t.Errorf("details = %v", ee.Details)
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused transition changed the database")
 	}
 }
@@ -359,7 +358,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 	e := actEngine(t, nil)
 	dana := ctMember(t, e, "u-dana", "")
 	at := map[string]string{"applied": "a-1002", "screening": "a-1003", "interview": "a-1001", "offer": "a-1004", "hired": "a-1005", "rejected": "a-1006"}
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	// Every pair, as dry runs on one database.
 	for _, from := range actStages {
 		for _, to := range actStages {
@@ -384,7 +383,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 			}
 		}
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Fatal("dry runs changed the database")
 	}
 
@@ -425,7 +424,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1010", actIn("stage", to), engine.WriteOptions{})
 		actErr(t, err, engine.ActionNotAllowedForState)
 	}
-	if v, err := e.Store.VerifyAudit(actCtx, ""); err != nil || !v.OK {
+	if v, err := e.VerifyAudit(actCtx, ""); err != nil || !v.OK {
 		t.Errorf("audit chain: %+v %v", v, err)
 	}
 }
@@ -459,7 +458,7 @@ func TestActionSubmitScoreInserts(t *testing.T) {
 	}
 	var org, by, at, app string
 	var score int64
-	err = e.Store.DB.QueryRow("SELECT organization_id, created_by, created_at, application_id, score FROM interview_scores WHERE id = ?", res.Inserted[0].ID()).Scan(&org, &by, &at, &app, &score)
+	err = engine.RawDB(e).QueryRow("SELECT organization_id, created_by, created_at, application_id, score FROM interview_scores WHERE id = ?", res.Inserted[0].ID()).Scan(&org, &by, &at, &app, &score)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,14 +498,14 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 	t.Run("reference", func(t *testing.T) {
 		e := actEngine(t, actConfig(t, actSecondInsert...))
 		dana := ctMember(t, e, "u-dana", "")
-		before := ctDump(t, e.Store.DB)
+		before := ctDump(t, engine.RawDB(e))
 		n := len(actAudit(t, e))
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("5"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.FKNotFound)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"applicationId": "reference"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := ctDump(t, e.Store.DB); after != before {
+		if after := ctDump(t, engine.RawDB(e)); after != before {
 			t.Error("a failed action left writes behind")
 		}
 		if audit := actAudit(t, e); len(audit) != n+1 || audit[n].Outcome != string(engine.FKNotFound) {
@@ -518,13 +517,13 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 		e := actEngine(t, actConfig(t, actRepl{`input.score    = { type = "integer", min = 1, max = 5 }`, `input.score    = { type = "integer" }`},
 			actSecondInsert[0]))
 		dana := ctMember(t, e, "u-dana", "")
-		before := ctDump(t, e.Store.DB)
+		before := ctDump(t, engine.RawDB(e))
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("9"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.ValidationFailed)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"score": "invalid"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := ctDump(t, e.Store.DB); after != before {
+		if after := ctDump(t, engine.RawDB(e)); after != before {
 			t.Error("a failed action left writes behind")
 		}
 	})
@@ -538,7 +537,7 @@ func TestActionGuards(t *testing.T) {
 	dana := ctMember(t, e, "u-dana", "")
 	apps := cfg.Table("applications")
 	adv, score := apps.Action("advanceStage"), apps.Action("submitScore")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 
 	// The loader refuses these; the engine refuses them again at run time.
 	saved := adv.Set
@@ -568,7 +567,7 @@ func TestActionGuards(t *testing.T) {
 	actErr(t, err, engine.GuardSystemManaged)
 	score.Inserts = savedIns
 
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused action changed the database")
 	}
 	// advanceStage may set the protected stage (the normal path).
@@ -582,7 +581,7 @@ func TestActionGuards(t *testing.T) {
 func TestActionDryRun(t *testing.T) {
 	e := actEngine(t, nil)
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	n := len(actAudit(t, e))
 
 	res, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "screening"), engine.WriteOptions{DryRun: true})
@@ -599,7 +598,7 @@ func TestActionDryRun(t *testing.T) {
 	if len(res.Inserted) != 1 || res.Inserted[0].Get("score") != int64(3) {
 		t.Errorf("dry-run inserted %+v", res.Inserted)
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a dry run changed the database")
 	}
 	audit := actAudit(t, e)
@@ -614,10 +613,10 @@ func TestActionDryRun(t *testing.T) {
 	// A refused dry run is audited with its refusal.
 	_, err = e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "hired"), engine.WriteOptions{DryRun: true})
 	actErr(t, err, engine.ActionNotAllowedForState)
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused dry run changed the database")
 	}
-	if v, err := e.Store.VerifyAudit(actCtx, ""); err != nil || !v.OK {
+	if v, err := e.VerifyAudit(actCtx, ""); err != nil || !v.OK {
 		t.Errorf("audit chain: %+v %v", v, err)
 	}
 }
@@ -627,7 +626,7 @@ func TestActionDryRun(t *testing.T) {
 func TestActionTransitionLost(t *testing.T) {
 	e := actEngine(t, actConfig(t, actAnnotate...))
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	// Another writer moves the record between the check and the update.
 	restore := engine.SetBeforeActionUpdate(func(ctx context.Context, tx *sql.Tx) {
 		if _, err := tx.ExecContext(actCtx, "UPDATE applications SET stage = 'rejected' WHERE id = 'a-1002'"); err != nil {
@@ -650,7 +649,7 @@ func TestActionTransitionLost(t *testing.T) {
 	_, err = e.Run(actCtx, dana, "applications", "annotate", "a-1001", actIn("note", "x"), engine.WriteOptions{})
 	restore()
 	actErr(t, err, engine.TransitionLost)
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a lost action left writes behind")
 	}
 	audit := actAudit(t, e)
@@ -733,7 +732,7 @@ func TestActionConcurrentGoroutines(t *testing.T) {
 	if ok := actOKRuns(t, e, "a-1002"); len(ok) != len(won) {
 		t.Errorf("%d ok audit entries for %d successes", len(ok), len(won))
 	}
-	if v, err := e.Store.VerifyAudit(actCtx, ""); err != nil || !v.OK {
+	if v, err := e.VerifyAudit(actCtx, ""); err != nil || !v.OK {
 		t.Errorf("audit chain: %+v %v", v, err)
 	}
 }
@@ -759,7 +758,7 @@ func TestActionResultsMasked(t *testing.T) {
 	ivan := ctMember(t, e, "u-ivan", "")
 	dana := ctMember(t, e, "u-dana", "")
 	var oldNotes string
-	if err := e.Store.DB.QueryRow("SELECT notes FROM applications WHERE id = 'a-1001'").Scan(&oldNotes); err != nil {
+	if err := engine.RawDB(e).QueryRow("SELECT notes FROM applications WHERE id = 'a-1001'").Scan(&oldNotes); err != nil {
 		t.Fatal(err)
 	}
 	secret := "SECRET-NEW-NOTE"
@@ -833,12 +832,12 @@ values = { title = "$input.title", department = "$input.department", status = "d
 func TestActionStandalone(t *testing.T) {
 	e := actEngine(t, actConfig(t, actPostDraft))
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	_, err := e.Run(actCtx, dana, "jobs", "postDraft", "j-firmware", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.ValidationFailed)
 	_, err = e.Run(actCtx, ctMember(t, e, "u-ivan", ""), "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.AccessRoleRequired)
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("a refused action changed the database")
 	}
 	res, err := e.Run(actCtx, dana, "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
@@ -893,7 +892,7 @@ func TestActionsAvailability(t *testing.T) {
 	e := actEngine(t, nil)
 	dana := ctMember(t, e, "u-dana", "")
 	ivan := ctMember(t, e, "u-ivan", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 
 	// Dana on an applied application: both available.
 	a := actInfo(t, e, dana, "a-1002", "advanceStage")
@@ -949,7 +948,7 @@ func TestActionsAvailability(t *testing.T) {
 	if a.Available || a.Code != engine.AccessConditionFailed {
 		t.Errorf("condition: %+v", a)
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("Actions changed the database")
 	}
 }

@@ -44,8 +44,8 @@ const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
   hash TEXT NOT NULL
 )`
 
-// GenesisHash is the previous hash of the first entry.
-const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+// genesisHash is the previous hash of the first entry.
+const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // AuditEntry is one line of the tamper-evident log.
 type AuditEntry struct {
@@ -76,8 +76,8 @@ func entryHash(e *AuditEntry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// OSUser is the operating-system user running this process.
-func OSUser() string {
+// currentOSUser is the operating-system user running this process.
+func currentOSUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
 	}
@@ -100,7 +100,7 @@ func appendAudit(ctx context.Context, tx execQuerier, e *AuditEntry) error {
 	var seq int64
 	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM qb_audit ORDER BY seq DESC LIMIT 1").Scan(&seq, &prev)
 	if isNoRows(err) {
-		prev, seq = GenesisHash, 0
+		prev, seq = genesisHash, 0
 	} else if err != nil {
 		return err
 	}
@@ -127,8 +127,12 @@ type AuditFilter struct {
 	Limit                                    int
 }
 
-// AuditEntries lists log entries in order.
-func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+// AuditEntries lists the log's entries that f selects, oldest first.
+func (e *Engine) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	return e.store.auditEntries(ctx, f)
+}
+
+func (s *store) auditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -171,7 +175,7 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	if f.Limit > 0 {
 		q = "SELECT * FROM (" + strings.Replace(q, "ORDER BY seq", "ORDER BY seq DESC", 1) + fmt.Sprintf(" LIMIT %d) ORDER BY seq", f.Limit)
 	}
-	rows, err := s.DB.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -208,19 +212,23 @@ type VerifyResult struct {
 	Problem   string `json:"problem,omitempty"`
 }
 
-// VerifyAudit recomputes the hash chain. With a non-empty head recorded
-// earlier, it also detects a truncated tail (the head must still be in the
-// chain).
-func (s *Store) VerifyAudit(ctx context.Context, head string) (VerifyResult, error) {
-	rows, err := s.DB.QueryContext(ctx, "SELECT seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash FROM qb_audit ORDER BY seq")
+// VerifyAudit recomputes the log's hash chain. With a non-empty head
+// recorded earlier, it also detects a truncated tail (the head must still
+// be in the chain).
+func (e *Engine) VerifyAudit(ctx context.Context, head string) (VerifyResult, error) {
+	return e.store.verifyAudit(ctx, head)
+}
+
+func (s *store) verifyAudit(ctx context.Context, head string) (VerifyResult, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash FROM qb_audit ORDER BY seq")
 	if err != nil {
 		return VerifyResult{}, s.wrapErr(err)
 	}
 	defer rows.Close()
-	res := VerifyResult{OK: true, Head: GenesisHash}
-	prev := GenesisHash
+	res := VerifyResult{OK: true, Head: genesisHash}
+	prev := genesisHash
 	var want int64 = 1
-	headSeen := head == "" || head == GenesisHash
+	headSeen := head == "" || head == genesisHash
 	fail := func(seq int64, why string) {
 		if res.OK {
 			res.OK, res.BrokenSeq, res.Problem = false, seq, why

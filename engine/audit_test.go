@@ -32,7 +32,7 @@ func auOpen(t *testing.T, path string) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{})
+	e, err := engine.Open(cfg, path, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +44,11 @@ func auOpen(t *testing.T, path string) *engine.Engine {
 func auSeededAt(t *testing.T, path string) *engine.Engine {
 	t.Helper()
 	e := auOpen(t, path)
-	data, err := fixtures.Read(e.Config, e.Config.FixturesPath())
+	data, err := fixtures.Read(e.Config(), e.Config().FixturesPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.Seed(context.Background(), data, false); err != nil {
+	if err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -64,7 +64,7 @@ func auSeeded(t *testing.T) *engine.Engine {
 func auCount(t *testing.T, e *engine.Engine) int {
 	t.Helper()
 	var n int
-	if err := e.Store.DB.QueryRow("SELECT count(*) FROM qb_audit").Scan(&n); err != nil {
+	if err := engine.RawDB(e).QueryRow("SELECT count(*) FROM qb_audit").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -73,7 +73,7 @@ func auCount(t *testing.T, e *engine.Engine) int {
 // auLast is the newest audit entry.
 func auLast(t *testing.T, e *engine.Engine) engine.AuditEntry {
 	t.Helper()
-	es, err := e.Store.AuditEntries(context.Background(), engine.AuditFilter{Limit: 1})
+	es, err := e.AuditEntries(context.Background(), engine.AuditFilter{Limit: 1})
 	if err != nil || len(es) != 1 {
 		t.Fatalf("last audit entry: %v (%d entries)", err, len(es))
 	}
@@ -96,7 +96,7 @@ func auFill(t *testing.T, e *engine.Engine, n int) {
 
 func auVerify(t *testing.T, e *engine.Engine, head string) engine.VerifyResult {
 	t.Helper()
-	res, err := e.Store.VerifyAudit(context.Background(), head)
+	res, err := e.VerifyAudit(context.Background(), head)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func auVerify(t *testing.T, e *engine.Engine, head string) engine.VerifyResult {
 
 func auExec(t *testing.T, e *engine.Engine, q string, args ...any) {
 	t.Helper()
-	if _, err := e.Store.DB.Exec(q, args...); err != nil {
+	if _, err := engine.RawDB(e).Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
@@ -434,11 +434,11 @@ func TestAuditOneEntryPerOperation(t *testing.T) {
 		t.Fatal("the allowed create did not return a row")
 	}
 	// The write entries name the fields they changed.
-	es, _ := e.Store.AuditEntries(ctx, engine.AuditFilter{Operation: "update", Outcome: "ok"})
+	es, _ := e.AuditEntries(ctx, engine.AuditFilter{Operation: "update", Outcome: "ok"})
 	if len(es) != 1 || strings.Join(es[0].Fields, ",") != "name,modifiedAt,modifiedBy" {
 		t.Errorf("update entry fields: %+v", es)
 	}
-	es, _ = e.Store.AuditEntries(ctx, engine.AuditFilter{Operation: "create", Outcome: "ok"})
+	es, _ = e.AuditEntries(ctx, engine.AuditFilter{Operation: "create", Outcome: "ok"})
 	if len(es) != 1 || es[0].RecordID != newCandidate || !strings.Contains(strings.Join(es[0].Fields, ","), "email") {
 		t.Errorf("create entry: %+v", es)
 	}
@@ -466,7 +466,7 @@ func TestAuditCountIsPartOfTheListView(t *testing.T) {
 // auTableDump is every row of a table, as text.
 func auTableDump(t *testing.T, e *engine.Engine, table string) string {
 	t.Helper()
-	rows, err := e.Store.DB.Query("SELECT * FROM " + engine.Q(table) + " ORDER BY 1")
+	rows, err := engine.RawDB(e).Query("SELECT * FROM " + engine.Q(table) + " ORDER BY 1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,7 +513,7 @@ func TestAuditNeverHoldsMaskedValues(t *testing.T) {
 	_, _ = e.Upsert(ctx, ivan, "candidates", map[string]any{"id": "c-jane", "email": email}, engine.WriteOptions{})
 	_, _ = e.Run(ctx, ivan, "applications", "submitScore", "a-1001", map[string]any{"score": 5, "feedback": email + " " + phone}, engine.WriteOptions{DryRun: true})
 
-	rows, err := e.Store.DB.Query("SELECT * FROM qb_audit")
+	rows, err := engine.RawDB(e).Query("SELECT * FROM qb_audit")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,14 +595,14 @@ func TestAuditConcurrentEnginesKeepOneChain(t *testing.T) {
 		t.Fatalf("chain after concurrent writers: %+v", r)
 	}
 	var minSeq, maxSeq, n int64
-	if err := first.Store.DB.QueryRow("SELECT min(seq), max(seq), count(*) FROM qb_audit").Scan(&minSeq, &maxSeq, &n); err != nil {
+	if err := engine.RawDB(first).QueryRow("SELECT min(seq), max(seq), count(*) FROM qb_audit").Scan(&minSeq, &maxSeq, &n); err != nil {
 		t.Fatal(err)
 	}
 	if minSeq != 1 || maxSeq != n {
 		t.Errorf("seq not contiguous: %d..%d for %d entries", minSeq, maxSeq, n)
 	}
 	var forks int
-	if err := first.Store.DB.QueryRow("SELECT count(*) FROM (SELECT prev_hash FROM qb_audit GROUP BY prev_hash HAVING count(*) > 1)").Scan(&forks); err != nil {
+	if err := engine.RawDB(first).QueryRow("SELECT count(*) FROM (SELECT prev_hash FROM qb_audit GROUP BY prev_hash HAVING count(*) > 1)").Scan(&forks); err != nil {
 		t.Fatal(err)
 	}
 	if forks != 0 {
@@ -613,10 +613,15 @@ func TestAuditConcurrentEnginesKeepOneChain(t *testing.T) {
 // ── listing filters ─────────────────────────────────────────────────────────
 
 func TestAuditEntriesFilters(t *testing.T) {
-	e := auSeeded(t)
 	ctx := context.Background()
 	clock := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
-	e.Now = func() time.Time { return clock }
+	// The entries from here on carry the test's clock; the seed's do not.
+	base := auSeeded(t)
+	e, err := engine.Open(base.Config(), base.Path(), engine.Options{Clock: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
 	ivan := ctMember(t, e, "u-ivan", "acme")
 	gus := ctMember(t, e, "u-gus", "globex")
 	dana := ctMember(t, e, "u-dana", "acme")
@@ -649,7 +654,7 @@ func TestAuditEntriesFilters(t *testing.T) {
 		{"limit keeps the newest", engine.AuditFilter{Since: at(10), Limit: 2}, []string{"list ats_imports ok", "create jobs ok"}},
 	}
 	for _, c := range cases {
-		es, err := e.Store.AuditEntries(ctx, c.f)
+		es, err := e.AuditEntries(ctx, c.f)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -660,5 +665,41 @@ func TestAuditEntriesFilters(t *testing.T) {
 		if strings.Join(got, "; ") != strings.Join(c.want, "; ") {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestOptionsClockAndOSUser: the clock and operator given to Open stamp
+// every entry the engine appends: a seed's, a read's and a bulk load's.
+func TestOptionsClockAndOSUser(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	cfg, data := ctVariantConfig(t, "")
+	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "o.db"), engine.Options{Clock: func() time.Time { return at }, OSUser: "operator-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.Seed(ctx, data, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.List(ctx, ctMember(t, e, "u-dana", ""), "jobs", engine.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixtures.Generate(ctx, e, "jobs", fixtures.GenerateOptions{Rows: 3, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := e.AuditEntries(ctx, engine.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, x := range entries {
+		ops = append(ops, x.Operation)
+		if x.At != engine.FormatTime(at) || x.OSUser != "operator-7" {
+			t.Errorf("entry %d (%s): at %s by %s, want %s by operator-7", x.Seq, x.Operation, x.At, x.OSUser, engine.FormatTime(at))
+		}
+	}
+	if got := strings.Join(ops, " "); got != "seed list generate:start generate" {
+		t.Errorf("operations %q", got)
 	}
 }

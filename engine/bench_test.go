@@ -122,7 +122,7 @@ func buildBenchDB(tb testing.TB, cfg *schema.Config, path string, want map[strin
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)
 	}
-	st, err := engine.OpenStore(cfg, path, engine.OpenOptions{})
+	st, err := engine.Open(cfg, path, engine.Options{})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func benchSetup(b *testing.B) *benchEnv {
 				return
 			}
 		}
-		eng, err := engine.Open(cfg, path, engine.OpenOptions{})
+		eng, err := engine.Open(cfg, path, engine.Options{})
 		if err != nil {
 			benchErr = err
 			return
@@ -586,7 +586,7 @@ func BenchmarkPagingMemory(b *testing.B) {
 		path = filepath.Join(os.TempDir(), "qb-bench-10k.db")
 		if !benchHas1(path, "candidates", 10000) {
 			os.Remove(path)
-			st, err := engine.OpenStore(cfg, path, engine.OpenOptions{})
+			st, err := engine.Open(cfg, path, engine.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -605,7 +605,7 @@ func BenchmarkPagingMemory(b *testing.B) {
 	}
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		e, err := engine.Open(cfg, path, engine.OpenOptions{})
+		e, err := engine.Open(cfg, path, engine.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

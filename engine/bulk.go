@@ -9,30 +9,49 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// BulkBatchSize is how many rows BulkInsert writes per transaction unless
-// told otherwise.
+// BulkBatchSize is how many rows Loader.Insert writes per transaction
+// unless told otherwise.
 const BulkBatchSize = 10000
 
-// BulkOptions tune BulkInsert.
+// BulkOptions tune Loader.Insert.
 type BulkOptions struct {
 	// BatchSize is the number of rows per transaction; 0 means BulkBatchSize.
 	BatchSize int
 	// Progress, when set, is called after each committed batch with the
 	// number of rows committed so far.
 	Progress func(done int)
-	// AuditOp, when set, makes the transaction of the last batch append a
-	// system audit entry with this operation, the table, AuditRecord as the
-	// record id and the written columns as fields: a run that completes
-	// commits its last rows and its entry together.
+	// AuditOp, when set, makes the run append system audit entries: the
+	// operation AuditOp+":start" before the first batch, and AuditOp with
+	// the written columns as fields in the last batch's transaction, so a
+	// run that completes commits its last rows and its entry together. Both
+	// name the table and carry AuditRecord as the record id.
 	AuditOp     string
 	AuditRecord string
 }
 
-// BulkCacheKiB is the SQLite page cache BulkInsert gives its connection
-// while it runs, so index pages of a large table stay in memory.
-const BulkCacheKiB = 64 << 10
+// bulkCacheKiB is the SQLite page cache Insert gives its connection while
+// it runs, so index pages of a large table stay in memory.
+const bulkCacheKiB = 64 << 10
 
-// BulkInsert writes rows into t with one prepared INSERT, reused for every
+// Loader loads rows in bulk past access and guards: the synthetic data
+// generator's (fixtures.Generate) way into the database. The database's own
+// constraints (NOT NULL, CHECK, UNIQUE, REFERENCES) still apply, and every
+// run is audited as the system.
+type Loader struct{ e *Engine }
+
+// Loader returns the engine's bulk loader.
+func (e *Engine) Loader() *Loader { return &Loader{e: e} }
+
+// table resolves a table name of the loader's config.
+func (l *Loader) table(name string) (*schema.Table, error) {
+	t := l.e.cfg.Table(name)
+	if t == nil {
+		return nil, fmt.Errorf("unknown table %q", name)
+	}
+	return t, nil
+}
+
+// Insert writes rows into table with one prepared INSERT, reused for every
 // row of the run on one dedicated connection, in transactions of
 // opts.BatchSize rows. cols are config column names; next fills vals
 // (len(cols) values, already in stored form: string, int64, float64 or nil)
@@ -41,9 +60,14 @@ const BulkCacheKiB = 64 << 10
 // still apply. Each batch commits on its own, so an interrupted run (an
 // error, a cancelled ctx, a killed process) leaves complete batches only;
 // done is the number of rows committed.
-func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, next func(vals []any) bool, opts BulkOptions) (done int, err error) {
-	if s.ReadOnly {
-		return 0, fmt.Errorf("database %s is open read-only", s.Path)
+func (l *Loader) Insert(ctx context.Context, table string, cols []string, next func(vals []any) bool, opts BulkOptions) (done int, err error) {
+	e, s := l.e, l.e.store
+	if s.readOnly {
+		return 0, fmt.Errorf("database %s is open read-only", s.path)
+	}
+	t, err := l.table(table)
+	if err != nil {
+		return 0, err
 	}
 	batch := opts.BatchSize
 	if batch <= 0 {
@@ -60,8 +84,13 @@ func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, 
 		marks[i] = "?"
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(names, ", "), strings.Join(marks, ", "))
+	if opts.AuditOp != "" {
+		if err := e.appendSystem(ctx, e.systemEntry(opts.AuditOp+":start", t.Name, opts.AuditRecord, nil)); err != nil {
+			return 0, err
+		}
+	}
 
-	conn, err := s.DB.Conn(ctx)
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return 0, s.bulkErr(ctx, t, 1, err)
 	}
@@ -70,7 +99,7 @@ func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, 
 	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
 		return 0, s.wrapErr(err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", BulkCacheKiB)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
 		return 0, s.wrapErr(err)
 	}
 	// The connection goes back to the pool as it came.
@@ -84,7 +113,7 @@ func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, 
 	vals := make([]any, len(cols))
 	has := next(vals)
 	for has {
-		n, err := s.bulkBatch(ctx, conn, stmt, t, cols, vals, &has, next, batch, done, opts)
+		n, err := e.bulkBatch(ctx, conn, stmt, t, cols, vals, &has, next, batch, done, opts)
 		if err != nil {
 			return done, err
 		}
@@ -94,7 +123,7 @@ func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, 
 		}
 	}
 	if done == 0 && opts.AuditOp != "" {
-		if err := s.AppendSystemAudit(ctx, opts.AuditOp, t.Name, opts.AuditRecord, cols); err != nil {
+		if err := e.appendSystem(ctx, e.systemEntry(opts.AuditOp, t.Name, opts.AuditRecord, cols)); err != nil {
 			return 0, err
 		}
 	}
@@ -105,7 +134,8 @@ func (s *Store) BulkInsert(ctx context.Context, t *schema.Table, cols []string, 
 // already in vals. It reads one row ahead, so the last batch knows it is the
 // last and can carry the audit entry. The transaction is begun and ended
 // with SQL on the connection, so the one statement serves every batch.
-func (s *Store) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
+func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
+	s := e.store
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, s.bulkErr(ctx, t, before+1, err)
 	}
@@ -123,8 +153,7 @@ func (s *Store) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t
 		*has = next(vals)
 	}
 	if !*has && opts.AuditOp != "" {
-		e := &AuditEntry{OSUser: OSUser(), UserID: "system", Operation: opts.AuditOp, Table: t.Name, RecordID: opts.AuditRecord, Outcome: "ok", Fields: cols}
-		if err := appendAudit(ctx, conn, e); err != nil {
+		if err := appendAudit(ctx, conn, e.systemEntry(opts.AuditOp, t.Name, opts.AuditRecord, cols)); err != nil {
 			return 0, s.wrapErr(err)
 		}
 	}
@@ -135,7 +164,7 @@ func (s *Store) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t
 	return n, nil
 }
 
-func (s *Store) bulkErr(ctx context.Context, t *schema.Table, row int, err error) error {
+func (s *store) bulkErr(ctx context.Context, t *schema.Table, row int, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: interrupted at row %d: %w", t.Name, row, context.Cause(ctx))
 	}
@@ -160,17 +189,15 @@ func constraintText(msg string) string {
 	return msg
 }
 
-// AppendSystemAudit appends one entry by the system (not an impersonated
-// identity), in a short transaction of its own: used for runs that bypass
-// the policy engine, such as generate. fields may be nil.
-func (s *Store) AppendSystemAudit(ctx context.Context, op, table, record string, fields []string) error {
-	tx, err := s.DB.BeginTx(ctx, nil)
+// appendSystem appends one system entry in a short transaction of its own.
+func (e *Engine) appendSystem(ctx context.Context, ent *AuditEntry) error {
+	s := e.store
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrapErr(err)
 	}
 	defer tx.Rollback()
-	e := &AuditEntry{OSUser: OSUser(), UserID: "system", Operation: op, Table: table, RecordID: record, Outcome: "ok", Fields: fields}
-	if err := appendAudit(ctx, tx, e); err != nil {
+	if err := appendAudit(ctx, tx, ent); err != nil {
 		return s.wrapErr(err)
 	}
 	return s.wrapErr(tx.Commit())
@@ -179,8 +206,9 @@ func (s *Store) AppendSystemAudit(ctx context.Context, op, table, record string,
 // EnsureIdentities adds the organizations, users and memberships that do not
 // exist yet, in one transaction; existing ones (by id) are left as they are.
 // It reports how many organizations and users it created.
-func (s *Store) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []SeedUser) (newOrgs, newUsers int, err error) {
-	tx, err := s.DB.BeginTx(ctx, nil)
+func (l *Loader) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []SeedUser) (newOrgs, newUsers int, err error) {
+	s := l.e.store
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, s.wrapErr(err)
 	}
@@ -218,11 +246,16 @@ func (s *Store) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []Se
 	return newOrgs, newUsers, nil
 }
 
-// LiveIDs returns the primary keys of t's live (not soft-deleted) rows,
-// sorted, grouped by organization. When t has no organization column every
-// id is under the key "". With orgs non-empty, only those organizations are
-// read.
-func (s *Store) LiveIDs(ctx context.Context, t *schema.Table, orgs []string) (map[string][]string, error) {
+// LiveIDs returns the primary keys of table's live (not soft-deleted) rows,
+// sorted, grouped by organization. When the table has no organization
+// column every id is under the key "". With orgs non-empty, only those
+// organizations are read.
+func (l *Loader) LiveIDs(ctx context.Context, table string, orgs []string) (map[string][]string, error) {
+	s := l.e.store
+	t, err := l.table(table)
+	if err != nil {
+		return nil, err
+	}
 	pk := t.PrimaryKey()
 	if pk == nil {
 		return nil, fmt.Errorf("table %s has no primary key", t.Name)
@@ -231,7 +264,7 @@ func (s *Store) LiveIDs(ctx context.Context, t *schema.Table, orgs []string) (ma
 	out := map[string][]string{}
 	oc := t.OrgColumn()
 	if oc == nil {
-		rows, err := s.DB.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY 1", Q(pk.SQLName), Q(t.Name), live))
+		rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY 1", Q(pk.SQLName), Q(t.Name), live))
 		if err != nil {
 			return nil, s.wrapErr(err)
 		}
@@ -249,7 +282,7 @@ func (s *Store) LiveIDs(ctx context.Context, t *schema.Table, orgs []string) (ma
 	for _, o := range orgs {
 		want[o] = true
 	}
-	rows, err := s.DB.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY 1, 2", Q(oc.SQLName), Q(pk.SQLName), Q(t.Name), live))
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY 1, 2", Q(oc.SQLName), Q(pk.SQLName), Q(t.Name), live))
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -267,15 +300,20 @@ func (s *Store) LiveIDs(ctx context.Context, t *schema.Table, orgs []string) (ma
 	return out, rows.Err()
 }
 
-// HasRow reports whether t holds a row (live or soft-deleted) with primary
-// key id.
-func (s *Store) HasRow(ctx context.Context, t *schema.Table, id string) (bool, error) {
+// HasRow reports whether table holds a row (live or soft-deleted) with
+// primary key id.
+func (l *Loader) HasRow(ctx context.Context, table, id string) (bool, error) {
+	s := l.e.store
+	t, err := l.table(table)
+	if err != nil {
+		return false, err
+	}
 	pk := t.PrimaryKey()
 	if pk == nil {
 		return false, fmt.Errorf("table %s has no primary key", t.Name)
 	}
 	var one int
-	err := s.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(t.Name), Q(pk.SQLName)), id).Scan(&one)
+	err = s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(t.Name), Q(pk.SQLName)), id).Scan(&one)
 	if isNoRows(err) {
 		return false, nil
 	}
@@ -287,19 +325,24 @@ func (s *Store) HasRow(ctx context.Context, t *schema.Table, id string) (bool, e
 
 // MaxInt is the largest value of an integer column (ok false when the
 // table has no value in it).
-func (s *Store) MaxInt(ctx context.Context, t *schema.Table, col string) (max int64, ok bool, err error) {
+func (l *Loader) MaxInt(ctx context.Context, table, col string) (max int64, ok bool, err error) {
+	s := l.e.store
+	t, err := l.table(table)
+	if err != nil {
+		return 0, false, err
+	}
 	c := t.Column(col)
 	if c == nil {
 		return 0, false, fmt.Errorf("table %s has no column %q", t.Name, col)
 	}
 	var v sql.NullInt64
-	if err := s.DB.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s) FROM %s", Q(c.SQLName), Q(t.Name))).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s) FROM %s", Q(c.SQLName), Q(t.Name))).Scan(&v); err != nil {
 		return 0, false, s.wrapErr(err)
 	}
 	return v.Int64, v.Valid, nil
 }
 
-// MakeID builds an id in NewID's format (time-ordered, 24 characters) from
+// MakeID builds an id in freshID's format (time-ordered, 24 characters) from
 // a millisecond timestamp and nine random bytes, for callers that derive
 // both deterministically (generate).
 func MakeID(ms int64, random [9]byte) string {
@@ -309,4 +352,57 @@ func MakeID(ms int64, random [9]byte) string {
 	}
 	copy(b[6:], random[:])
 	return idEncoding.EncodeToString(b[:])
+}
+
+// CreatorRoles are the roles that may create rows of table: the roles of
+// its create access, or for an internal table those of the actions
+// inserting into it (PUBLIC left out). all is true when any role may: no
+// rule restricts creation, or a rule names no roles.
+func (l *Loader) CreatorRoles(table string) (roles []string, all bool) {
+	cfg := l.e.cfg
+	t := cfg.Table(table)
+	if t == nil {
+		return nil, true
+	}
+	var rules []*schema.Access
+	if op := t.CRUD[schema.OpCreate]; op != nil && op.Access != nil {
+		rules = append(rules, op.Access)
+	}
+	for _, ot := range cfg.Tables {
+		for _, a := range ot.Actions {
+			for _, ins := range a.Inserts {
+				if ins.Table == t.Name && a.Access != nil {
+					rules = append(rules, a.Access)
+				}
+			}
+		}
+	}
+	if len(rules) == 0 {
+		return nil, true
+	}
+	seen := map[string]bool{}
+	var walk func(a *schema.Access)
+	walk = func(a *schema.Access) {
+		if a == nil {
+			return
+		}
+		for _, x := range append(append([]*schema.Access{}, a.Or...), a.And...) {
+			walk(x)
+		}
+		if len(a.Or) == 0 && len(a.And) == 0 {
+			if a.Roles == nil {
+				all = true
+			}
+			for _, r := range a.Roles {
+				if r != "PUBLIC" && !seen[r] {
+					seen[r] = true
+					roles = append(roles, r)
+				}
+			}
+		}
+	}
+	for _, r := range rules {
+		walk(r)
+	}
+	return roles, all || len(roles) == 0
 }

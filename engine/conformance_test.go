@@ -102,7 +102,7 @@ func (c ctCase) run(t *testing.T) {
 	before := ""
 	write := c.op == "create" || c.op == "update" || c.op == "delete" || c.op == "upsert"
 	if write && c.code != "" {
-		before = ctDump(t, e.Store.DB)
+		before = ctDump(t, engine.RawDB(e))
 	}
 	switch c.op {
 	case "list":
@@ -144,7 +144,7 @@ func (c ctCase) run(t *testing.T) {
 	}
 	if c.code != "" {
 		if write {
-			if after := ctDump(t, e.Store.DB); after != before {
+			if after := ctDump(t, engine.RawDB(e)); after != before {
 				t.Errorf("a refused %s changed the database", c.op)
 			}
 		}
@@ -660,7 +660,7 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 					return err
 				},
 			}
-			before := ctDump(t, e.Store.DB)
+			before := ctDump(t, engine.RawDB(e))
 			names := p.ops
 			if names == nil {
 				names = []string{"get", "update", "delete"}
@@ -685,7 +685,7 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 					}
 				}
 			}
-			if ctDump(t, e.Store.DB) != before {
+			if ctDump(t, engine.RawDB(e)) != before {
 				t.Errorf("refused writes changed the database")
 			}
 		})

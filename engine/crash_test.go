@@ -197,12 +197,12 @@ func crReap(t *testing.T, pgid int) {
 func crCheck(t *testing.T, c *schema.Config, data *engine.SeedData, dbPath string, prev *crState, run int) *crState {
 	t.Helper()
 	ctx := context.Background()
-	st, err := engine.OpenStore(c, dbPath, engine.OpenOptions{})
+	st, err := engine.Open(c, dbPath, engine.Options{})
 	if err != nil {
 		t.Fatalf("run %d: open after kill: %v", run, err)
 	}
 	defer st.Close()
-	db := st.DB
+	db := engine.RawDB(st)
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf("run %d: "+format, append([]any{run}, args...)...)

@@ -89,14 +89,14 @@ type OrgRows struct {
 	Lost   int64 `json:"lost"`
 }
 
-// DiffConfigs lists every decision that differs between cur and other
+// diffConfigs lists every decision that differs between cur and other
 // (PolicyDiff.Changes without row counts). Both matrices are built over the
 // union of both configs' roles, so a role one config lacks is decided as the
 // engine decides a member holding an undeclared role. Whether a role may
 // write a field follows from the field's guard (reported once per field:
 // guard, createable, updatable) and the role's create/update decision
 // (reported per operation); it is not repeated per role and field.
-func DiffConfigs(cur, other *schema.Config) []PolicyChange {
+func diffConfigs(cur, other *schema.Config) []PolicyChange {
 	declA, declB := matrixRoles(cur), matrixRoles(other)
 	roles := unionRoles(declA, declB)
 	a, b := buildMatrix(cur, "", roles), buildMatrix(other, "", roles)
@@ -300,11 +300,11 @@ func statesText(a *ActionRow) string {
 // config's file as the record.
 func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff, err error) {
 	defer func() { e.auditRecord(ctx, Identity{UserID: "system"}, "diff", "", other.File, nil, err) }()
-	d = &PolicyDiff{Current: e.Config.File, Other: other.File, Changes: DiffConfigs(e.Config, other), Impacts: []RowImpact{}}
+	d = &PolicyDiff{Current: e.cfg.File, Other: other.File, Changes: diffConfigs(e.cfg, other), Impacts: []RowImpact{}}
 	if d.Changes == nil {
 		d.Changes = []PolicyChange{}
 	}
-	orgs, err := e.Store.Organizations(ctx)
+	orgs, err := e.store.organizations(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -323,23 +323,23 @@ func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff,
 
 func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, role string, op schema.Op, orgs []Organization) (RowImpact, error) {
 	imp := RowImpact{Table: table, Role: role, Operation: string(op), Orgs: []OrgRows{}}
-	ta, tb := e.Config.Table(table), other.Table(table)
+	ta, tb := e.cfg.Table(table), other.Table(table)
 	if ta == nil || tb == nil {
 		imp.Note = "the table is not in both configs"
 		return imp, nil
 	}
 	for _, o := range orgs {
-		before, bargs, bbasis := groupVisibility(e.Config, ta, op, role, o.ID)
+		before, bargs, bbasis := groupVisibility(e.cfg, ta, op, role, o.ID)
 		after, aargs, abasis := groupVisibility(other, tb, op, role, o.ID)
 		imp.BeforeBasis, imp.AfterBasis = bbasis, abasis
 		r := OrgRows{Org: o.ID}
-		err := e.Store.DB.QueryRowContext(ctx, "SELECT count(*) FROM qb_members WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
+		err := e.store.db.QueryRowContext(ctx, "SELECT count(*) FROM qb_members WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
 		if err != nil {
-			return imp, e.Store.wrapErr(err)
+			return imp, e.store.wrapErr(err)
 		}
 		q := fmt.Sprintf(`SELECT COALESCE(SUM(b),0), COALESCE(SUM(a),0), COALESCE(SUM(a AND NOT b),0), COALESCE(SUM(b AND NOT a),0)
 FROM (SELECT (CASE WHEN (%s) THEN 1 ELSE 0 END) AS b, (CASE WHEN (%s) THEN 1 ELSE 0 END) AS a FROM %s)`, before, after, Q(ta.Name))
-		if err := e.Store.DB.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
+		if err := e.store.db.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
 			// The other config may name columns the database does not have.
 			imp.Note = "cannot count rows against this database: " + err.Error()
 			imp.Orgs = []OrgRows{}

@@ -82,7 +82,7 @@ func TestDiffOneRoleListOneMaskOneOwnerMode(t *testing.T) {
 	}
 
 	// Row counts, computed independently with raw SQL.
-	db := e.Store.DB
+	db := engine.RawDB(e)
 	count := func(q string, args ...any) int64 {
 		t.Helper()
 		var n int64
@@ -197,7 +197,7 @@ func TestDiffPublicAccess(t *testing.T) {
 	}
 	for _, r := range d.Impacts[0].Orgs {
 		var n int64
-		if err := e.Store.DB.QueryRow("SELECT count(*) FROM jobs WHERE organization_id = ? AND deleted_at IS NULL", r.Org).Scan(&n); err != nil {
+		if err := engine.RawDB(e).QueryRow("SELECT count(*) FROM jobs WHERE organization_id = ? AND deleted_at IS NULL", r.Org).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if r.Before != 0 || r.After != n || r.Gained != n || r.Lost != 0 || r.Members != 0 {
@@ -225,7 +225,7 @@ func TestDiffRecordConditionCountsPerMember(t *testing.T) {
 	}
 	for _, r := range im.Orgs {
 		var all, mine int64
-		db := e.Store.DB
+		db := engine.RawDB(e)
 		if err := db.QueryRow("SELECT count(*) FROM candidates WHERE organization_id = ? AND deleted_at IS NULL", r.Org).Scan(&all); err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func TestDiffUserRoleCountsPerTier(t *testing.T) {
 		}
 		for _, r := range im.Orgs {
 			var admins, rows int64
-			db := e.Store.DB
+			db := engine.RawDB(e)
 			if err := db.QueryRow(`SELECT count(*) FROM qb_members m JOIN qb_users u ON u.id = m.user_id
 WHERE m.organization_id = ? AND m.role = ? AND u.user_role = 'admin'`, r.Org, im.Role).Scan(&admins); err != nil {
 				t.Fatal(err)

@@ -58,14 +58,13 @@ func (id Identity) String() string {
 	return fmt.Sprintf("%s@%s (%s)", id.UserID, id.OrgID, id.Role)
 }
 
-// Engine enforces a config's policies on a store.
+// Engine enforces a config's policies on one database. Open one with Open;
+// it is safe for concurrent use.
 type Engine struct {
-	Store  *Store
-	Config *schema.Config
-	// OSUser is recorded in every audit entry.
-	OSUser string
-	// Now is the clock (tests pin it).
-	Now func() time.Time
+	store  *store
+	cfg    *schema.Config
+	osUser string
+	clock  func() time.Time
 
 	mu       sync.Mutex
 	compiled map[policyKey]*residual
@@ -81,26 +80,72 @@ type Engine struct {
 	audit *auditQueue
 }
 
-// New builds an engine over an open store.
-func New(store *Store) *Engine {
-	return &Engine{Store: store, Config: store.Config, OSUser: OSUser(), Now: time.Now, compiled: map[policyKey]*residual{}, audit: &auditQueue{},
-		stmts: newStmtCache(store.DB, maxCachedStmts)}
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file without write access and creates nothing.
+	ReadOnly bool
+	// ReadOnlyReason is why (see ReadOnlyReason); it is shown with the
+	// refusal of a write.
+	ReadOnlyReason string
+	// BusyTimeout is how long a statement waits for another writer's lock
+	// before failing; 0 means BusyTimeoutMS.
+	BusyTimeout time.Duration
+	// Clock is the time written into rows and audit entries; nil means
+	// time.Now.
+	Clock func() time.Time
+	// OSUser is the operator recorded in every audit entry; "" means the
+	// operating-system user running this process.
+	OSUser string
 }
 
-// Reload returns an engine for a new config over the same store: the
-// database is brought in line with cfg (or, read-only, checked against it)
-// exactly as opening it would, and a config it cannot apply safely is
-// refused with the difference named, leaving e as it was. The new engine
-// shares e's connections, audit queue and prepared statements (keyed by
-// their SQL, so a statement of the old config is simply never asked for
-// again, and evicted) and starts with an empty policy cache; e stays valid
-// for requests already in flight. Close only one of
-// them (either closes the database).
+// Open opens (or creates) the database at path — the config's database
+// path when path is "" — and brings its tables in line with the config:
+// missing tables and nullable columns are added; any change that cannot be
+// applied safely is refused with the difference named (*LayoutError). A
+// file that is not a database, or is truncated, is refused untouched.
+func Open(cfg *schema.Config, path string, opts Options) (*Engine, error) {
+	if path == "" {
+		path = cfg.DatabasePath()
+	}
+	st, err := openStore(cfg, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{store: st, cfg: cfg, osUser: opts.OSUser, clock: opts.Clock, compiled: map[policyKey]*residual{}, audit: &auditQueue{},
+		stmts: newStmtCache(st.db, maxCachedStmts)}
+	if e.osUser == "" {
+		e.osUser = currentOSUser()
+	}
+	if e.clock == nil {
+		e.clock = time.Now
+	}
+	return e, nil
+}
+
+// Config is the config the engine enforces.
+func (e *Engine) Config() *schema.Config { return e.cfg }
+
+// Path is the database file the engine opened.
+func (e *Engine) Path() string { return e.store.path }
+
+// Writable is nil when the database accepts writes and a *ReadOnlyError
+// saying why not when it was opened read-only.
+func (e *Engine) Writable() error { return e.store.writable() }
+
+// Reload returns an engine for a new config over the same database: it is
+// brought in line with cfg (or, read-only, checked against it) exactly as
+// opening it would, and a config it cannot apply safely is refused with the
+// difference named, leaving e as it was. The new engine shares e's
+// connections, clock, audit queue and prepared statements (keyed by their
+// SQL, so a statement of the old config is simply never asked for again,
+// and evicted) and starts with an empty policy cache; e stays valid for
+// requests already in flight. Close only one of them (either closes the
+// database).
 func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error) {
-	old := e.Store
-	st := &Store{DB: old.DB, Path: old.Path, Config: cfg, ReadOnly: old.ReadOnly, ReadOnlyReason: old.ReadOnlyReason, busyMS: old.busyMS}
+	old := e.store
+	st := &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS}
 	var err error
-	if st.ReadOnly {
+	if st.readOnly {
 		err = st.checkLayout(ctx)
 	} else {
 		err = st.migrate(ctx)
@@ -108,22 +153,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 	if err != nil {
 		return nil, err
 	}
-	ne := New(st)
-	ne.OSUser, ne.Now, ne.audit, ne.stmts = e.OSUser, e.Now, e.queue(), e.stmtCache()
-	return ne, nil
-}
-
-// Open loads nothing: it opens the store at the config's database path (or
-// path when not empty) and returns an engine over it.
-func Open(cfg *schema.Config, path string, opts OpenOptions) (*Engine, error) {
-	if path == "" {
-		path = cfg.DatabasePath()
-	}
-	st, err := OpenStore(cfg, path, opts)
-	if err != nil {
-		return nil, err
-	}
-	return New(st), nil
+	return &Engine{store: st, cfg: cfg, osUser: e.osUser, clock: e.clock, compiled: map[policyKey]*residual{}, audit: e.audit, stmts: e.stmtCache()}, nil
 }
 
 // Close writes the audit entries still pending (waiting up to the busy
@@ -132,19 +162,19 @@ func Open(cfg *schema.Config, path string, opts OpenOptions) (*Engine, error) {
 func (e *Engine) Close() error {
 	ferr := e.FlushAudit(context.Background())
 	e.stmtCache().close()
-	cerr := e.Store.Close()
+	cerr := e.store.db.Close()
 	if ferr != nil {
 		return ferr
 	}
 	return cerr
 }
 
-func (e *Engine) now() string { return FormatTime(e.Now()) }
+func (e *Engine) now() string { return FormatTime(e.clock()) }
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// NewID returns a fresh time-ordered random id.
-func NewID() string {
+// freshID returns a fresh time-ordered random id.
+func freshID() string {
 	var b [15]byte
 	ms := uint64(time.Now().UnixMilli())
 	for i := 0; i < 6; i++ {
@@ -156,7 +186,7 @@ func NewID() string {
 
 // table resolves a table name for a CRUD operation.
 func (e *Engine) table(name string, crud bool) (*schema.Table, error) {
-	t := e.Config.Table(name)
+	t := e.cfg.Table(name)
 	if t == nil {
 		return nil, Errf(NotFound, map[string]any{"table": name}, "unknown table %q", name)
 	}
@@ -179,17 +209,6 @@ type auditQueue struct {
 	mu       sync.Mutex // guards the fields below
 	pending  []*AuditEntry
 	lastErr  error
-}
-
-func (e *Engine) queue() *auditQueue {
-	if e.audit == nil { // an engine not built by New
-		e.mu.Lock()
-		if e.audit == nil {
-			e.audit = &auditQueue{}
-		}
-		e.mu.Unlock()
-	}
-	return e.audit
 }
 
 func (q *auditQueue) add(ent *AuditEntry, err error) {
@@ -219,7 +238,7 @@ func (q *auditQueue) drop(n int) {
 // lock to be released (0 when the log is complete), and the error that kept
 // the last one out.
 func (e *Engine) PendingAudit() (int, error) {
-	q := e.queue()
+	q := e.audit
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.pending), q.lastErr
@@ -229,7 +248,7 @@ func (e *Engine) PendingAudit() (int, error) {
 // timeout for the write lock. It fails, keeping them, while the lock is
 // still held.
 func (e *Engine) FlushAudit(ctx context.Context) error {
-	if n, _ := e.PendingAudit(); n == 0 || e.Store.ReadOnly {
+	if n, _ := e.PendingAudit(); n == 0 || e.store.readOnly {
 		return nil
 	}
 	err := e.appendEntries(ctx, nil, true)
@@ -244,7 +263,7 @@ func (e *Engine) FlushAudit(ctx context.Context) error {
 // one short transaction. With wait false it does not wait for another
 // writer's lock. On failure ent joins the pending entries.
 func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) (err error) {
-	q := e.queue()
+	q := e.audit
 	defer func() {
 		if err != nil && ent != nil {
 			q.add(ent, err)
@@ -253,15 +272,15 @@ func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) 
 	var conn *sql.Conn
 	var tx *sql.Tx
 	if wait {
-		tx, err = e.Store.DB.BeginTx(ctx, nil)
+		tx, err = e.store.db.BeginTx(ctx, nil)
 	} else {
 		// Try once: a dedicated connection with no busy timeout.
-		conn, err = e.Store.DB.Conn(ctx)
+		conn, err = e.store.db.Conn(ctx)
 		if err != nil {
-			return e.Store.wrapErr(err)
+			return e.store.wrapErr(err)
 		}
 		defer func() {
-			_, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", e.Store.busyTimeout()))
+			_, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", e.store.busyTimeout()))
 			conn.Close()
 		}()
 		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
@@ -269,7 +288,7 @@ func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) 
 		}
 	}
 	if err != nil {
-		return e.Store.wrapErr(err)
+		return e.store.wrapErr(err)
 	}
 	defer tx.Rollback()
 	n, err := e.appendPending(ctx, tx)
@@ -281,7 +300,7 @@ func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) 
 	}
 	if err != nil {
 		q.appendMu.Unlock()
-		return e.Store.wrapErr(err)
+		return e.store.wrapErr(err)
 	}
 	q.drop(n)
 	q.appendMu.Unlock()
@@ -293,7 +312,7 @@ func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) 
 // for the caller to unlock once tx is committed (or abandoned) and the
 // committed entries are dropped.
 func (e *Engine) appendPending(ctx context.Context, tx *sql.Tx) (int, error) {
-	q := e.queue()
+	q := e.audit
 	q.appendMu.Lock()
 	pending := q.snapshot()
 	for i, p := range pending {
@@ -314,7 +333,7 @@ func (e *Engine) appendPending(ctx context.Context, tx *sql.Tx) (int, error) {
 // are pending, further reads try the lock once instead of waiting again, so
 // browsing stays responsive under a long lock.
 func (e *Engine) auditRecord(ctx context.Context, id Identity, op, table, record string, fields []string, err error) {
-	if e.Store.ReadOnly {
+	if e.store.readOnly {
 		return
 	}
 	n, _ := e.PendingAudit()
@@ -354,8 +373,14 @@ func (e *Engine) entry(id Identity, op, table, record string, fields []string, e
 	if id.Anonymous {
 		user = "anonymous"
 	}
-	return &AuditEntry{At: e.now(), OSUser: e.OSUser, UserID: user, OrgID: id.OrgID, Role: id.Role,
+	return &AuditEntry{At: e.now(), OSUser: e.osUser, UserID: user, OrgID: id.OrgID, Role: id.Role,
 		Operation: op, Table: table, RecordID: record, Outcome: outcome, Fields: fields}
+}
+
+// systemEntry is an entry by the system (no identity is impersonated): a
+// seed or a bulk load. fields may be nil.
+func (e *Engine) systemEntry(op, table, record string, fields []string) *AuditEntry {
+	return &AuditEntry{At: e.now(), OSUser: e.osUser, UserID: "system", Operation: op, Table: table, RecordID: record, Outcome: "ok", Fields: fields}
 }
 
 // writeTx runs fn in a write transaction and appends the audit entry inside
@@ -363,13 +388,13 @@ func (e *Engine) entry(id Identity, op, table, record string, fields []string, e
 // in a transaction of its own. With dryRun the work is rolled back and only
 // the attempt is logged.
 func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dryRun bool, fn func(tx *sql.Tx) (record string, fields []string, err error)) error {
-	if e.Store.ReadOnly {
-		return e.Store.WritableErr()
+	if e.store.readOnly {
+		return e.store.writable()
 	}
-	tx, err := e.Store.DB.BeginTx(ctx, nil)
+	tx, err := e.store.db.BeginTx(ctx, nil)
 	if err != nil {
 		busy := isBusy(err)
-		err = e.Store.wrapErr(err)
+		err = e.store.wrapErr(err)
 		if busy {
 			// Another writer kept the lock past the timeout: the attempt is
 			// logged, once the lock is released, with the outcome "error".
@@ -377,7 +402,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 			if dryRun {
 				name += ":dry-run"
 			}
-			e.queue().add(e.entry(id, name, table, "", nil, err), err)
+			e.audit.add(e.entry(id, name, table, "", nil, err), err)
 		}
 		return err
 	}
@@ -392,9 +417,9 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 		// A failure that is not a refusal is still an operation: it is
 		// logged with the outcome "error" (SPEC §3.7).
 		busy := isBusy(err)
-		err = e.Store.wrapErr(err)
+		err = e.store.wrapErr(err)
 		if busy {
-			e.queue().add(e.entry(id, op, table, record, fields, err), err)
+			e.audit.add(e.entry(id, op, table, record, fields, err), err)
 		} else {
 			e.auditRecord(ctx, id, op, table, record, fields, err)
 		}
@@ -407,17 +432,17 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	}
 	// Entries kept out by another writer's lock go first: they happened
 	// before this write.
-	q := e.queue()
+	q := e.audit
 	n, err := e.appendPending(ctx, tx)
 	defer q.appendMu.Unlock()
 	if err != nil {
-		return e.Store.wrapErr(err)
+		return e.store.wrapErr(err)
 	}
 	if err := appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil)); err != nil {
-		return e.Store.wrapErr(err)
+		return e.store.wrapErr(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return e.Store.wrapErr(err)
+		return e.store.wrapErr(err)
 	}
 	q.drop(n)
 	return nil

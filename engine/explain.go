@@ -64,15 +64,15 @@ type Explanation struct {
 	RowError string `json:"rowError,omitempty"`
 }
 
-// DescribeAccess renders an access rule as text.
-func DescribeAccess(a *schema.Access) string {
+// describeAccess renders an access rule as text.
+func describeAccess(a *schema.Access) string {
 	if a == nil {
 		return "not declared (denied by default)"
 	}
 	sub := func(list []*schema.Access, sep string) string {
 		var parts []string
 		for _, s := range list {
-			parts = append(parts, "("+DescribeAccess(s)+")")
+			parts = append(parts, "("+describeAccess(s)+")")
 		}
 		return strings.Join(parts, sep)
 	}
@@ -94,7 +94,7 @@ func DescribeAccess(a *schema.Access) string {
 		parts = append(parts, "userRole in ["+strings.Join(a.UserRoles, ", ")+"]")
 	}
 	for _, c := range a.Record {
-		parts = append(parts, DescribeCondition(c))
+		parts = append(parts, describeCondition(c))
 	}
 	if len(parts) == 0 {
 		return "everyone"
@@ -102,8 +102,8 @@ func DescribeAccess(a *schema.Access) string {
 	return strings.Join(parts, " and ")
 }
 
-// DescribeCondition renders one record condition as text.
-func DescribeCondition(c schema.Condition) string {
+// describeCondition renders one record condition as text.
+func describeCondition(c schema.Condition) string {
 	val := func(v any) string {
 		if r, ok := v.(schema.Ref); ok {
 			return "$" + r.Kind + "." + r.Field
@@ -144,7 +144,7 @@ func (e *Engine) Explain(ctx context.Context, id Identity, table, rowID string) 
 		case fw.err != nil:
 			ex.RowError = FormatError(fw.err)
 		default:
-			r, pass, found, ferr := e.fetch(ctx, e.Store.DB, t, id, fw, getAcc, rowID)
+			r, pass, found, ferr := e.fetch(ctx, e.store.db, t, id, fw, getAcc, rowID)
 			switch {
 			case ferr != nil:
 				return nil, ferr
@@ -253,7 +253,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 		if rule == nil {
 			x.Reason = "not declared under crud: denied by default"
 		} else {
-			x.Reason = "requires " + DescribeAccess(rule)
+			x.Reason = "requires " + describeAccess(rule)
 		}
 	case fw.err != nil:
 		x.Decision = Denied
@@ -273,7 +273,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 		x.Reason = strings.Join(why, "; ")
 	default:
 		x.Decision = Allowed
-		x.Reason = "admitted by " + DescribeAccess(rule)
+		x.Reason = "admitted by " + describeAccess(rule)
 		if len(acc.Rules) > 0 {
 			x.Rule = acc.Rules[0]
 		}
@@ -285,7 +285,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 		case acc.Cond.sql == "":
 			x.OnRow = Allowed
 		default:
-			_, pass, found, err := e.fetch(ctx, e.Store.DB, t, id, fw, acc, rowID)
+			_, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
 			if err == nil && found && pass {
 				x.OnRow = Allowed
 			} else {

@@ -38,7 +38,7 @@ func flOpen(t *testing.T, path string, busy time.Duration, seed bool) *engine.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{BusyTimeout: busy})
+	e, err := engine.Open(cfg, path, engine.Options{BusyTimeout: busy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func flOpen(t *testing.T, path string, busy time.Duration, seed bool) *engine.En
 
 func flOps(t *testing.T, e *engine.Engine, after int64) []string {
 	t.Helper()
-	es, err := e.Store.AuditEntries(context.Background(), engine.AuditFilter{AfterSeq: after})
+	es, err := e.AuditEntries(context.Background(), engine.AuditFilter{AfterSeq: after})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func flOps(t *testing.T, e *engine.Engine, after int64) []string {
 
 func flHead(t *testing.T, e *engine.Engine) (int64, string) {
 	t.Helper()
-	v, err := e.Store.VerifyAudit(context.Background(), "")
+	v, err := e.VerifyAudit(context.Background(), "")
 	if err != nil || !v.OK {
 		t.Fatalf("audit chain: %+v %v", v, err)
 	}
@@ -186,7 +186,7 @@ func TestFaultLockedClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{BusyTimeout: 100 * time.Millisecond})
+	e, err := engine.Open(cfg, path, engine.Options{BusyTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestFaultReadOnlyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{ReadOnly: true, ReadOnlyReason: why})
+	e, err := engine.Open(cfg, path, engine.Options{ReadOnly: true, ReadOnlyReason: why})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestFaultReadOnlyDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{ReadOnly: true, ReadOnlyReason: why})
+	e, err := engine.Open(cfg, path, engine.Options{ReadOnly: true, ReadOnlyReason: why})
 	if err != nil {
 		t.Fatalf("read-only open in a read-only directory: %v", err)
 	}
@@ -314,7 +314,7 @@ func TestFaultNotADatabase(t *testing.T) {
 				if err := os.WriteFile(path, c.data, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				e, err := engine.Open(cfg, path, engine.OpenOptions{ReadOnly: ro})
+				e, err := engine.Open(cfg, path, engine.Options{ReadOnly: ro})
 				if err == nil {
 					e.Close()
 					t.Fatal("opened")
@@ -353,13 +353,13 @@ func TestFaultNewerDatabase(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "hiring.db")
 			e := auSeededAt(t, path)
-			if _, err := e.Store.DB.Exec(c.sql); err != nil {
+			if _, err := engine.RawDB(e).Exec(c.sql); err != nil {
 				t.Fatal(err)
 			}
 			e.Close()
 			before := flRead(t, path)
 			for _, ro := range []bool{false, true} {
-				_, err := engine.Open(cfg, path, engine.OpenOptions{ReadOnly: ro})
+				_, err := engine.Open(cfg, path, engine.Options{ReadOnly: ro})
 				if err == nil {
 					t.Fatal("opened")
 				}
@@ -391,7 +391,7 @@ func TestFaultReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e2.Config.Table("notes") == nil || e.Config.Table("notes") != nil {
+	if e2.Config().Table("notes") == nil || e.Config().Table("notes") != nil {
 		t.Fatal("the reloaded engine does not have the new table, or the old one changed")
 	}
 	if _, err := e2.List(ctx, rachel, "candidates", engine.ListQuery{}); err != nil {

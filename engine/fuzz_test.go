@@ -67,7 +67,7 @@ func fzCode(t *testing.T, what string, err error) engine.Code {
 // organization), read once before fuzzing.
 func fzSecrets(f *testing.F, e *engine.Engine) map[string]bool {
 	f.Helper()
-	rows, err := e.Store.DB.Query(`SELECT email, phone FROM candidates`)
+	rows, err := engine.RawDB(e).Query(`SELECT email, phone FROM candidates`)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func fzCheckRowStored(t *testing.T, e *engine.Engine, id engine.Identity, r engi
 	q := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", engine.Q(tb.Column("deletedAt").SQLName), fzOrgExpr(tb), engine.Q(tb.Name), engine.Q(tb.PrimaryKey().SQLName))
 	var deleted any
 	var org string
-	if err := e.Store.DB.QueryRow(q, r.ID()).Scan(&deleted, &org); err != nil {
+	if err := engine.RawDB(e).QueryRow(q, r.ID()).Scan(&deleted, &org); err != nil {
 		t.Fatalf("stored %s %s: %v", tb.Name, r.ID(), err)
 	}
 	if deleted != nil {
@@ -150,7 +150,7 @@ func fzOrgExpr(tb *schema.Table) string {
 // fzChecksum is a digest of every table but the audit log.
 func fzChecksum(t testing.TB, e *engine.Engine) [32]byte {
 	t.Helper()
-	return sha256.Sum256([]byte(ctDump(t, e.Store.DB)))
+	return sha256.Sum256([]byte(ctDump(t, engine.RawDB(e))))
 }
 
 // fzDecodeObject decodes data like main.go's decodeObject (--data,
@@ -317,7 +317,7 @@ func FuzzWriteJSON(f *testing.F) {
 			// has no dependants yet); the baseline is recomputed lazily.
 			if res.Path == "create" {
 				tb := res.Row.Table
-				if _, derr := e.Store.DB.Exec(fmt.Sprintf("DELETE FROM %s WHERE %s = ?", engine.Q(tb.Name), engine.Q(tb.PrimaryKey().SQLName)), res.Row.ID()); derr != nil {
+				if _, derr := engine.RawDB(e).Exec(fmt.Sprintf("DELETE FROM %s WHERE %s = ?", engine.Q(tb.Name), engine.Q(tb.PrimaryKey().SQLName)), res.Row.ID()); derr != nil {
 					t.Fatalf("clean up: %v", derr)
 				}
 			}
@@ -379,7 +379,7 @@ func FuzzActionInput(f *testing.F) {
 		}
 		if !dry {
 			for _, r := range res.Inserted {
-				if _, derr := e.Store.DB.Exec(fmt.Sprintf("DELETE FROM %s WHERE id = ?", engine.Q(r.Table.Name)), r.ID()); derr != nil {
+				if _, derr := engine.RawDB(e).Exec(fmt.Sprintf("DELETE FROM %s WHERE id = ?", engine.Q(r.Table.Name)), r.ID()); derr != nil {
 					t.Fatalf("clean up: %v", derr)
 				}
 			}
@@ -505,7 +505,7 @@ func TestFuzzIdentifiersNeverReachSQL(t *testing.T) {
 	e := ctSeeded(t, "")
 	ctx := context.Background()
 	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, e.Store.DB)
+	before := ctDump(t, engine.RawDB(e))
 	hostile := []string{`name" OR 1=1 --`, `name"; DROP TABLE candidates; --`, "name`", "name'", "name OR 1", "\"name\"", "name\x00", "candidates.name"}
 	want := func(what string, err error, codes ...engine.Code) {
 		t.Helper()
@@ -578,12 +578,12 @@ func TestFuzzIdentifiersNeverReachSQL(t *testing.T) {
 			t.Errorf("get id %q: %v", "c-jane"+v, err)
 		}
 	}
-	if after := ctDump(t, e.Store.DB); after != before {
+	if after := ctDump(t, engine.RawDB(e)); after != before {
 		t.Error("the tables changed")
 	}
 	for _, tb := range []string{"candidates", "jobs", "applications"} {
 		var n int
-		if err := e.Store.DB.QueryRow(`SELECT count(*) FROM ` + engine.Q(tb)).Scan(&n); err != nil || n == 0 {
+		if err := engine.RawDB(e).QueryRow(`SELECT count(*) FROM ` + engine.Q(tb)).Scan(&n); err != nil || n == 0 {
 			t.Errorf("table %s: %d rows, %v", tb, n, err)
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,9 +23,12 @@ func (m Member) Identity() Identity {
 	return Identity{UserID: m.UserID, OrgID: m.OrgID, Role: m.Role, UserRole: m.UserRole, Email: m.Email, Name: m.Name}
 }
 
-// Members lists every membership ordered by organization, role rank, user.
-func (s *Store) Members(ctx context.Context) ([]Member, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
+// Members lists every user's memberships, ordered by organization and
+// user; a user without any is listed once with an empty organization.
+func (e *Engine) Members(ctx context.Context) ([]Member, error) { return e.store.members(ctx) }
+
+func (s *store) members(ctx context.Context) ([]Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
 FROM qb_users u LEFT JOIN qb_members m ON m.user_id = u.id LEFT JOIN qb_organizations o ON o.id = m.organization_id
 ORDER BY m.organization_id, u.id`)
 	if err != nil {
@@ -48,9 +52,13 @@ type Organization struct {
 	Name string `json:"name"`
 }
 
-// Organizations lists the organizations.
-func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
-	rows, err := s.DB.QueryContext(ctx, "SELECT id, name FROM qb_organizations ORDER BY id")
+// Organizations lists the organizations by id.
+func (e *Engine) Organizations(ctx context.Context) ([]Organization, error) {
+	return e.store.organizations(ctx)
+}
+
+func (s *store) organizations(ctx context.Context) ([]Organization, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM qb_organizations ORDER BY id")
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -73,54 +81,108 @@ func SyntheticIdentity(org, role string) Identity {
 	return Identity{UserID: "any-" + role + "@" + org, OrgID: org, Role: role, UserRole: "user", Synthetic: true}
 }
 
-// UsageError is a mistake in how an identity was named (exit status 1).
-type UsageError struct{ Msg string }
+// IdentityError is an identity ResolveIdentity cannot build: Problem says
+// which mistake, the other fields what was named. Its message names no
+// command-line flag; a front end words it for its own controls.
+type IdentityError struct {
+	Problem IdentityProblem
+	// User, Org and Role are as given.
+	User, Org, Role string
+	// Roles are the config's roles (UnknownRole); Memberships are the
+	// user's (SeveralMemberships).
+	Roles       []string
+	Memberships []Member
+}
 
-func (e *UsageError) Error() string { return e.Msg }
+// IdentityProblem is the kind of an IdentityError.
+type IdentityProblem int
 
-// ResolveIdentity turns the command line's identity flags into a context:
-// as is a user id or email ("anonymous" for PUBLIC access), org an
-// organization id, role a role. With role alone, the identity is a
-// synthetic user of that role in org. With as and role, the role overrides
-// the membership's ("what if this user were…").
-func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Identity, error) {
-	cfg := e.Config
-	if role != "" && cfg.RoleIndex(role) < 0 {
-		return Identity{}, &UsageError{fmt.Sprintf("unknown role %q (roles: %s)", role, strings.Join(cfg.Auth.Roles, ", "))}
+// The mistakes in naming an identity.
+const (
+	UnknownRole        IdentityProblem = iota + 1 // Role is not a role of the config
+	UnknownOrg                                    // Org is not an organization
+	NoIdentity                                    // neither a user nor a role
+	AnonymousNeedsOrg                             // anonymous without an organization
+	RoleNeedsOrg                                  // a role alone, with several organizations
+	UnknownUser                                   // User is no user's id or email
+	NotMember                                     // User is not a member of Org
+	NoMembership                                  // User belongs to no organization
+	SeveralMemberships                            // User belongs to several and Org is ""
+)
+
+func (e *IdentityError) Error() string {
+	switch e.Problem {
+	case UnknownRole:
+		return fmt.Sprintf("unknown role %q (roles: %s)", e.Role, strings.Join(e.Roles, ", "))
+	case UnknownOrg:
+		return fmt.Sprintf("unknown organization %q", e.Org)
+	case NoIdentity:
+		return "an identity is required: a user, or a role and an organization"
+	case AnonymousNeedsOrg:
+		return "an anonymous identity needs an organization"
+	case RoleNeedsOrg:
+		return "a role without a user needs an organization"
+	case UnknownUser:
+		return fmt.Sprintf("unknown user %q", e.User)
+	case NotMember:
+		return fmt.Sprintf("user %s is not a member of %s", e.User, e.Org)
+	case NoMembership:
+		return fmt.Sprintf("user %s belongs to no organization", e.User)
+	case SeveralMemberships:
+		return fmt.Sprintf("user %s belongs to several organizations: %s", e.User, membershipList(e.Memberships))
 	}
-	orgs, err := e.Store.Organizations(ctx)
+	return "invalid identity"
+}
+
+// membershipList is "acme (owner), globex (recruiter)".
+func membershipList(ms []Member) string {
+	list := make([]string, len(ms))
+	for i, m := range ms {
+		list[i] = m.OrgID + " (" + m.Role + ")"
+	}
+	return strings.Join(list, ", ")
+}
+
+// ResolveIdentity builds the context an operation runs as: as is a user id
+// or email ("anonymous" for PUBLIC access), org an organization id, role a
+// role. With role alone, the identity is a synthetic user of that role in
+// org (which may be left out when there is one organization). With as and
+// role, the role overrides the membership's ("what if this user were…").
+// org may be left out for a user with one membership. A mistake is an
+// *IdentityError.
+func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Identity, error) {
+	cfg := e.cfg
+	bad := func(p IdentityProblem) (Identity, error) {
+		return Identity{}, &IdentityError{Problem: p, User: as, Org: org, Role: role}
+	}
+	if role != "" && cfg.RoleIndex(role) < 0 {
+		return Identity{}, &IdentityError{Problem: UnknownRole, User: as, Org: org, Role: role, Roles: cfg.Auth.Roles}
+	}
+	orgs, err := e.store.organizations(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	orgKnown := func(o string) bool {
-		for _, x := range orgs {
-			if x.ID == o {
-				return true
-			}
-		}
-		return false
-	}
-	if org != "" && !orgKnown(org) {
-		return Identity{}, &UsageError{fmt.Sprintf("unknown organization %q", org)}
+	if org != "" && !slices.ContainsFunc(orgs, func(o Organization) bool { return o.ID == org }) {
+		return bad(UnknownOrg)
 	}
 	switch {
 	case as == "anonymous":
 		if org == "" {
-			return Identity{}, &UsageError{"--as anonymous needs --org ORG"}
+			return bad(AnonymousNeedsOrg)
 		}
 		return Identity{OrgID: org, Anonymous: true}, nil
 	case as == "" && role == "":
-		return Identity{}, &UsageError{"an identity is required: --as USER [--org ORG] [--role ROLE], or --role ROLE --org ORG"}
+		return bad(NoIdentity)
 	case as == "":
 		if org == "" {
 			if len(orgs) != 1 {
-				return Identity{}, &UsageError{"--role needs --org ORG"}
+				return bad(RoleNeedsOrg)
 			}
 			org = orgs[0].ID
 		}
 		return SyntheticIdentity(org, role), nil
 	}
-	members, err := e.Store.Members(ctx)
+	members, err := e.store.members(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
@@ -135,7 +197,7 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 		}
 	}
 	if !found {
-		return Identity{}, &UsageError{fmt.Sprintf("unknown user %q (see `qb users`)", as)}
+		return bad(UnknownUser)
 	}
 	var pick *Member
 	switch {
@@ -146,18 +208,14 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 			}
 		}
 		if pick == nil {
-			return Identity{}, &UsageError{fmt.Sprintf("user %s is not a member of %s", as, org)}
+			return bad(NotMember)
 		}
 	case len(mine) == 1:
 		pick = &mine[0]
 	case len(mine) == 0:
-		return Identity{}, &UsageError{fmt.Sprintf("user %s belongs to no organization", as)}
+		return bad(NoMembership)
 	default:
-		var list []string
-		for _, m := range mine {
-			list = append(list, m.OrgID+" ("+m.Role+")")
-		}
-		return Identity{}, &UsageError{fmt.Sprintf("user %s belongs to several organizations; choose one with --org: %s", as, strings.Join(list, ", "))}
+		return Identity{}, &IdentityError{Problem: SeveralMemberships, User: as, Role: role, Memberships: mine}
 	}
 	id := pick.Identity()
 	if role != "" {

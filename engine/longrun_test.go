@@ -36,7 +36,7 @@ import (
 //     table but qb_audit unchanged (a hash of all of them, in Go);
 //   - the audit log grew by exactly one entry, which chains onto the head
 //     verified before it (its hash recomputed with the engine's function);
-//     the whole chain is also verified with Store.VerifyAudit every 1,000
+//     the whole chain is also verified with Engine.VerifyAudit every 1,000
 //     calls and at the end.
 //
 // The count is 10,000 (at least); -short runs 1,500. QB_LONGRUN_SEED
@@ -85,10 +85,10 @@ func TestLongRunRandomOperations(t *testing.T) {
 	}
 	t.Logf("QB_LONGRUN_SEED=%d", seed)
 	e := ctSeeded(t, "ownerWrites")
-	r := &lrRun{t: t, e: e, cfg: e.Config, rng: rand.New(rand.NewPCG(seed, 0x10a6)), ctx: context.Background(), stats: map[string]int{}}
+	r := &lrRun{t: t, e: e, cfg: e.Config(), rng: rand.New(rand.NewPCG(seed, 0x10a6)), ctx: context.Background(), stats: map[string]int{}}
 	ids := lrIdentities(t, e)
 	r.scan()
-	vr, err := e.Store.VerifyAudit(r.ctx, "")
+	vr, err := e.VerifyAudit(r.ctx, "")
 	if err != nil || !vr.OK {
 		t.Fatalf("audit before the run: %+v %v", vr, err)
 	}
@@ -112,7 +112,7 @@ func TestLongRunRandomOperations(t *testing.T) {
 func lrIdentities(t *testing.T, e *engine.Engine) []engine.Identity {
 	t.Helper()
 	ctx := context.Background()
-	ms, err := e.Store.Members(ctx)
+	ms, err := e.Members(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func lrIdentities(t *testing.T, e *engine.Engine) []engine.Identity {
 	}
 	orgs := []string{"acme", "globex", "initech"}
 	for _, o := range orgs {
-		for _, role := range e.Config.Auth.Roles {
+		for _, role := range e.Config().Auth.Roles {
 			id, err := e.ResolveIdentity(ctx, "", o, role)
 			if err != nil {
 				t.Fatal(err)
@@ -145,7 +145,7 @@ func (r *lrRun) scan() {
 	t := r.t
 	h := sha256.New()
 	st := lrState{ids: map[string][]string{}, orgIDs: map[string][]string{}, visible: map[string][]string{}, seq: r.st.seq, head: r.st.head}
-	rows, err := r.e.Store.DB.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	rows, err := engine.RawDB(r.e).Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func (r *lrRun) scan() {
 	for _, name := range names {
 		tb := r.cfg.Table(name)
 		h.Write([]byte("== " + name + "\n"))
-		rs, err := r.e.Store.DB.Query(`SELECT * FROM "` + name + `" ORDER BY rowid`)
+		rs, err := engine.RawDB(r.e).Query(`SELECT * FROM "` + name + `" ORDER BY rowid`)
 		if err != nil {
 			t.Fatalf("scan %s: %v", name, err)
 		}
@@ -314,7 +314,7 @@ func (r *lrRun) call(id engine.Identity, what string, wrote bool, known []string
 		out = ee
 	}
 	// (d) exactly one new audit entry, chained onto the verified head.
-	ents, aerr := r.e.Store.AuditEntries(r.ctx, engine.AuditFilter{AfterSeq: before.seq})
+	ents, aerr := r.e.AuditEntries(r.ctx, engine.AuditFilter{AfterSeq: before.seq})
 	if aerr != nil {
 		r.fail(what, "audit: %v", aerr)
 	}
@@ -376,7 +376,7 @@ func (r *lrRun) call(id engine.Identity, what string, wrote bool, known []string
 // incremental checks reached.
 func (r *lrRun) verifyAll() {
 	r.t.Helper()
-	vr, err := r.e.Store.VerifyAudit(r.ctx, r.st.head)
+	vr, err := r.e.VerifyAudit(r.ctx, r.st.head)
 	if err != nil || !vr.OK || vr.Head != r.st.head || vr.Entries != r.st.seq {
 		r.t.Fatalf("after call %d: VerifyAudit %+v %v (expected head %s, %d entries)", r.step-1, vr, err, r.st.head, r.st.seq)
 	}

@@ -13,11 +13,11 @@ const Redacted = "[REDACTED]"
 // maskRune is the character that replaces hidden characters.
 const maskRune = '*'
 
-// MaskValue masks raw according to maskType (SPEC §3.4): "email", "phone",
+// maskValue masks raw according to maskType (SPEC §3.4): "email", "phone",
 // "ssn", "creditCard", "name" or "redact". An unknown type, a value the mask
 // cannot parse, or a mask whose output would equal raw yields [Redacted]:
 // a mask fails closed and never reveals the raw value.
-func MaskValue(maskType string, raw string) string {
+func maskValue(maskType string, raw string) string {
 	var out string
 	switch maskType {
 	case "email":

@@ -20,8 +20,8 @@ func TestMaskValueSpecTable(t *testing.T) {
 		{"redact", "anything", "[REDACTED]"},
 	}
 	for _, tt := range tests {
-		if got := MaskValue(tt.typ, tt.in); got != tt.want {
-			t.Errorf("MaskValue(%q, %q) = %q, want %q", tt.typ, tt.in, got, tt.want)
+		if got := maskValue(tt.typ, tt.in); got != tt.want {
+			t.Errorf("maskValue(%q, %q) = %q, want %q", tt.typ, tt.in, got, tt.want)
 		}
 	}
 }
@@ -79,8 +79,8 @@ func TestMaskValueEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := MaskValue(tt.typ, tt.in); got != tt.want {
-				t.Errorf("MaskValue(%q, %q) = %q, want %q", tt.typ, tt.in, got, tt.want)
+			if got := maskValue(tt.typ, tt.in); got != tt.want {
+				t.Errorf("maskValue(%q, %q) = %q, want %q", tt.typ, tt.in, got, tt.want)
 			}
 		})
 	}
@@ -90,9 +90,9 @@ var maskTypes = []string{"email", "phone", "ssn", "creditCard", "name", "redact"
 
 // checkMaskInvariants asserts what must hold for every mask type and input.
 func checkMaskInvariants(t interface{ Fatalf(string, ...any) }, typ, raw string) {
-	got := MaskValue(typ, raw)
+	got := maskValue(typ, raw)
 	if got == raw && raw != Redacted {
-		t.Fatalf("MaskValue(%q, %q) returned the raw value", typ, raw)
+		t.Fatalf("maskValue(%q, %q) returned the raw value", typ, raw)
 	}
 	if got == Redacted {
 		return
@@ -136,10 +136,10 @@ func checkMaskInvariants(t interface{ Fatalf(string, ...any) }, typ, raw string)
 			}
 		}
 		if len(in) < 4 || string(out) != string(in[len(in)-4:]) {
-			t.Fatalf("MaskValue(%q, %q) = %q: digits shown %q, want only the last four", typ, raw, got, string(out))
+			t.Fatalf("maskValue(%q, %q) = %q: digits shown %q, want only the last four", typ, raw, got, string(out))
 		}
 		if utf8.RuneCountInString(got) != utf8.RuneCountInString(raw) {
-			t.Fatalf("MaskValue(%q, %q) = %q changed the length", typ, raw, got)
+			t.Fatalf("maskValue(%q, %q) = %q changed the length", typ, raw, got)
 		}
 	case "name":
 		inWords, outWords := strings.Fields(raw), strings.Fields(got)
@@ -157,7 +157,7 @@ func checkMaskInvariants(t interface{ Fatalf(string, ...any) }, typ, raw string)
 			}
 		}
 	default:
-		t.Fatalf("MaskValue(%q, %q) = %q, want %q", typ, raw, got, Redacted)
+		t.Fatalf("maskValue(%q, %q) = %q, want %q", typ, raw, got, Redacted)
 	}
 }
 

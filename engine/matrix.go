@@ -247,7 +247,7 @@ func (a *ActionRow) Cell(role string) *ActionCell {
 }
 
 // Matrix is BuildMatrix over the engine's config.
-func (e *Engine) Matrix(table string) (*Matrix, error) { return BuildMatrix(e.Config, table) }
+func (e *Engine) Matrix(table string) (*Matrix, error) { return BuildMatrix(e.cfg, table) }
 
 // BuildMatrix computes the access matrix of cfg for every table, or for the
 // named one (NOT_FOUND when unknown). It compiles every rule with the
@@ -501,7 +501,7 @@ func accessDecision(t *schema.Table, rule *schema.Access, path string, id Identi
 		if rule == nil {
 			d.Reason = "not declared: denied by default"
 		} else {
-			d.Reason = "requires " + DescribeAccess(rule)
+			d.Reason = "requires " + describeAccess(rule)
 		}
 		return d
 	}
@@ -533,7 +533,7 @@ func accessDecision(t *schema.Table, rule *schema.Access, path string, id Identi
 		d.Reason = strings.Join(why, "; ")
 	} else {
 		d.Decision = Allowed
-		d.Reason = "admitted by " + DescribeAccess(rule)
+		d.Reason = "admitted by " + describeAccess(rule)
 	}
 	return d
 }

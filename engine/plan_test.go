@@ -20,7 +20,7 @@ func ctQueryPlan(t *testing.T, e *engine.Engine, id engine.Identity, table strin
 	if err != nil {
 		t.Fatalf("ListSQL: %v", err)
 	}
-	rows, err := e.Store.DB.Query("EXPLAIN QUERY PLAN "+query, args...)
+	rows, err := engine.RawDB(e).Query("EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatalf("explain %s: %v", query, err)
 	}
@@ -141,7 +141,7 @@ func TestPlanListSQLIsTheRealStatement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := e.Store.DB.Query(query, args...)
+			rows, err := engine.RawDB(e).Query(query, args...)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -217,7 +217,7 @@ func evalRule(t *schema.Table, a *schema.Access, id Identity) node {
 			return node{kind: nodeCondFalse, rules: rules}
 		}
 		exprs = append(exprs, p)
-		texts = append(texts, DescribeCondition(c))
+		texts = append(texts, describeCondition(c))
 	}
 	return node{kind: nodeExpr, pred: join(exprs, " AND "), text: strings.Join(texts, " and "), rules: rules}
 }

@@ -159,7 +159,7 @@ func TestPropertyListMatchesGet(t *testing.T) {
 		variant := ctDrawFrom(rt, ctPropVariants, "variant")
 		e := ctOpenEngine(rt, cfgs[variant]) // a fresh database
 		g := ctDrawData(rt)
-		if err := e.Store.Seed(ctx, g.seed, false); err != nil {
+		if err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
 		}
 		for n := rapid.IntRange(1, 3).Draw(rt, "callers"); n > 0; n-- {
@@ -210,7 +210,7 @@ func TestPropertyMaskedNeverRaw(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		e := ctOpenEngine(rt, cfg) // a fresh database
 		g := ctDrawData(rt)
-		if err := e.Store.Seed(ctx, g.seed, false); err != nil {
+		if err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
 		}
 		id := ctDrawIdentity(rt)
@@ -318,7 +318,7 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 				data[ctDrawFrom(rt, fields, "field")] = ctDrawFrom(rt, values, "value")
 			}
 			rowID := ctDrawFrom(rt, rowIDs[table], "rowID")
-			before := ctDump(rt, e.Store.DB)
+			before := ctDump(rt, engine.RawDB(e))
 			var err error
 			op := ctDrawFrom(rt, []string{"create", "update", "delete", "upsert"}, "op")
 			switch op {
@@ -337,7 +337,7 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 			if _, ok := engine.AsError(err); !ok {
 				rt.Fatalf("%s %s as %s: not a catalogue error: %v", op, table, as, err)
 			}
-			if after := ctDump(rt, e.Store.DB); after != before {
+			if after := ctDump(rt, engine.RawDB(e)); after != before {
 				rt.Fatalf("refused %s %s %s as %s with %v (%v) changed the database", op, table, rowID, as, data, err)
 			}
 		}

@@ -489,7 +489,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 	query, args := p.statement()
 	rows, err := e.query(ctx, query, args...)
 	if err != nil {
-		return nil, e.Store.wrapErr(err)
+		return nil, e.store.wrapErr(err)
 	}
 	defer rows.Close()
 	page = &Page{Table: t}
@@ -511,7 +511,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 		raws = append(raws, raw)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, e.Store.wrapErr(err)
+		return nil, e.store.wrapErr(err)
 	}
 	if len(raws) > p.limit {
 		raws = raws[:p.limit]
@@ -543,8 +543,8 @@ func (e *Engine) Count(ctx context.Context, id Identity, table string, q ListQue
 		return 0, err
 	}
 	var n int64
-	err = e.queryRow(ctx, e.Store.DB, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
-	return n, e.Store.wrapErr(err)
+	err = e.queryRow(ctx, e.store.db, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
+	return n, e.store.wrapErr(err)
 }
 
 // scanInto scans the current row into raw through ptrs (scratch of the
@@ -591,7 +591,7 @@ func (e *Engine) presentInPlace(t *schema.Table, mp maskPlan, id Identity, raw [
 			}
 		}
 		if mode == showMasked && v != nil {
-			v = MaskValue(t.Masking[c.Name].Type, ValueString(v))
+			v = maskValue(t.Masking[c.Name].Type, ValueString(v))
 			r.Masked[i] = true
 		}
 		r.Values[i] = v
@@ -645,7 +645,7 @@ func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Ident
 		return nil, false, false, nil
 	}
 	if err != nil {
-		return nil, false, false, e.Store.wrapErr(err)
+		return nil, false, false, e.store.wrapErr(err)
 	}
 	for i, v := range raw {
 		if b, ok := v.([]byte); ok {
@@ -683,7 +683,7 @@ func (e *Engine) Get(ctx context.Context, id Identity, table, rowID string) (row
 	if fw.err != nil {
 		return nil, fw.err
 	}
-	raw, pass, found, err := e.fetch(ctx, e.Store.DB, t, id, fw, acc, rowID)
+	raw, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func rvSeeded(t *testing.T, extra string, edits ...ctEdit) *engine.Engine {
 		t.Fatalf("read fixtures: %v", err)
 	}
 	e := ctOpenEngine(t, cfg)
-	if err := e.Store.Seed(context.Background(), data, false); err != nil {
+	if err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return e
@@ -170,11 +170,11 @@ func TestReviewMaskedUpdateEqualityOracle(t *testing.T) {
 func TestReviewWriteDatabaseErrorIsAudited(t *testing.T) {
 	e := ctSeeded(t, "")
 	ctx := context.Background()
-	if _, err := e.Store.DB.Exec(`CREATE TRIGGER rv_boom BEFORE INSERT ON "jobs" BEGIN SELECT RAISE(ABORT, 'rv boom'); END`); err != nil {
+	if _, err := engine.RawDB(e).Exec(`CREATE TRIGGER rv_boom BEFORE INSERT ON "jobs" BEGIN SELECT RAISE(ABORT, 'rv boom'); END`); err != nil {
 		t.Fatal(err)
 	}
 	dana := ctMember(t, e, "u-dana", "acme")
-	before, err := e.Store.AuditEntries(ctx, engine.AuditFilter{})
+	before, err := e.AuditEntries(ctx, engine.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestReviewWriteDatabaseErrorIsAudited(t *testing.T) {
 	if werr == nil {
 		t.Fatal("create succeeded despite the trigger")
 	}
-	after, err := e.Store.AuditEntries(ctx, engine.AuditFilter{})
+	after, err := e.AuditEntries(ctx, engine.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestReviewWriteDatabaseErrorIsAudited(t *testing.T) {
 	if last.Operation != "create" || last.Outcome == "ok" || last.Table != "jobs" {
 		t.Errorf("last entry %+v; want the failed create", last)
 	}
-	if v, err := e.Store.VerifyAudit(ctx, ""); err != nil || !v.OK {
+	if v, err := e.VerifyAudit(ctx, ""); err != nil || !v.OK {
 		t.Errorf("verify: %+v %v", v, err)
 	}
 }

@@ -23,7 +23,7 @@ func scaleEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "scale.db"), engine.OpenOptions{})
+	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "scale.db"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func scaleEngine(t *testing.T) *engine.Engine {
 		table string
 		rows  int
 	}{{"candidates", 3000}, {"interview_notes", 3000}} {
-		if _, err := fixtures.Generate(context.Background(), e.Store, g.table, fixtures.GenerateOptions{Rows: g.rows, Orgs: 5, Seed: 1}); err != nil {
+		if _, err := fixtures.Generate(context.Background(), e, g.table, fixtures.GenerateOptions{Rows: g.rows, Orgs: 5, Seed: 1}); err != nil {
 			t.Fatalf("generate %s: %v", g.table, err)
 		}
 	}
@@ -86,7 +86,7 @@ func TestScaleListPlansUseIndexes(t *testing.T) {
 		}
 	}
 	t.Run("no-stats", check)
-	if _, err := e.Store.DB.Exec("ANALYZE"); err != nil {
+	if _, err := engine.RawDB(e).Exec("ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("analyzed", check)

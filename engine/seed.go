@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"quickback.dev/qb/schema"
 )
 
 // SeedData is everything one seed run writes: identities and table rows.
-// It is produced by the fixtures package and written by Store.Seed in one
+// It is produced by the fixtures package and written by Engine.Seed in one
 // transaction (all or nothing).
 type SeedData struct {
 	Organizations []SeedOrg
@@ -65,8 +64,9 @@ func (e *SeedError) Error() string { return strings.Join(e.Problems, "\n") }
 // but not types, enums, required fields, references or uniqueness. With
 // reset, every identity and feature row is removed first (the audit log is
 // kept, and records the reset).
-func (s *Store) Seed(ctx context.Context, data *SeedData, reset bool) error {
-	tx, err := s.DB.BeginTx(ctx, nil)
+func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) error {
+	s := e.store
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -76,8 +76,8 @@ func (s *Store) Seed(ctx context.Context, data *SeedData, reset bool) error {
 		probs = append(probs, fmt.Sprintf("%s:%d: %s: %s", file, line, where, msg))
 	}
 	if reset {
-		for i := len(s.Config.Tables) - 1; i >= 0; i-- {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+Q(s.Config.Tables[i].Name)); err != nil {
+		for i := len(s.cfg.Tables) - 1; i >= 0; i-- {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+Q(s.cfg.Tables[i].Name)); err != nil {
 				return s.wrapErr(err)
 			}
 		}
@@ -110,7 +110,7 @@ func (s *Store) Seed(ctx context.Context, data *SeedData, reset bool) error {
 			continue
 		}
 		for _, m := range u.Memberships {
-			if s.Config.RoleIndex(m.Role) < 0 {
+			if s.cfg.RoleIndex(m.Role) < 0 {
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown role %q", m.Role))
 				continue
 			}
@@ -120,7 +120,7 @@ func (s *Store) Seed(ctx context.Context, data *SeedData, reset bool) error {
 		}
 	}
 	for _, st := range data.Tables {
-		t := s.Config.Table(st.Table)
+		t := s.cfg.Table(st.Table)
 		if t == nil {
 			for _, r := range st.Rows {
 				bad(r.File, r.Line, st.Table, "unknown table")
@@ -128,23 +128,25 @@ func (s *Store) Seed(ctx context.Context, data *SeedData, reset bool) error {
 			continue
 		}
 		for _, r := range st.Rows {
-			probs = append(probs, s.seedRow(ctx, tx, t, r)...)
+			probs = append(probs, s.seedRow(ctx, tx, t, r, e.now())...)
 		}
 	}
 	if len(probs) > 0 {
 		return &SeedError{Problems: probs}
 	}
-	e := &AuditEntry{OSUser: OSUser(), UserID: "system", OrgID: "", Role: "", Operation: "seed", Table: "", RecordID: "", Outcome: "ok"}
+	ent := e.systemEntry("seed", "", "", nil)
 	if reset {
-		e.Operation = "seed:reset"
+		ent.Operation = "seed:reset"
 	}
-	if err := appendAudit(ctx, tx, e); err != nil {
+	if err := appendAudit(ctx, tx, ent); err != nil {
 		return s.wrapErr(err)
 	}
 	return s.wrapErr(tx.Commit())
 }
 
-func (s *Store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow) []string {
+// seedRow writes one row; now fills "now" defaults and a missing
+// createdAt.
+func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) []string {
 	var probs []string
 	bad := func(col, msg string) {
 		probs = append(probs, fmt.Sprintf("%s:%d: %s.%s: %s", r.File, r.Line, t.Name, col, msg))
@@ -160,11 +162,11 @@ func (s *Store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		if !ok && c.HasDefault {
 			v, ok = c.Default, true
 			if c.Type == schema.TypeTimestamp && v == "now" {
-				v = FormatTime(time.Now())
+				v = now
 			}
 		}
 		if !ok && c.Name == "createdAt" {
-			v, ok = FormatTime(time.Now()), true
+			v, ok = now, true
 		}
 		if !ok || v == nil {
 			if notNull(t, c) {
@@ -188,7 +190,7 @@ func (s *Store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		if c.References == "" || v == nil {
 			continue
 		}
-		rt := s.Config.Table(c.References)
+		rt := s.cfg.Table(c.References)
 		q := fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(rt.Name), Q(rt.PrimaryKey().SQLName))
 		args := []any{v}
 		if rc := rt.OrgColumn(); rc != nil && orgCol != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // sdSeed reads dir and seeds st from it; the error is Read's or Seed's.
-func sdSeed(t testing.TB, cfg *schema.Config, st *engine.Store, dir string, reset bool) error {
+func sdSeed(t testing.TB, cfg *schema.Config, st *engine.Engine, dir string, reset bool) error {
 	t.Helper()
 	data, err := fixtures.Read(cfg, dir)
 	if err != nil {
@@ -103,25 +103,25 @@ func TestSeedTwiceIsIdentical(t *testing.T) {
 	if err := sdSeed(t, cfg, a, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	once := layData(t, a.DB, true)
+	once := layData(t, engine.RawDB(a), true)
 	if !strings.Contains(once, "c-jane|acme|") || !strings.Contains(once, "u-dana|Dana Reyes|") {
 		t.Fatalf("fixtures not loaded:\n%.500s", once)
 	}
 	if err := sdSeed(t, cfg, a, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	if twice := layData(t, a.DB, true); twice != once {
+	if twice := layData(t, engine.RawDB(a), true); twice != once {
 		t.Fatalf("seeding twice changed rows:\n%s", sdFirstDiff(once, twice))
 	}
 	// Another database seeded once holds the very same rows.
 	if err := sdSeed(t, cfg, b, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	if other := layData(t, b.DB, true); other != once {
+	if other := layData(t, engine.RawDB(b), true); other != once {
 		t.Fatalf("two databases seeded from the same fixtures differ:\n%s", sdFirstDiff(once, other))
 	}
 	// Each run is one audit entry.
-	if n := layStrings(t, a.DB, "SELECT count(*) FROM qb_audit WHERE operation = 'seed'"); n[0] != "2" {
+	if n := layStrings(t, engine.RawDB(a), "SELECT count(*) FROM qb_audit WHERE operation = 'seed'"); n[0] != "2" {
 		t.Errorf("%s seed entries, want 2", n[0])
 	}
 }
@@ -159,7 +159,7 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 			sdEdit(t, filepath.Join(dir, "identities.toml"), `id = "u-dana"`, `name = "Dana Reyes"`, `name = "Dana Changed"`)
 			sdEdit(t, filepath.Join(dir, "jobs.toml"), `id = "j-firmware"`, `status = "open"`, `status = "closed"`)
 
-			before := layData(t, st.DB, false)
+			before := layData(t, engine.RawDB(st), false)
 			err := sdSeed(t, cfg, st, dir, false)
 			if err == nil {
 				t.Fatal("a bad enum was seeded")
@@ -175,7 +175,7 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 			if strings.Contains(err.Error(), "promoted") {
 				t.Errorf("the message echoes the bad value: %v", err)
 			}
-			if after := layData(t, st.DB, false); after != before {
+			if after := layData(t, engine.RawDB(st), false); after != before {
 				t.Fatalf("a failed seed wrote something:\n%s", sdFirstDiff(before, after))
 			}
 		})
@@ -193,7 +193,7 @@ func TestSeedReset(t *testing.T) {
 	if err := sdSeed(t, cfg, fresh, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	want := layData(t, fresh.DB, true)
+	want := layData(t, engine.RawDB(fresh), true)
 
 	st := layOpen(t, cfg, filepath.Join(t.TempDir(), "reset.db"))
 	defer st.Close()
@@ -211,11 +211,11 @@ func TestSeedReset(t *testing.T) {
 		`UPDATE jobs SET title = 'Renamed' WHERE id = 'j-firmware'`,
 		`UPDATE applications SET deleted_at = NULL, deleted_by = NULL WHERE id = 'a-1024'`,
 	} {
-		if _, err := st.DB.Exec(q); err != nil {
+		if _, err := engine.RawDB(st).Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	eng := engine.New(st)
+	eng := st
 	dana, err := eng.ResolveIdentity(t.Context(), "u-dana", "acme", "")
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestSeedReset(t *testing.T) {
 	if err := sdSeed(t, cfg, st, dir, true); err != nil {
 		t.Fatal(err)
 	}
-	if got := layData(t, st.DB, true); got != want {
+	if got := layData(t, engine.RawDB(st), true); got != want {
 		t.Fatalf("after --reset the database differs from a fresh seed:\n%s", sdFirstDiff(want, got))
 	}
 	auditAfter, err := st.AuditEntries(t.Context(), engine.AuditFilter{})
@@ -257,11 +257,11 @@ func TestSeedReset(t *testing.T) {
 	// A reset whose fixtures are bad removes nothing either.
 	bad := sdCopyFixtures(t)
 	sdEdit(t, filepath.Join(bad, "applications.toml"), `id = "a-1003"`, `stage = "screening"`, `stage = "promoted"`)
-	before := layData(t, st.DB, false)
+	before := layData(t, engine.RawDB(st), false)
 	if err := sdSeed(t, cfg, st, bad, true); err == nil {
 		t.Fatal("a bad reset went through")
 	}
-	if layData(t, st.DB, false) != before {
+	if layData(t, engine.RawDB(st), false) != before {
 		t.Fatal("a failed reset changed the database")
 	}
 }

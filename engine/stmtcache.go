@@ -165,13 +165,13 @@ func (e *Engine) queryRow(ctx context.Context, q querier, query string, args ...
 	return q.QueryRowContext(ctx, query, args...)
 }
 
-// query is e.Store.DB.QueryContext(ctx, query, args...) through the cache.
+// query is e.store.db.QueryContext(ctx, query, args...) through the cache.
 func (e *Engine) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st, release := e.stmtCache().stmtFor(ctx, e.Store.DB, query); st != nil {
+	if st, release := e.stmtCache().stmtFor(ctx, e.store.db, query); st != nil {
 		defer release()
 		return st.QueryContext(ctx, args...)
 	}
-	return e.Store.DB.QueryContext(ctx, query, args...)
+	return e.store.db.QueryContext(ctx, query, args...)
 }
 
 // exec is tx.ExecContext(ctx, query, args...) through the cache.
@@ -183,13 +183,9 @@ func (e *Engine) exec(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// stmtCache returns the engine's statement cache, creating it for an
-// engine not built by New.
+// stmtCache returns the engine's statement cache.
 func (e *Engine) stmtCache() *stmtCache {
 	e.stmtMu.Lock()
 	defer e.stmtMu.Unlock()
-	if e.stmts == nil {
-		e.stmts = newStmtCache(e.Store.DB, maxCachedStmts)
-	}
 	return e.stmts
 }

@@ -5,7 +5,7 @@ package engine
 // unprepared, the path taken when a statement cannot be prepared).
 // Compiled into tests only.
 func SetStmtCacheMax(e *Engine, n int) {
-	c := newStmtCache(e.Store.DB, max(n, 0))
+	c := newStmtCache(e.store.db, max(n, 0))
 	if n < 0 {
 		c.close()
 	}

@@ -22,7 +22,6 @@ func TestStmtCache(t *testing.T) {
 	const capN = 4
 	pinned := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	run := func(e *engine.Engine, check func()) []string {
-		e.Now = pinned
 		var out []string
 		rec := func(label string, v any, err error) {
 			if err != nil {
@@ -79,7 +78,7 @@ func TestStmtCache(t *testing.T) {
 		return out
 	}
 
-	cached := ctSeeded(t, "")
+	cached := ctSeeded(t, "", engine.Options{Clock: pinned})
 	engine.SetStmtCacheMax(cached, capN)
 	var maxSeen int
 	// Another goroutine keeps using (and evicting) statements meanwhile.
@@ -118,7 +117,7 @@ func TestStmtCache(t *testing.T) {
 		t.Fatal("the statement cache was never used")
 	}
 
-	plain := ctSeeded(t, "")
+	plain := ctSeeded(t, "", engine.Options{Clock: pinned})
 	engine.SetStmtCacheMax(plain, -1)
 	want := run(plain, func() {
 		if n := engine.StmtCacheLen(plain); n != 0 {
@@ -145,18 +144,18 @@ func TestStmtCache(t *testing.T) {
 			t.Fatalf("result %d differs\n cached: %s\n  plain: %s", i, got[i], want[i])
 		}
 	}
-	if a, b := ctDump(t, cached.Store.DB), ctDump(t, plain.Store.DB); a != b {
+	if a, b := ctDump(t, engine.RawDB(cached)), ctDump(t, engine.RawDB(plain)); a != b {
 		t.Fatal("the databases differ after the same operations")
 	}
 	for _, e := range []*engine.Engine{cached, plain} {
-		res, err := e.Store.VerifyAudit(ctx, "")
+		res, err := e.VerifyAudit(ctx, "")
 		if err != nil || !res.OK {
 			t.Fatalf("audit: %+v %v", res, err)
 		}
 	}
 
 	// A reloaded engine shares the cache; closing either closes it.
-	re, err := cached.Reload(ctx, cached.Config)
+	re, err := cached.Reload(ctx, cached.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,37 +53,24 @@ func qbContains(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, e
 	return int64(0), nil
 }
 
-// FormatVersion is the version of the console's own tables (qb_*). A database
+// formatVersion is the version of the console's own tables (qb_*). A database
 // written by a newer version is refused rather than misread.
-const FormatVersion = 1
+const formatVersion = 1
 
 // BusyTimeoutMS is how long a statement waits for another writer's lock.
 const BusyTimeoutMS = 5000
 
-// Store is an open SQLite database laid out for a config.
-type Store struct {
-	DB       *sql.DB
-	Path     string
-	Config   *schema.Config
-	ReadOnly bool
-	// ReadOnlyReason says why the store is read-only ("" when it is not, or
+// store is an open SQLite database laid out for a config.
+type store struct {
+	db       *sql.DB
+	path     string
+	cfg      *schema.Config
+	readOnly bool
+	// roReason says why the store is read-only ("" when it is not, or
 	// when the caller asked for it without a reason).
-	ReadOnlyReason string
-
+	roReason string
 	// busyMS is the busy timeout the connections were opened with.
 	busyMS int
-}
-
-// OpenOptions tune OpenStore.
-type OpenOptions struct {
-	// ReadOnly opens the file without write access and creates nothing.
-	ReadOnly bool
-	// ReadOnlyReason is why (see ReadOnlyReason); it is shown with the
-	// refusal of a write.
-	ReadOnlyReason string
-	// BusyTimeout is how long a statement waits for another writer's lock
-	// before failing; 0 means BusyTimeoutMS. Tests shorten it.
-	BusyTimeout time.Duration
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
@@ -142,12 +129,12 @@ func (e *ReadOnlyError) Error() string {
 	return fmt.Sprintf("database %s is open read-only%s: writes are refused; make it writable (chmod u+w %s) and open it again, or work on a copy", e.Path, why, e.Path)
 }
 
-// WritableErr is nil for a writable store and a *ReadOnlyError otherwise.
-func (s *Store) WritableErr() error {
-	if !s.ReadOnly {
+// writable is nil for a writable store and a *ReadOnlyError otherwise.
+func (s *store) writable() error {
+	if !s.readOnly {
 		return nil
 	}
-	return &ReadOnlyError{Path: s.Path, Reason: s.ReadOnlyReason}
+	return &ReadOnlyError{Path: s.path, Reason: s.roReason}
 }
 
 // sqliteMagic opens every SQLite database file.
@@ -210,11 +197,11 @@ func checkFile(path string) error {
 	return nil
 }
 
-// OpenStore opens (or creates) the database at path and brings its tables in
+// openStore opens (or creates) the database at path and brings its tables in
 // line with the config: missing tables and nullable columns are added; any
 // change that cannot be applied safely is refused with the difference named.
 // A file that is not a database, or is truncated, is refused untouched.
-func OpenStore(cfg *schema.Config, path string, opts OpenOptions) (*Store, error) {
+func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("database %s: %w", path, err)
@@ -231,7 +218,7 @@ func OpenStore(cfg *schema.Config, path string, opts OpenOptions) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	s := &Store{DB: db, Path: path, Config: cfg, ReadOnly: opts.ReadOnly, ReadOnlyReason: opts.ReadOnlyReason, busyMS: busy}
+	s := &store{db: db, path: path, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy}
 	if err := s.ping(); err != nil {
 		db.Close()
 		// Read-only in a directory this user may not write, a WAL database
@@ -241,39 +228,36 @@ func OpenStore(cfg *schema.Config, path string, opts OpenOptions) (*Store, error
 		if !opts.ReadOnly || !errors.Is(walErr, os.ErrNotExist) || canWrite(filepath.Dir(path), true) == nil {
 			return nil, err
 		}
-		if s.DB, err = sql.Open("sqlite", dsn(path, true, busy)+"&immutable=1"); err != nil {
+		if s.db, err = sql.Open("sqlite", dsn(path, true, busy)+"&immutable=1"); err != nil {
 			return nil, fmt.Errorf("database %s: %w", path, err)
 		}
 		if err := s.ping(); err != nil {
-			s.DB.Close()
+			s.db.Close()
 			return nil, err
 		}
 	}
 	if !opts.ReadOnly {
 		if err := s.migrate(context.Background()); err != nil {
-			s.DB.Close()
+			s.db.Close()
 			return nil, err
 		}
 	} else if err := s.checkLayout(context.Background()); err != nil {
-		s.DB.Close()
+		s.db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) ping() error {
+func (s *store) ping() error {
 	var n int
-	if err := s.DB.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
-		if w := s.wrapErr(err); !strings.HasPrefix(w.Error(), "database "+s.Path+": ") {
+	if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		if w := s.wrapErr(err); !strings.HasPrefix(w.Error(), "database "+s.path+": ") {
 			return w
 		}
-		return fmt.Errorf("database %s: cannot be read as SQLite (%v); check the path or restore it from a backup", s.Path, err)
+		return fmt.Errorf("database %s: cannot be read as SQLite (%v); check the path or restore it from a backup", s.path, err)
 	}
 	return nil
 }
-
-// Close closes the database.
-func (s *Store) Close() error { return s.DB.Close() }
 
 // Q quotes an SQL identifier. Identifiers come only from a validated config.
 func Q(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
@@ -346,8 +330,8 @@ func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 	return b.String()
 }
 
-// TableDDL is the CREATE TABLE statement of a config table.
-func TableDDL(cfg *schema.Config, t *schema.Table) string {
+// tableDDL is the CREATE TABLE statement of a config table.
+func tableDDL(cfg *schema.Config, t *schema.Table) string {
 	var parts []string
 	for _, c := range t.Columns {
 		parts = append(parts, columnDDL(cfg, t, c))
@@ -362,10 +346,10 @@ func TableDDL(cfg *schema.Config, t *schema.Table) string {
 	return "CREATE TABLE IF NOT EXISTS " + Q(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"
 }
 
-// IndexDDL lists the indexes of a config table: the firewall scope in
+// indexDDL lists the indexes of a config table: the firewall scope in
 // default-sort order (partial on live rows, so keyset pages seek instead of
 // scanning), the owner scope, references, and the soft-delete column.
-func IndexDDL(t *schema.Table) []string {
+func indexDDL(t *schema.Table) []string {
 	var out []string
 	idx := func(name, cols, where string) {
 		s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q("qbx_"+t.Name+"_"+name), Q(t.Name), cols)
@@ -426,7 +410,7 @@ type dbColumn struct {
 	notNull   bool
 }
 
-func (s *Store) tableColumns(ctx context.Context, q interface {
+func (s *store) tableColumns(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, table string) (map[string]dbColumn, error) {
 	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\" FROM pragma_table_info(?)", table)
@@ -449,19 +433,19 @@ func (s *Store) tableColumns(ctx context.Context, q interface {
 
 // plan compares the config with the database and returns the statements that
 // bring the database in line, or a LayoutError.
-func (s *Store) plan(ctx context.Context) ([]string, error) {
+func (s *store) plan(ctx context.Context) ([]string, error) {
 	var stmts, diffs []string
 	if err := s.checkFormat(ctx); err != nil {
 		return nil, err
 	}
-	for _, t := range s.Config.Tables {
-		have, err := s.tableColumns(ctx, s.DB, t.Name)
+	for _, t := range s.cfg.Tables {
+		have, err := s.tableColumns(ctx, s.db, t.Name)
 		if err != nil {
-			return nil, fmt.Errorf("database %s: %w", s.Path, err)
+			return nil, fmt.Errorf("database %s: %w", s.path, err)
 		}
 		if len(have) == 0 {
-			stmts = append(stmts, TableDDL(s.Config, t))
-			stmts = append(stmts, IndexDDL(t)...)
+			stmts = append(stmts, tableDDL(s.cfg, t))
+			stmts = append(stmts, indexDDL(t)...)
 			continue
 		}
 		want := map[string]bool{}
@@ -473,7 +457,7 @@ func (s *Store) plan(ctx context.Context) ([]string, error) {
 					diffs = append(diffs, fmt.Sprintf("table %s: new column %s is required and the table has rows; make it optional first", t.Name, c.Name))
 					continue
 				}
-				stmts = append(stmts, "ALTER TABLE "+Q(t.Name)+" ADD COLUMN "+columnDDL(s.Config, t, c))
+				stmts = append(stmts, "ALTER TABLE "+Q(t.Name)+" ADD COLUMN "+columnDDL(s.cfg, t, c))
 				continue
 			}
 			if !strings.EqualFold(hc.typ, sqlType(c.Type)) {
@@ -490,22 +474,22 @@ func (s *Store) plan(ctx context.Context) ([]string, error) {
 		for _, name := range extra {
 			diffs = append(diffs, fmt.Sprintf("table %s: column %s is in the database but not in the config (dropped or renamed?)", t.Name, name))
 		}
-		stmts = append(stmts, IndexDDL(t)...)
+		stmts = append(stmts, indexDDL(t)...)
 	}
 	if len(diffs) > 0 {
-		return nil, &LayoutError{Path: s.Path, Differences: diffs}
+		return nil, &LayoutError{Path: s.path, Differences: diffs}
 	}
 	return stmts, nil
 }
 
 // checkFormat refuses a database written by a newer version of the console.
-func (s *Store) checkFormat(ctx context.Context) error {
+func (s *store) checkFormat(ctx context.Context) error {
 	var version string
-	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&version); err == nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&version); err == nil {
 		var v int
 		fmt.Sscan(version, &v)
-		if v > FormatVersion {
-			return fmt.Errorf("database %s was written by a newer Quickback Console (format %d; this one reads %d): upgrade qb, or open a copy made for this version", s.Path, v, FormatVersion)
+		if v > formatVersion {
+			return fmt.Errorf("database %s was written by a newer Quickback Console (format %d; this one reads %d): upgrade qb, or open a copy made for this version", s.path, v, formatVersion)
 		}
 	}
 	return nil
@@ -514,7 +498,7 @@ func (s *Store) checkFormat(ctx context.Context) error {
 // migrate brings the database in line with the config in one transaction.
 // The plan is made first, so a database that cannot be changed safely (or
 // was written by a newer version) is refused before anything is written.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *store) migrate(ctx context.Context) error {
 	stmts, err := s.plan(ctx)
 	if err != nil {
 		return err
@@ -524,7 +508,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		// another process is writing can still be opened and read.
 		return nil
 	}
-	tx, err := s.DB.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -534,12 +518,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			return s.wrapErr(err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(FormatVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(formatVersion)); err != nil {
 		return s.wrapErr(err)
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("database %s: %s: %w", s.Path, firstLine(st), err)
+			return fmt.Errorf("database %s: %s: %w", s.path, firstLine(st), err)
 		}
 	}
 	return s.wrapErr(tx.Commit())
@@ -548,9 +532,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // upToDate reports whether the database already holds everything migrate
 // would create: the console's tables and format, and every object of stmts
 // (which must all be CREATE … IF NOT EXISTS).
-func (s *Store) upToDate(ctx context.Context, stmts []string) bool {
+func (s *store) upToDate(ctx context.Context, stmts []string) bool {
 	var format string
-	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil {
 		return false
 	}
 	for _, st := range append(append([]string{}, identityDDL...), stmts...) {
@@ -559,7 +543,7 @@ func (s *Store) upToDate(ctx context.Context, stmts []string) bool {
 			return false
 		}
 		var n int
-		if err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
 			return false
 		}
 	}
@@ -597,14 +581,14 @@ func createdName(st string) (string, bool) {
 }
 
 // checkLayout verifies a read-only database already matches the config.
-func (s *Store) checkLayout(ctx context.Context) error {
+func (s *store) checkLayout(ctx context.Context) error {
 	stmts, err := s.plan(ctx)
 	if err != nil {
 		return err
 	}
 	for _, st := range stmts {
 		if !strings.HasPrefix(st, "CREATE INDEX") {
-			return fmt.Errorf("database %s is read-only and lacks what the config declares (%s)", s.Path, firstLine(st))
+			return fmt.Errorf("database %s is read-only and lacks what the config declares (%s)", s.path, firstLine(st))
 		}
 	}
 	return nil
@@ -617,22 +601,22 @@ func firstLine(s string) string {
 	return s
 }
 
-func (s *Store) wrapErr(err error) error {
+func (s *store) wrapErr(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	switch {
 	case isBusy(err):
-		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes, or find the process holding it (fuser %s)", s.Path, s.busyTimeout(), s.Path)
+		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes, or find the process holding it (fuser %s)", s.path, s.busyTimeout(), s.path)
 	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only"):
-		return fmt.Errorf("database %s is read-only; open it with --read-only or fix its permissions", s.Path)
+		return fmt.Errorf("database %s is read-only; open it with --read-only or fix its permissions", s.path)
 	case strings.Contains(msg, "unable to open") || strings.Contains(msg, "SQLITE_CANTOPEN"):
-		return fmt.Errorf("database %s cannot be opened (%v); check the path and the permissions of the file and its directory", s.Path, err)
+		return fmt.Errorf("database %s cannot be opened (%v); check the path and the permissions of the file and its directory", s.path, err)
 	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed"):
-		return fmt.Errorf("database %s is not a SQLite database or is corrupt; restore it from a backup or start over with `qb seed --reset`", s.Path)
+		return fmt.Errorf("database %s is not a SQLite database or is corrupt; restore it from a backup or start over with `qb seed --reset`", s.path)
 	}
-	return fmt.Errorf("database %s: %w", s.Path, err)
+	return fmt.Errorf("database %s: %w", s.path, err)
 }
 
 // isBusy reports whether err is SQLite's "another connection holds the lock".
@@ -644,21 +628,11 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
-func (s *Store) busyTimeout() int {
+func (s *store) busyTimeout() int {
 	if s.busyMS > 0 {
 		return s.busyMS
 	}
 	return BusyTimeoutMS
-}
-
-// IsEmpty reports whether the database holds no identities yet.
-func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
-	var n int
-	err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM qb_organizations LIMIT 1)").Scan(&n)
-	if err != nil {
-		return false, s.wrapErr(err)
-	}
-	return n == 0, nil
 }
 
 var errNoRows = sql.ErrNoRows

@@ -39,11 +39,11 @@ func layConfig(t testing.TB, edits ...string) *schema.Config {
 	return cfg
 }
 
-func layOpen(t testing.TB, cfg *schema.Config, path string) *engine.Store {
+func layOpen(t testing.TB, cfg *schema.Config, path string) *engine.Engine {
 	t.Helper()
-	st, err := engine.OpenStore(cfg, path, engine.OpenOptions{})
+	st, err := engine.Open(cfg, path, engine.Options{})
 	if err != nil {
-		t.Fatalf("OpenStore: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	return st
 }
@@ -148,7 +148,7 @@ func TestStoreCreatesLayout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "layout.db")
 	st := layOpen(t, cfg, path)
 	defer st.Close()
-	db := st.DB
+	db := engine.RawDB(st)
 
 	for _, q := range []string{"qb_meta", "qb_organizations", "qb_users", "qb_members", "qb_audit"} {
 		if len(layColumns(t, db, q)) == 0 {
@@ -278,9 +278,9 @@ func TestStorePragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pragmas.db")
 	st := layOpen(t, layConfig(t), path)
 	defer st.Close()
-	st.DB.SetMaxOpenConns(3) // every pooled connection gets the pragmas
+	engine.RawDB(st).SetMaxOpenConns(3) // every pooled connection gets the pragmas
 	for i := 0; i < 3; i++ {
-		conn, err := st.DB.Conn(t.Context())
+		conn, err := engine.RawDB(st).Conn(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,24 +342,24 @@ organization = {}
 
 # ── External system sync`)
 	st := layOpen(t, cfg2, path)
-	cols := layColumns(t, st.DB, "candidates")
+	cols := layColumns(t, engine.RawDB(st), "candidates")
 	for _, n := range []string{"linkedin_url", "rating"} {
 		if c, ok := cols[n]; !ok || c.notNull {
 			t.Errorf("candidates.%s: %+v (present %v), want a nullable column", n, c, ok)
 		}
 	}
-	if _, err := st.DB.Exec(`UPDATE candidates SET rating = 9 WHERE id = 'c-jane'`); err == nil {
+	if _, err := engine.RawDB(st).Exec(`UPDATE candidates SET rating = 9 WHERE id = 'c-jane'`); err == nil {
 		t.Errorf("an added column lost its CHECK constraint")
 	}
-	rc := layColumns(t, st.DB, "referrals")
+	rc := layColumns(t, engine.RawDB(st), "referrals")
 	if len(rc) != 4+len(schema.SystemColumns) || !rc["candidate_id"].notNull {
 		t.Errorf("referrals: %+v", rc)
 	}
-	if fks := layStrings(t, st.DB, `SELECT "from", "table" FROM pragma_foreign_key_list('referrals')`); !slices.Equal(fks, []string{"candidate_id|candidates"}) {
+	if fks := layStrings(t, engine.RawDB(st), `SELECT "from", "table" FROM pragma_foreign_key_list('referrals')`); !slices.Equal(fks, []string{"candidate_id|candidates"}) {
 		t.Errorf("referrals foreign keys: %v", fks)
 	}
 	// Data kept: the old columns hold the same values, the new ones null.
-	after := layStrings(t, st.DB, "SELECT * FROM candidates ORDER BY id")
+	after := layStrings(t, engine.RawDB(st), "SELECT * FROM candidates ORDER BY id")
 	if len(after) != len(before) {
 		t.Fatalf("%d candidates after, %d before", len(after), len(before))
 	}
@@ -403,10 +403,10 @@ score          = { type = "integer", required = true }`}, "candidates", "score",
 			raw := layRaw(t, path)
 			schemaBefore, dataBefore := laySchema(t, raw), layData(t, raw, false)
 			cfg2 := layConfig(t, tc.edits...)
-			st, err := engine.OpenStore(cfg2, path, engine.OpenOptions{})
+			st, err := engine.Open(cfg2, path, engine.Options{})
 			if err == nil {
 				st.Close()
-				t.Fatal("OpenStore accepted an unsafe change")
+				t.Fatal("Open accepted an unsafe change")
 			}
 			var le *engine.LayoutError
 			if !errors.As(err, &le) {
@@ -433,7 +433,7 @@ score          = { type = "integer", required = true }`}, "candidates", "score",
 
 	// Several differences are all reported.
 	path := laySeeded(t)
-	_, err := engine.OpenStore(layConfig(t, append(slices.Clone(cases[0].edits), cases[1].edits...)...), path, engine.OpenOptions{})
+	_, err := engine.Open(layConfig(t, append(slices.Clone(cases[0].edits), cases[1].edits...)...), path, engine.Options{})
 	var le *engine.LayoutError
 	if !errors.As(err, &le) || len(le.Differences) != 2 {
 		t.Fatalf("err = %v, want both differences", err)
@@ -448,7 +448,7 @@ func TestStoreRefusesNewerFormat(t *testing.T) {
 	}
 	schemaBefore, dataBefore := laySchema(t, raw), layData(t, raw, false)
 	for _, ro := range []bool{false, true} {
-		st, err := engine.OpenStore(layConfig(t), path, engine.OpenOptions{ReadOnly: ro})
+		st, err := engine.Open(layConfig(t), path, engine.Options{ReadOnly: ro})
 		if err == nil {
 			st.Close()
 			t.Fatalf("read-only %v: a database of format %d was opened", ro, engine.FormatVersion+1)

@@ -192,7 +192,7 @@ func ctVariantConfig(t ctTB, name string) (*schema.Config, *engine.SeedData) {
 func ctOpenEngine(t ctTB, cfg *schema.Config) *engine.Engine {
 	t.Helper()
 	dir := ctTempDir(t)
-	e, err := engine.Open(cfg, filepath.Join(dir, "test.db"), engine.OpenOptions{})
+	e, err := engine.Open(cfg, filepath.Join(dir, "test.db"), engine.Options{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -220,9 +220,9 @@ var (
 
 // ctSeeded opens a fresh temp database for the named config variant, seeded
 // from the default project's fixtures. The first call per variant seeds a
-// database through Store.Seed and keeps its bytes; later calls start from a
+// database through Engine.Seed and keeps its bytes; later calls start from a
 // copy of them (same content, much faster than seeding again).
-func ctSeeded(t ctTB, variant string) *engine.Engine {
+func ctSeeded(t ctTB, variant string, opts ...engine.Options) *engine.Engine {
 	t.Helper()
 	cfg, data := ctVariantConfig(t, variant)
 	ctTemplatesMu.Lock()
@@ -230,12 +230,12 @@ func ctSeeded(t ctTB, variant string) *engine.Engine {
 	if !ok {
 		dir := ctTempDir(t)
 		path := filepath.Join(dir, "template.db")
-		e, err := engine.Open(cfg, path, engine.OpenOptions{})
+		e, err := engine.Open(cfg, path, engine.Options{})
 		if err != nil {
 			ctTemplatesMu.Unlock()
 			t.Fatalf("open: %v", err)
 		}
-		err = e.Store.Seed(context.Background(), data, false)
+		err = e.Seed(context.Background(), data, false)
 		e.Close()
 		if err != nil {
 			ctTemplatesMu.Unlock()
@@ -257,7 +257,11 @@ func ctSeeded(t ctTB, variant string) *engine.Engine {
 	if err := os.WriteFile(path, img, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, path, engine.OpenOptions{})
+	var o engine.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	e, err := engine.Open(cfg, path, o)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -416,7 +420,7 @@ func ctMustJSON(t ctTB, v any) string {
 func ctRawValue(t ctTB, e *engine.Engine, table, col, id string) any {
 	t.Helper()
 	var v any
-	err := e.Store.DB.QueryRow(fmt.Sprintf(`SELECT %s FROM %s WHERE id = ?`, engine.Q(col), engine.Q(table)), id).Scan(&v)
+	err := engine.RawDB(e).QueryRow(fmt.Sprintf(`SELECT %s FROM %s WHERE id = ?`, engine.Q(col), engine.Q(table)), id).Scan(&v)
 	if err != nil {
 		t.Fatalf("raw %s.%s[%s]: %v", table, col, id, err)
 	}

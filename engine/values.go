@@ -12,12 +12,12 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// TimeFormat is how timestamps are stored: UTC, fixed width, so text order
+// timeFormat is how timestamps are stored: UTC, fixed width, so text order
 // is time order.
-const TimeFormat = "2006-01-02T15:04:05.000Z"
+const timeFormat = "2006-01-02T15:04:05.000Z"
 
 // FormatTime renders t the way the store keeps it.
-func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // ParseTime accepts RFC 3339 (with or without fractional seconds) and plain
 // dates, and returns the stored form.

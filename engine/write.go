@@ -227,7 +227,7 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 		if !ok || v == nil || c.References == "" {
 			continue
 		}
-		rt := e.Config.Table(c.References)
+		rt := e.cfg.Table(c.References)
 		fw := firewallFor(rt, id)
 		var one int
 		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.Name), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
@@ -237,7 +237,7 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 			continue
 		}
 		if err != nil {
-			return e.Store.wrapErr(err)
+			return e.store.wrapErr(err)
 		}
 	}
 	if len(probs) > 0 {
@@ -276,7 +276,7 @@ func (e *Engine) constraintError(t *schema.Table, err error) error {
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
 		return Errf(ValidationFailed, map[string]any{"table": t.Name}, "%s: a value breaks a declared constraint", t.Name)
 	}
-	return e.Store.wrapErr(err)
+	return e.store.wrapErr(err)
 }
 
 // insertRow writes vals (config names → stored values) into t.
@@ -302,7 +302,7 @@ func (e *Engine) insertRow(ctx context.Context, tx *sql.Tx, t *schema.Table, val
 // stamp sets the firewall and audit columns of a new row from the context.
 func (e *Engine) stamp(t *schema.Table, id Identity, vals map[string]any) error {
 	if pk := t.PrimaryKey(); vals[pk.Name] == nil {
-		vals[pk.Name] = NewID()
+		vals[pk.Name] = freshID()
 	}
 	if oc := t.OrgColumn(); oc != nil {
 		if id.OrgID == "" {
@@ -621,7 +621,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 			res = r
 			return r.Row.ID(), changedFields(r.Changes), nil
 		case err != nil:
-			return "", nil, e.Store.wrapErr(err)
+			return "", nil, e.store.wrapErr(err)
 		case deleted != nil:
 			return rowID, nil, Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": t.UpsertKey},
 				"a deleted %s record has the same %s; it is not revived by upsert", t.Name, strings.Join(t.UpsertKey, ", "))

@@ -152,7 +152,7 @@ func (m *Model) openAudit() tea.Cmd {
 }
 
 func (m *Model) readAudit(gen int) tea.Cmd {
-	st := m.s.eng.Store
+	st := m.s.eng
 	return func() tea.Msg {
 		ctx := context.Background()
 		entries, err := st.AuditEntries(ctx, engine.AuditFilter{Limit: auditViewLimit})

@@ -31,7 +31,7 @@ func BenchmarkKeyPress(b *testing.B) {
 	e := newEngine(b)
 	ctx := context.Background()
 	start := time.Now()
-	if _, err := fixtures.Generate(ctx, e.Store, "candidates", fixtures.GenerateOptions{Rows: rows, Orgs: 1, Seed: 1}); err != nil {
+	if _, err := fixtures.Generate(ctx, e, "candidates", fixtures.GenerateOptions{Rows: rows, Orgs: 1, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("generated %d candidates in %s", rows, time.Since(start).Round(time.Millisecond))

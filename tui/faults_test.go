@@ -25,21 +25,20 @@ func tuLock(t *testing.T, path string) func() {
 }
 
 // tuReopen opens a second engine on a seeded engine's database with opts.
-func tuReopen(t *testing.T, base *engine.Engine, opts engine.OpenOptions) *engine.Engine {
+func tuReopen(t *testing.T, base *engine.Engine, opts engine.Options) *engine.Engine {
 	t.Helper()
-	e, err := engine.Open(base.Config, base.Store.Path, opts)
+	opts.Clock, opts.OSUser = func() time.Time { return fixedNow }, "tester"
+	e, err := engine.Open(base.Config(), base.Path(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	e.Now = func() time.Time { return fixedNow }
-	e.OSUser = "tester"
 	return e
 }
 
 func tuVerify(t *testing.T, e *engine.Engine) int64 {
 	t.Helper()
-	v, err := e.Store.VerifyAudit(context.Background(), "")
+	v, err := e.VerifyAudit(context.Background(), "")
 	if err != nil || !v.OK {
 		t.Fatalf("audit chain: %+v %v", v, err)
 	}
@@ -52,8 +51,8 @@ func tuVerify(t *testing.T, e *engine.Engine) int64 {
 // pending; once the lock is released they are written and writes work.
 func TestLockedDatabase(t *testing.T) {
 	base := newEngine(t)
-	path := base.Store.Path
-	e := tuReopen(t, base, engine.OpenOptions{BusyTimeout: 200 * time.Millisecond})
+	path := base.Path()
+	e := tuReopen(t, base, engine.Options{BusyTimeout: 200 * time.Millisecond})
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: path})
 	f.waitFor("Jobs (jobs)", "row 1 of")
 	n0 := tuVerify(t, e)
@@ -84,7 +83,7 @@ func TestLockedDatabase(t *testing.T) {
 	f.waitFor("Delete it?")
 	f.key("y")
 	f.waitFor("deleted jobs")
-	es, err := e.Store.AuditEntries(context.Background(), engine.AuditFilter{AfterSeq: n0})
+	es, err := e.AuditEntries(context.Background(), engine.AuditFilter{AfterSeq: n0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestLockedDatabase(t *testing.T) {
 // that write do nothing.
 func TestReadOnlyFileConsole(t *testing.T) {
 	base := newEngine(t)
-	path := base.Store.Path
+	path := base.Path()
 	base.Close()
 	if err := os.Chmod(path, 0o444); err != nil {
 		t.Fatal(err)
@@ -116,7 +115,7 @@ func TestReadOnlyFileConsole(t *testing.T) {
 	if why == "" {
 		t.Fatal("a 0444 file is not read-only")
 	}
-	e := tuReopen(t, base, engine.OpenOptions{ReadOnly: true, ReadOnlyReason: why})
+	e := tuReopen(t, base, engine.Options{ReadOnly: true, ReadOnlyReason: why})
 	reason := "read-only: " + why + "; the keys that write are disabled"
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: path, ReadOnly: true, ReadOnlyReason: reason})
 	f.waitFor("READ-ONLY", "row 1 of", "mode 0444")
@@ -205,7 +204,7 @@ func TestReloadConfig(t *testing.T) {
 	f.waitFor("reloaded config", "7 tables", "Notes", "Jobs (jobs)", "row 1 of")
 	f.key("7")
 	f.waitFor("Notes (notes)")
-	if f.m.s.eng.Config.Table("notes") == nil {
+	if f.m.s.eng.Config().Table("notes") == nil {
 		t.Fatal("the engine was not rebuilt on the new config")
 	}
 	f.key("1")

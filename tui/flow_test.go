@@ -189,7 +189,7 @@ func TestRunAdvanceStage(t *testing.T) {
 func TestBrowsePerRole(t *testing.T) {
 	e := newEngine(t)
 	users := map[string]string{"interviewer": "u-ivan", "recruiter": "u-rachel", "hiring-manager": "u-dana", "owner": "u-ben"}
-	for _, role := range e.Config.Auth.Roles {
+	for _, role := range e.Config().Auth.Roles {
 		t.Run(role, func(t *testing.T) {
 			user, ok := users[role]
 			if !ok {

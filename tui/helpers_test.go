@@ -38,7 +38,7 @@ func newEngine(t testing.TB) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "hiring.db"), engine.OpenOptions{})
+	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "hiring.db"), engine.Options{Clock: func() time.Time { return fixedNow }, OSUser: "tester"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +47,9 @@ func newEngine(t testing.TB) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.Seed(context.Background(), data, false); err != nil {
+	if err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatal(err)
 	}
-	e.Now = func() time.Time { return fixedNow }
-	e.OSUser = "tester"
 	return e
 }
 

@@ -101,7 +101,7 @@ func New(eng *engine.Engine, opts Options) *Model {
 	}
 	c := NewCommon(opts.ReadOnly)
 	s := &session{eng: eng}
-	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config, await: map[string]uint64{}, access: map[string]engine.OpExplanation{}}
+	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config(), await: map[string]uint64{}, access: map[string]engine.OpExplanation{}}
 	m.grid = newGrid(c, s)
 	m.search = textinput.New()
 	m.search.Prompt = "/ "
@@ -136,11 +136,11 @@ func (m *Model) loadMembers() tea.Cmd {
 	eng := m.s.eng
 	return func() tea.Msg {
 		ctx := context.Background()
-		ms, err := eng.Store.Members(ctx)
+		ms, err := eng.Members(ctx)
 		if err != nil {
 			return membersMsg{err: err}
 		}
-		orgs, err := eng.Store.Organizations(ctx)
+		orgs, err := eng.Organizations(ctx)
 		return membersMsg{members: ms, orgs: orgs, err: err}
 	}
 }

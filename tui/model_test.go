@@ -307,7 +307,7 @@ func TestCopyAndExportMasked(t *testing.T) {
 func TestPagingLargeTable(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
-	if _, err := fixtures.Generate(ctx, e.Store, "candidates", fixtures.GenerateOptions{Rows: 2500, Orgs: 1, Seed: 7}); err != nil {
+	if _, err := fixtures.Generate(ctx, e, "candidates", fixtures.GenerateOptions{Rows: 2500, Orgs: 1, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	id := memberOf(t, e, "gen-org-001", "hiring-manager")
@@ -385,7 +385,7 @@ func TestPagingLargeTable(t *testing.T) {
 // memberOf is a member of org with role.
 func memberOf(t testing.TB, e *engine.Engine, org, role string) engine.Identity {
 	t.Helper()
-	ms, err := e.Store.Members(context.Background())
+	ms, err := e.Members(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

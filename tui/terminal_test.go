@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ var (
 // tmInsert stores a row of table with raw SQL (config column names).
 func tmInsert(t *testing.T, e *engine.Engine, table string, vals map[string]any) {
 	t.Helper()
-	tb := e.Config.Table(table)
+	tb := e.Config().Table(table)
 	var cols, marks []string
 	var args []any
 	for name, v := range vals {
@@ -45,7 +46,12 @@ func tmInsert(t *testing.T, e *engine.Engine, table string, vals map[string]any)
 		args = append(args, v)
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", engine.Q(table), strings.Join(cols, ", "), strings.Join(marks, ", "))
-	if _, err := e.Store.DB.ExecContext(context.Background(), q, args...); err != nil {
+	db, err := sql.Open("sqlite", engine.DSN(e.Path(), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("insert %s: %v", table, err)
 	}
 }
