@@ -117,6 +117,11 @@ func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identit
 	if rule == nil {
 		return &residual{Denied: true, DeniedBy: path + " (not declared: denied by default)"}
 	}
+	if !rule.TestsRole() {
+		// A config error (SPEC §3.2); one that slipped past the loader
+		// must not admit callers on a record condition alone.
+		return &residual{Denied: true, DeniedBy: path + " (tests no role: denied)"}
+	}
 	n := evalRule(t, rule, id)
 	switch n.kind {
 	case nodeRoleFalse:
@@ -129,6 +134,10 @@ func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identit
 	return &residual{Rules: n.rules}
 }
 
+// roleAdmits reports whether the caller passes the role tests of a leaf
+// rule. A leaf with none (a record condition inside an "and" whose other
+// member tests the role) leaves the decision to its siblings; compileAccess
+// refuses a rule in which no role is tested at all.
 func roleAdmits(a *schema.Access, id Identity) bool {
 	if a.Roles == nil && !a.Public && a.UserRoles == nil {
 		return true

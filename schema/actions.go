@@ -37,7 +37,7 @@ func (l *loader) actions(t *Table, v any, p *kpath) {
 			a.Description, _ = l.asString(x, ap.key("description"))
 		}
 		if x, ok := am["access"]; ok {
-			a.Access = l.access(t, x, ap.key("access"))
+			a.Access = l.accessRule(t, x, ap.key("access"))
 		} else {
 			l.errf(ap, `missing "access"`)
 		}

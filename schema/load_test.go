@@ -305,6 +305,11 @@ var brokenCases = []struct {
 	{"empty or", edit(22, `get.access = { or = [] }`), 22, "tables.items.crud.get.access.or", "at least one rule"},
 	{"or of a non-table", edit(22, `get.access = { or = ["admin"] }`), 22, "tables.items.crud.get.access.or[0]", "must be a table"},
 	{"and not an array", edit(22, `get.access = { and = { roles = ["admin"] } }`), 22, "tables.items.crud.get.access.and", "must be an array of access rules"},
+	{"record-only rule", edit(21, `list.access = { record = { status = { equals = "new" } } }`), 21, "tables.items.crud.list.access", `admits callers by "record" alone`},
+	{"record-only or branch", edit(22, `get.access = { or = [{ roles = ["admin"] }, { record = { ownerId = { equals = "$ctx.userId" } } }] }`), 22, "tables.items.crud.get.access.or[1]", `admits callers by "record" alone`},
+	{"and without a role test", edit(22, `get.access = { and = [{ record = { ownerId = { equals = "$ctx.userId" } } }, { record = { status = { equals = "new" } } }] }`), 22, "tables.items.crud.get.access.and", `no member of this "and" has roles`},
+	{"record-only nested or", edit(22, `get.access = { or = [{ roles = ["admin"] }, { or = [{ userRole = ["admin"] }, { record = { status = { equals = "new" } } }] }] }`), 22, "tables.items.crud.get.access.or[1].or[1]", `admits callers by "record" alone`},
+	{"record-only action access", edit(27, `access = { record = { status = { equals = "new" } } }`), 27, "tables.items.actions.finish.access", `admits callers by "record" alone`},
 	{"unknown record operator", edit(22, `get.access = { roles = ["viewer"], record = { ownerId = { eq = "$ctx.userId" } } }`), 22, "tables.items.crud.get.access.record.ownerId.eq", `unknown operator "eq"`},
 	{"unknown record column", edit(22, `get.access = { and = [{ roles = ["viewer"] }, { record = { owner = { equals = "$ctx.userId" } } }] }`), 22, "tables.items.crud.get.access.and[1].record.owner", `unknown column "owner"`},
 	{"unknown ctx field", edit(22, `get.access = { roles = ["viewer"], record = { ownerId = { equals = "$ctx.user" } } }`), 22, "tables.items.crud.get.access.record.ownerId.equals", `unknown context field "user"`},
@@ -356,6 +361,22 @@ func TestBrokenConfigs(t *testing.T) {
 				t.Errorf("Error() = %q, want prefix %q", err.Error(), prefix)
 			}
 		})
+	}
+}
+
+// Rules whose every admitted caller passes a role test (SPEC §3.2) load.
+func TestRoleTestedRules(t *testing.T) {
+	for _, rule := range []string{
+		`{ roles = ["viewer"], record = { status = { equals = "new" } } }`,
+		`{ userRole = ["admin"] }`,
+		`{ roles = ["PUBLIC"] }`,
+		`{ and = [{ roles = ["viewer"] }, { record = { status = { equals = "new" } } }] }`,
+		`{ and = [{ or = [{ record = { status = { equals = "new" } } }, { record = { ownerId = { equals = "$ctx.userId" } } }] }, { roles = ["editor+"] }] }`,
+		`{ or = [{ userRole = ["admin"] }, { roles = ["viewer"], record = { ownerId = { equals = "$ctx.userId" } } }] }`,
+	} {
+		if _, err := Parse("ok.toml", []byte(edit(21, "list.access = "+rule))); err != nil {
+			t.Errorf("%s: %v", rule, err)
+		}
 	}
 }
 

@@ -215,7 +215,7 @@ func (l *loader) crud(t *Table, v any, p *kpath) {
 			}
 		}
 		if x, ok := om["access"]; ok {
-			o.Access = l.access(t, x, op.key("access"))
+			o.Access = l.accessRule(t, x, op.key("access"))
 		} else {
 			l.errf(op, `missing "access" (remove the operation to deny it to everyone)`)
 		}
@@ -229,6 +229,17 @@ func opNames() []string {
 		out[i] = string(o)
 	}
 	return out
+}
+
+// accessRule reads the access rule of an operation or action at p and,
+// when it is otherwise valid, requires it to test a role (SPEC §3.2).
+func (l *loader) accessRule(t *Table, v any, p *kpath) *Access {
+	n := len(l.probs)
+	a := l.access(t, v, p)
+	if a != nil && len(l.probs) == n {
+		l.requireRoleTest(a, p)
+	}
+	return a
 }
 
 var condOps = []string{"equals", "notEquals", "in", "notIn", "isNull", "lt", "lte", "gt", "gte"}
