@@ -265,6 +265,24 @@ func ctAll(fs ...func(t *testing.T, e *engine.Engine, r ctResult)) func(t *testi
 	}
 }
 
+// ctUniqueColumns asserts a UNIQUE_VIOLATION names exactly cols (in its
+// message and details.fields) and never the value.
+func ctUniqueColumns(value string, cols ...string) func(t *testing.T, e *engine.Engine, r ctResult) {
+	return func(t *testing.T, e *engine.Engine, r ctResult) {
+		t.Helper()
+		ee, _ := engine.AsError(r.err)
+		if got := fmt.Sprint(ee.Details["fields"]); got != fmt.Sprint(cols) {
+			t.Errorf("details.fields = %s, want %v", got, cols)
+		}
+		if want := "the same " + strings.Join(cols, ", ") + " "; !strings.Contains(ee.Message, want) {
+			t.Errorf("message %q does not name %q", ee.Message, want)
+		}
+		if s := ctMustJSON(t, r.err) + r.err.Error(); strings.Contains(s, value) {
+			t.Errorf("unique violation echoes the value %q: %s", value, s)
+		}
+	}
+}
+
 func ctStr(n int) string { return strings.Repeat("x", n) }
 
 var ctJaneMasked = map[string]any{"email": ctJaneEmailMasked, "phone": ctJanePhoneMasked}
@@ -361,6 +379,14 @@ func ctConformanceCases() []ctCase {
 					t.Errorf("unique violation echoes the value: %v", r.err)
 				}
 			}},
+		// The constraint is (organizationId, email): the message names both
+		// columns, never the value, whether the holder is live or deleted.
+		{name: "candidates/create/duplicate-email-names-columns", as: "u-rachel", op: "create", table: "candidates", data: map[string]any{"name": "Jane Again", "email": ctJaneEmail}, code: engine.UniqueViolation,
+			check: ctUniqueColumns(ctJaneEmail, "organizationId", "email")},
+		{name: "candidates/create/soft-deleted-email", as: "u-rachel", op: "create", table: "candidates", data: map[string]any{"name": "Zoe Again", "email": "zoe.kowalski@example.pl"}, code: engine.UniqueViolation,
+			check: ctUniqueColumns("zoe.kowalski@example.pl", "organizationId", "email")},
+		{name: "ats/create/duplicate-key-names-columns", as: "u-dana", op: "create", table: "ats_imports", data: map[string]any{"externalId": "greenhouse-1001"}, code: engine.UniqueViolation,
+			check: ctUniqueColumns("greenhouse-1001", "organizationId", "externalId")},
 		{name: "candidates/create/same-email-other-org", as: "u-fatima", op: "create", table: "candidates", data: map[string]any{"name": "Jane Doe", "email": ctJaneEmail}, vals: map[string]any{"organizationId": "globex", "email": ctJaneEmail}},
 		{name: "candidates/create/owner-writes-masked-response", variant: "ownerWrites", as: "u-olivia", op: "create", table: "candidates", data: map[string]any{"name": "Zed Quinn", "email": "zed.quinn@example.org", "phone": "555-999-1234"},
 			vals: map[string]any{"email": "z********@e******.org", "phone": "***-***-1234"},

@@ -252,31 +252,46 @@ func (e *Engine) constraintError(t *schema.Table, err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "UNIQUE constraint failed"):
-		var cols []string
-		if i := strings.Index(msg, "UNIQUE constraint failed: "); i >= 0 {
-			rest := msg[i+len("UNIQUE constraint failed: "):]
-			if j := strings.IndexAny(rest, " )("); j >= 0 {
-				rest = rest[:j]
-			}
-			for _, part := range strings.Split(rest, ",") {
-				part = strings.TrimSpace(part)
-				if k := strings.LastIndexByte(part, '.'); k >= 0 {
-					part = part[k+1:]
-				}
-				for _, c := range t.Columns {
-					if c.SQLName == part {
-						cols = append(cols, c.Name)
-					}
-				}
-			}
+		cols := uniqueColumns(t, msg)
+		what := "values"
+		if len(cols) > 0 {
+			what = strings.Join(cols, ", ")
 		}
-		return Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": cols}, "a %s record with the same %s already exists", t.Name, strings.Join(cols, ", "))
+		return Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": cols}, "a %s record with the same %s already exists", t.Name, what)
 	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
 		return Errf(FKNotFound, map[string]any{"table": t.Name}, "%s: the write breaks a reference between records", t.Name)
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
 		return Errf(ValidationFailed, map[string]any{"table": t.Name}, "%s: a value breaks a declared constraint", t.Name)
 	}
 	return e.store.wrapErr(err)
+}
+
+// uniqueColumns names, by config name, the columns of the constraint in a
+// SQLite unique failure ("UNIQUE constraint failed: t.a, t.b (2067)"),
+// every one of them and nothing else.
+func uniqueColumns(t *schema.Table, msg string) []string {
+	const marker = "UNIQUE constraint failed: "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return nil
+	}
+	rest := msg[i+len(marker):]
+	if j := strings.IndexAny(rest, "(\n"); j >= 0 {
+		rest = rest[:j] // the extended result code, e.g. " (2067)"
+	}
+	cols := []string{}
+	for _, part := range strings.Split(rest, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.HasPrefix(part, t.Name+".") {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.SQLName == part[len(t.Name)+1:] {
+				cols = append(cols, c.Name)
+			}
+		}
+	}
+	return cols
 }
 
 // insertRow writes vals (config names → stored values) into t.
