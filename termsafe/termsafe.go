@@ -13,6 +13,7 @@ package termsafe
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -30,12 +31,17 @@ const controlPictureDEL = '\u2421'
 //   - C0 controls U+0000–U+001F (newline, tab and ESC included) become their
 //     Control Pictures U+2400–U+241F (ESC → ␛, so CSI/OSC sequences show as
 //     text); DEL becomes ␡ (U+2421);
-//   - C1 controls U+0080–U+009F and the bidi controls U+061C, U+200E,
-//     U+200F, U+202A–U+202E and U+2066–U+2069 become markers like ⟨U+202E⟩;
+//   - C1 controls U+0080–U+009F, the bidi controls U+061C, U+200E, U+200F,
+//     U+202A–U+202E and U+2066–U+2069, the line and paragraph separators
+//     U+2028 and U+2029, and the invisible characters U+180E, U+200B–U+200D,
+//     U+2060, U+FEFF and the tags U+E0000–U+E007F become markers like
+//     ⟨U+202E⟩ — except a zero-width joiner between two pictographs (an
+//     emoji ZWJ sequence such as 👩‍💻, drawn as one visible glyph);
 //   - each invalid UTF-8 byte becomes U+FFFD.
 //
 // Everything else (CJK, emoji, combining marks, RTL letters) is unchanged.
-// The output is valid UTF-8 and Sanitize(Sanitize(s)) == Sanitize(s).
+// The output is valid UTF-8 and Sanitize(Sanitize(s)) == Sanitize(s); [Safe]
+// reports whether a string is left as it is.
 func Sanitize(s string) string {
 	i := firstUnsafe(s)
 	if i < 0 {
@@ -53,7 +59,7 @@ func Sanitize(s string) string {
 			b.WriteRune(0x2400 + r)
 		case r == 0x7f:
 			b.WriteRune(controlPictureDEL)
-		case isC1(r) || isBidi(r):
+		case marked(r) && !joinsPictographs(s, i, size):
 			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -76,7 +82,7 @@ func firstUnsafe(s string) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size <= 1) || isC1(r) || isBidi(r) {
+		if (r == utf8.RuneError && size <= 1) || (marked(r) && !joinsPictographs(s, i, size)) {
 			return i
 		}
 		i += size
@@ -84,7 +90,58 @@ func firstUnsafe(s string) int {
 	return -1
 }
 
+// Safe reports whether s holds only characters [Sanitize] leaves as they
+// are: valid UTF-8 without controls, bidi controls, separators or invisible
+// characters. It is the set every output of the console and the command line
+// stays inside (line breaks between lines aside).
+func Safe(s string) bool { return firstUnsafe(s) < 0 }
+
+// marked reports whether Sanitize shows the non-ASCII rune r as a ⟨U+XXXX⟩
+// marker.
+func marked(r rune) bool { return isC1(r) || isBidi(r) || isInvisible(r) }
+
+// zwj is U+200D ZERO WIDTH JOINER.
+const zwj = 0x200d
+
+// joinsPictographs reports whether the rune at s[i:i+size] is a zero-width
+// joiner inside an emoji ZWJ sequence: a pictograph (or one ended by an
+// emoji modifier or VS16) before it and a pictograph after it. Such a joiner
+// changes the glyph drawn; anywhere else it is invisible. Both neighbours
+// are left unchanged by Sanitize, so the decision is the same on its output.
+func joinsPictographs(s string, i, size int) bool {
+	if r, _ := utf8.DecodeRuneInString(s[i:]); r != zwj {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRuneInString(s[:i])
+	next, _ := utf8.DecodeRuneInString(s[i+size:])
+	return pictograph(next) && (pictograph(prev) || prev == 0xfe0f || (prev >= 0x1f3fb && prev <= 0x1f3ff))
+}
+
+// pictograph reports whether r is a pictographic symbol (Unicode category
+// So), the Control Pictures and U+FFFD that Sanitize itself writes
+// excepted (an empty string decodes as U+FFFD too).
+func pictograph(r rune) bool {
+	return r >= 0xa0 && r != utf8.RuneError && !(r >= 0x2400 && r <= 0x243f) && unicode.Is(unicode.So, r)
+}
+
 func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }
+
+// isInvisible reports whether r is a separator or a character that renders
+// as nothing, so that it could make two different strings look alike or
+// hide text (tag characters carry whole invisible messages).
+func isInvisible(r rune) bool {
+	switch {
+	case r == 0x2028, r == 0x2029: // line and paragraph separators
+		return true
+	case r >= 0x200b && r <= 0x200d: // zero-width space, non-joiner, joiner
+		return true
+	case r == 0x2060, r == 0xfeff, r == 0x180e: // word joiner, BOM, Mongolian vowel separator
+		return true
+	case r >= 0xe0000 && r <= 0xe007f: // tags
+		return true
+	}
+	return false
+}
 
 // isBidi reports whether r is a bidirectional formatting control that can
 // reorder what a terminal displays (Trojan Source).

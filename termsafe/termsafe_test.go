@@ -3,6 +3,7 @@ package termsafe
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -42,6 +43,32 @@ func TestSanitize(t *testing.T) {
 		{"literal U+FFFD kept", "\ufffd", "\ufffd"},
 		{"CJK", "日本語の文字", "日本語の文字"},
 		{"emoji ZWJ family", "👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"},
+		{"emoji ZWJ after a skin tone", "👩🏽\u200d💻", "👩🏽\u200d💻"},
+		{"emoji ZWJ after VS16", "❤\ufe0f\u200d🔥", "❤\ufe0f\u200d🔥"},
+		{"ZWJ between letters", "ad\u200dmin", "ad⟨U+200D⟩min"},
+		{"ZWJ after an emoji, before a letter", "👩\u200dx", "👩⟨U+200D⟩x"},
+		{"ZWJ before an emoji, after a letter", "x\u200d👩", "x⟨U+200D⟩👩"},
+		{"ZWJ first", "\u200d👩", "⟨U+200D⟩👩"},
+		{"ZWJ last", "👩\u200d", "👩⟨U+200D⟩"},
+		{"ZWJ between control pictures", "\x1b\u200d\x1b", "␛⟨U+200D⟩␛"},
+		{"ZWJ between sanitizer symbols", "␛\u200d␛", "␛⟨U+200D⟩␛"},
+		{"two ZWJ between emoji", "👩\u200d\u200d💻", "👩⟨U+200D⟩⟨U+200D⟩💻"},
+		{"line separator", "a\u2028b", "a⟨U+2028⟩b"},
+		{"paragraph separator", "a\u2029b", "a⟨U+2029⟩b"},
+		{"zero-width space", "ad\u200bmin", "ad⟨U+200B⟩min"},
+		{"zero-width non-joiner", "a\u200cb", "a⟨U+200C⟩b"},
+		{"word joiner", "a\u2060b", "a⟨U+2060⟩b"},
+		{"BOM inside", "a\ufeffb", "a⟨U+FEFF⟩b"},
+		{"BOM first", "\ufeffid", "⟨U+FEFF⟩id"},
+		{"Mongolian vowel separator", "a\u180eb", "a⟨U+180E⟩b"},
+		{"tag first", "\U000E0000", "⟨U+E0000⟩"},
+		{"hidden tag text", "ok\U000E0068\U000E0069", "ok⟨U+E0068⟩⟨U+E0069⟩"},
+		{"tag last", "\U000E007F", "⟨U+E007F⟩"},
+		{"after the tags", "\U000E0080", "\U000E0080"},
+		{"not invisible: soft hyphen", "a\u00adb", "a\u00adb"},
+		{"not invisible: narrow nbsp", "a\u202fb", "a\u202fb"},
+		{"not a joiner: U+200A hair space", "a\u200ab", "a\u200ab"},
+		{"not a joiner: U+2061", "a\u2061b", "a\u2061b"},
 		{"flag", "🇩🇪", "🇩🇪"},
 		{"combining", "e\u0301", "e\u0301"},
 		{"RTL letters", "שלום مرحبا", "שלום مرحبا"},
@@ -187,10 +214,34 @@ func checkSanitized(t interface {
 		}
 	}
 	for _, r := range s {
-		if isC1(r) || isBidi(r) {
-			t.Fatalf("output %q has rune %U", s, r)
+		for _, rg := range forbidden {
+			if r >= rg[0] && r <= rg[1] {
+				t.Fatalf("output %q has rune %U", s, r)
+			}
 		}
 	}
+	for i, r := range s {
+		if r == 0x200d { // kept only inside an emoji ZWJ sequence
+			prev, _ := utf8.DecodeLastRuneInString(s[:i])
+			next, _ := utf8.DecodeRuneInString(s[i+3:])
+			if !unicode.Is(unicode.So, next) || !(unicode.Is(unicode.So, prev) || prev == 0xfe0f || unicode.Is(unicode.Sk, prev)) {
+				t.Fatalf("output %q has a zero-width joiner at %d outside an emoji sequence", s, i)
+			}
+		}
+	}
+	if !Safe(s) {
+		t.Fatalf("Safe(%q) is false for sanitized output", s)
+	}
+}
+
+// forbidden are the ranges of runes no sanitized output may hold, written
+// out apart from the implementation.
+var forbidden = [][2]rune{
+	{0x00, 0x1f}, {0x7f, 0x9f}, // C0, DEL, C1
+	{0x061c, 0x061c}, {0x200e, 0x200f}, {0x202a, 0x202e}, {0x2066, 0x2069}, // bidi
+	{0x2028, 0x2029},                                                       // separators
+	{0x180e, 0x180e}, {0x200b, 0x200c}, {0x2060, 0x2060}, {0xfeff, 0xfeff}, // invisible
+	{0xe0000, 0xe007f}, // tags
 }
 
 // interesting is a mix of runes and clusters that stress width handling.
@@ -198,7 +249,7 @@ var interesting = []string{
 	"a", "Z", " ", "~", "\x00", "\t", "\n", "\x1b", "\x07", "\x7f", "\x1b[2J",
 	"\x1b]52;c;eA==\x07", "\u0085", "\u009b", "\u202e", "\u2066", "\u200f", "\u061c",
 	"\xff", "\xe4\xb8", "日", "語", "가", "\u1100\u1161", "👍", "👍🏽", "👨\u200d👩\u200d👧",
-	"🇩🇪", "🇫", "☺\ufe0f", "\u0301", "e\u0301", "\u0903", "\u200d", "\u200b", "\u00ad",
+	"🇩🇪", "🇫", "☺\ufe0f", "\u0301", "e\u0301", "\u0903", "\u200d", "\u200b", "\u200c", "\u2060", "\ufeff", "\u180e", "\u2029", "\U000E0041", "\u00ad",
 	"\u0600", "\u06dd", "\ufffd", "ש", "م", "…", "␛", "⟨U+202E⟩", "\u2028", "\U0001F3F4\U000E0067\U000E0062\U000E007F",
 }
 
@@ -275,6 +326,7 @@ func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "\x1b[2J", "\x1b]52;c;cm0gLXJmIH4=\x07", "a\u202eb", "\u0085",
 		"\xff\xfe", "日本語👨\u200d👩\u200d👧", "e\u0301\u0600", "line\nbreak\ttab\x7f",
+		"a\u2028b\u2029", "ad\u200bmin\u200c\u2060", "\ufeffx\u180e", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F",
 	} {
 		f.Add(s, 5)
 	}
