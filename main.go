@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,8 +67,7 @@ func (e usageErr) Error() string { return e.msg }
 func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 	a, err := parseArgs(argv)
 	if err != nil {
-		fmt.Fprintln(errw, "qb:", err)
-		return exitUsage
+		return (&cli{out: out, errw: errw}).finish(usageErr{err.Error()})
 	}
 	c := &cli{ctx: ctx, a: a, out: out, errw: errw, json: a.bools["json"]}
 	cmd := ""
@@ -100,7 +98,7 @@ func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 	c.cmd = cmd
 	h, ok := handlers[cmd]
 	if !ok {
-		fmt.Fprintf(errw, "qb: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(errw, "qb: unknown command %s\n\n%s", termsafe.Sanitize(strconv.Quote(cmd)), usage)
 		return exitUsage
 	}
 	err = h()
@@ -142,12 +140,7 @@ func (c *cli) finish(err error) int {
 }
 
 func (c *cli) printJSON(v any) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-	c.out.Write(b.Bytes())
+	_ = termsafe.EncodeJSON(c.out, v)
 }
 
 // configPath is --config, else ./quickback.toml.
@@ -210,7 +203,7 @@ func (c *cli) open() error {
 			return err
 		}
 		c.seeded = true
-		fmt.Fprintf(c.errw, "qb: created %s and seeded it from %s\n", path, c.cfg.FixturesPath())
+		fmt.Fprintf(c.errw, "qb: created %s and seeded it from %s\n", termsafe.Sanitize(path), termsafe.Sanitize(c.cfg.FixturesPath()))
 	}
 	return nil
 }
@@ -271,7 +264,7 @@ func (c *cli) check() error {
 	if err := c.loadConfig(); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "%s: ok (%d tables)\n", c.configPath(), len(c.cfg.Tables))
+	fmt.Fprintf(c.out, "%s: ok (%d tables)\n", termsafe.Sanitize(c.configPath()), len(c.cfg.Tables))
 	return nil
 }
 
@@ -290,7 +283,7 @@ func (c *cli) seed() error {
 			return err
 		}
 	}
-	fmt.Fprintf(c.out, "seeded %s from %s\n", c.dbPath(), c.cfg.FixturesPath())
+	fmt.Fprintf(c.out, "seeded %s from %s\n", termsafe.Sanitize(c.dbPath()), termsafe.Sanitize(c.cfg.FixturesPath()))
 	return nil
 }
 

@@ -3,7 +3,6 @@ package tui
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +14,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
+	"quickback.dev/qb/csvsafe"
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/termsafe"
 )
 
 // copyCell copies the selected cell as shown (masked values stay masked).
@@ -133,9 +134,9 @@ func createUnique(dir, base, ext string) (string, *os.File, error) {
 
 func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table string, spec querySpec, format string) (int, error) {
 	bw := bufio.NewWriter(f)
-	var cw *csv.Writer
+	var cw *csvsafe.Writer
 	if format == "csv" {
-		cw = csv.NewWriter(bw)
+		cw = csvsafe.NewWriter(bw)
 	} else {
 		bw.WriteString("[")
 	}
@@ -169,7 +170,7 @@ func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table strin
 					bw.WriteString(",")
 				}
 				bw.WriteString("\n  ")
-				bw.Write(b)
+				bw.Write(termsafe.EscapeJSON(b))
 			}
 			n++
 		}

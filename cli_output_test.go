@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"quickback.dev/qb/termsafe"
+)
+
+// hostileText holds one of each character class the sanitizer replaces.
+const hostileText = "Eve \x1b[2J\x07 \x7f \u0085\u009b \u202eexe.txt\u2066 line\u2028para\u2029 ad\u200bmin\u200c\u2060\ufeff\u180e tag\U000E0041\U000E007F"
+
+// checkSafeOutput fails when any line of out holds a character outside the
+// sanitizer's allowed set (SPEC §5: nothing a terminal could act on).
+func checkSafeOutput(t testing.TB, what, out string) {
+	t.Helper()
+	for i, line := range strings.Split(out, "\n") {
+		if !termsafe.Safe(line) {
+			t.Fatalf("%s: line %d %q is outside the sanitizer's allowed set", what, i+1, line)
+		}
+	}
+}
+
+// SPEC §5: JSON output escapes C0/C1 controls, bidi controls and line and
+// paragraph separators (and the invisible characters) as \uXXXX.
+func TestCLIJSONEscapesControls(t *testing.T) {
+	p := newProject(t)
+	data, _ := json.Marshal(map[string]any{"name": hostileText, "email": "eve@example.org"})
+	out, errOut, code := p.run("create", "candidates", "--as", "u-dana", "--data", string(data), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	checkSafeOutput(t, "create --json", out)
+	for _, esc := range []string{`\u001b`, `\u007f`, `\u0085`, `\u009b`, `\u202e`, `\u2066`, `\u2028`, `\u2029`, `\u200b`, `\u200c`, `\u2060`, `\ufeff`, `\u180e`, `\udb40\udc41`} {
+		if !strings.Contains(out, esc) {
+			t.Errorf("create --json output lacks %s:\n%s", esc, out)
+		}
+	}
+	var res struct {
+		Row map[string]any `json:"row"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Row["name"] != hostileText {
+		t.Errorf("the escaped name decodes to %q, want %q", res.Row["name"], hostileText)
+	}
+	out, errOut, code = p.run("list", "candidates", "--as", "u-dana", "--search", "Eve", "--json")
+	if code != 0 || !strings.Contains(out, `\u2028`) {
+		t.Fatalf("list --json (exit %d): %s %s", code, out, errOut)
+	}
+	checkSafeOutput(t, "list --json", out)
+	out, _, _ = p.run("list", "candidates", "--as", "u-dana", "--search", "Eve")
+	checkSafeOutput(t, "list", out)
+	if !strings.Contains(out, "⟨U+0085⟩⟨U+009B⟩ ⟨U+202E⟩") {
+		t.Errorf("list shows no markers for the controls:\n%s", out)
+	}
+}
+
+// Every argument the command line echoes in a message passes the sanitizer.
+func TestCLIEchoedArgumentsSanitized(t *testing.T) {
+	p := newProject(t)
+	for _, args := range [][]string{
+		{"list", "jobs", "--as", "u-ivan", "--bo\x1b]52;c;eA==\x07gus"},
+		{"list", "jobs", "--as", "u-ivan", "--x\u202e\u2028"},
+		{"list", "jobs", "--limit"},
+		{"\x1b[2Jlist\u2028"},
+		{"list", "jo\x1b[31mbs\u0085", "--as", "u-ivan"},
+		{"get", "jobs", "j-\x1b[2J\u202e", "--as", "u-ivan"},
+		{"list", "jobs", "--as", "u-iv\x1b[2Jan\u2029"},
+		{"list", "jobs", "--as", "u-ivan", "--filter", "ti\x1b[0mtle\u200b=x"},
+		{"list", "jobs", "--as", "u-ivan", "--sort", "\u009btitle"},
+		{"list", "jobs", "--as", "u-ivan", "--cursor", "\x1b]8;;x\x07"},
+		{"run", "applications", "advance\u202eStage", "a-1001", "--as", "u-dana"},
+		{"list", "jobs", "--as", "u-ivan", "--org", "ac\x1bme\U000E0041"},
+	} {
+		for _, json := range []bool{false, true} {
+			a := args
+			if json {
+				a = append(append([]string{}, args...), "--json")
+			}
+			out, errOut, code := p.run(a...)
+			if code == 0 {
+				t.Errorf("%q: exit 0", a)
+			}
+			checkSafeOutput(t, "stdout of "+strings.Join(a, " "), out)
+			checkSafeOutput(t, "stderr of "+strings.Join(a, " "), errOut)
+		}
+	}
+}
+
+// A config path with controls in it is echoed sanitized.
+func TestCLIConfigPathSanitized(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p\x1b[2J\u202e\u2028")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := &project{t: t, cfg: copyProject(t, dir)}
+	for _, args := range [][]string{{"check"}, {"seed"}, {"users"}} {
+		out, errOut, code := p.run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		checkSafeOutput(t, "stdout of "+args[0], out)
+		checkSafeOutput(t, "stderr of "+args[0], errOut)
+	}
+}
