@@ -115,13 +115,13 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 	fmt.Fprintln(w, "\noperations:")
 	rows := [][]string{{"OPERATION", "DECISION", "ON ROW", "RULE", "REASON"}}
 	for _, o := range ex.Operations {
-		rows = append(rows, []string{o.Operation, o.Decision, o.OnRow, o.Rule, o.Reason})
+		rows = append(rows, []string{o.Operation, string(o.Decision), o.OnRow, o.Rule, o.Reason})
 	}
 	printTableWide(w, rows)
 	fmt.Fprintln(w, "\nfields:")
 	rows = [][]string{{"FIELD", "SEEN AS", "CREATE", "UPDATE", "WHY"}}
 	for _, f := range ex.Fields {
-		seen := f.Visibility
+		seen := string(f.Visibility)
 		if f.MaskType != "" {
 			seen += " (" + f.MaskType + ")"
 		}

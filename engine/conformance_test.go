@@ -572,7 +572,7 @@ func ctConformanceCases() []ctCase {
 		{name: "explain/condition-refused-row", variant: "candidatesOrList", as: "u-rachel", op: "explain", table: "candidates", id: "c-layla", rowErr: engine.AccessConditionFailed,
 			check: func(t *testing.T, e *engine.Engine, r ctResult) {
 				for _, o := range r.ex.Operations {
-					if o.Operation == "get" && !strings.HasPrefix(o.OnRow, engine.Denied) {
+					if o.Operation == "get" && !strings.HasPrefix(o.OnRow, string(engine.Denied)) {
 						t.Errorf("get on the row: %+v", o)
 					}
 				}

@@ -276,10 +276,10 @@ func visibilityText(f FieldRow, c *FieldCell) string {
 	if c == nil {
 		return ""
 	}
-	if c.Visibility == "raw" {
-		return "raw"
+	if c.Visibility == VisibilityRaw {
+		return string(VisibilityRaw)
 	}
-	return c.Visibility + "(" + f.MaskType + ")"
+	return string(c.Visibility) + "(" + f.MaskType + ")"
 }
 
 func statesText(a *ActionRow) string {

@@ -8,17 +8,30 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// Decision values of an explanation.
+// Effect is the outcome of an access decision.
+type Effect string
+
+// The effects of a decision.
 const (
-	Allowed     = "allowed"
-	Denied      = "denied"
-	Conditional = "conditional" // allowed on own or matching rows only
+	Allowed     Effect = "allowed"
+	Denied      Effect = "denied"
+	Conditional Effect = "conditional" // allowed on own or matching rows only
+)
+
+// Visibility is how a field's value reaches a caller.
+type Visibility string
+
+// The visibilities of a field.
+const (
+	VisibilityRaw               Visibility = "raw"
+	VisibilityMasked            Visibility = "masked"
+	VisibilityMaskedUnlessOwner Visibility = "masked-unless-owner" // raw on the rows the caller owns
 )
 
 // OpExplanation is the decision for one operation.
 type OpExplanation struct {
 	Operation string `json:"operation"`
-	Decision  string `json:"decision"`
+	Decision  Effect `json:"decision"`
 	// Rule is the config path that decided it.
 	Rule string `json:"rule"`
 	// Reason is a sentence an operator can read.
@@ -38,10 +51,9 @@ type FieldAccess struct {
 // FieldExplanation is how one column reaches the caller and whether they may
 // write it.
 type FieldExplanation struct {
-	Field string `json:"field"`
-	// Visibility is "raw", "masked" or "masked-unless-owner".
-	Visibility string `json:"visibility"`
-	MaskType   string `json:"maskType,omitempty"`
+	Field      string     `json:"field"`
+	Visibility Visibility `json:"visibility"`
+	MaskType   string     `json:"maskType,omitempty"`
 	// Rule is the masking rule (tables.T.masking.col), "" when raw by default.
 	Rule   string      `json:"rule,omitempty"`
 	Reason string      `json:"reason"`
@@ -169,17 +181,17 @@ func (e *Engine) Explain(ctx context.Context, id Identity, table, rowID string) 
 	updateAllowed := ex.Operations[3].Decision != Denied
 	mp := e.maskPlanFor(t, id)
 	for i, c := range t.Columns {
-		f := FieldExplanation{Field: c.Name, Visibility: "raw", Reason: "no masking rule"}
+		f := FieldExplanation{Field: c.Name, Visibility: VisibilityRaw, Reason: "no masking rule"}
 		if m := t.Masking[c.Name]; m != nil {
 			f.MaskType, f.Rule = m.Type, m.Path
 			switch mp.modes[i] {
 			case showRaw:
 				f.Reason = fmt.Sprintf("role %s is in show.roles of %s", id.Role, m.Path)
 			case showMasked:
-				f.Visibility = "masked"
+				f.Visibility = VisibilityMasked
 				f.Reason = fmt.Sprintf("masked as %s by %s (shown to %s)", m.Type, m.Path, showList(m))
 			case showIfOwner:
-				f.Visibility = "masked-unless-owner"
+				f.Visibility = VisibilityMaskedUnlessOwner
 				f.Reason = fmt.Sprintf("masked as %s by %s except on rows this user owns", m.Type, m.Path)
 			}
 		}
@@ -281,15 +293,15 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 	if raw != nil && op != schema.OpCreate && op != schema.OpList {
 		switch {
 		case x.Decision == Denied:
-			x.OnRow = Denied
+			x.OnRow = string(Denied)
 		case acc.Cond.sql == "":
-			x.OnRow = Allowed
+			x.OnRow = string(Allowed)
 		default:
 			_, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
 			if err == nil && found && pass {
-				x.OnRow = Allowed
+				x.OnRow = string(Allowed)
 			} else {
-				x.OnRow = Denied + ": the record condition fails on this row"
+				x.OnRow = string(Denied) + ": the record condition fails on this row"
 			}
 		}
 	}

@@ -47,8 +47,7 @@ type TableMatrix struct {
 
 // Decision is the outcome of one access question for one role.
 type Decision struct {
-	// Decision is Allowed, Denied or Conditional.
-	Decision string `json:"decision"`
+	Decision Effect `json:"decision"`
 	// OwnRowsOnly: the owner firewall limits the role to rows it owns.
 	OwnRowsOnly bool `json:"ownRowsOnly,omitempty"`
 	// Condition is the record condition a row must meet, written out ("" for
@@ -63,7 +62,7 @@ type Decision struct {
 // "denied", "own rows", "if CONDITION", "own rows, if CONDITION".
 func (d Decision) Summary() string {
 	if d.Decision != Conditional {
-		return d.Decision
+		return string(d.Decision)
 	}
 	var parts []string
 	if d.OwnRowsOnly {
@@ -145,13 +144,12 @@ type FieldCell struct {
 	Role string `json:"role"`
 	// Readable: the role may list or get the table (Visibility is moot
 	// otherwise).
-	Readable bool `json:"readable"`
-	// Visibility is "raw", "masked" or "masked-unless-owner".
-	Visibility   string `json:"visibility"`
-	Create       bool   `json:"create"`
-	Update       bool   `json:"update"`
-	CreateReason string `json:"createReason"`
-	UpdateReason string `json:"updateReason"`
+	Readable     bool       `json:"readable"`
+	Visibility   Visibility `json:"visibility"`
+	Create       bool       `json:"create"`
+	Update       bool       `json:"update"`
+	CreateReason string     `json:"createReason"`
+	UpdateReason string     `json:"updateReason"`
 }
 
 // ActionRow is one action of a table.
@@ -390,14 +388,14 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *TableMatrix {
 		}
 		for _, role := range roles {
 			id := subjectIdentity(role, BaselineUserRole)
-			fc := FieldCell{Role: role, Visibility: "raw",
+			fc := FieldCell{Role: role, Visibility: VisibilityRaw,
 				Readable: crudDecision(t, schema.OpList, id).Decision != Denied || crudDecision(t, schema.OpGet, id).Decision != Denied}
 			// maskPlanFor reads nothing of the engine: a nil receiver is safe.
 			switch (*Engine)(nil).maskPlanFor(t, id).modes[i] {
 			case showMasked:
-				fc.Visibility = "masked"
+				fc.Visibility = VisibilityMasked
 			case showIfOwner:
-				fc.Visibility = "masked-unless-owner"
+				fc.Visibility = VisibilityMaskedUnlessOwner
 			}
 			for _, create := range []bool{true, false} {
 				op := schema.OpUpdate

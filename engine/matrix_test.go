@@ -201,7 +201,7 @@ func TestMatrixDefaultProjectFields(t *testing.T) {
 			}
 			for i, role := range mxRoles {
 				c := tm.FieldCell(role, field)
-				vis := c.Visibility
+				vis := string(c.Visibility)
 				if vis != "raw" {
 					vis += ":" + row.MaskType
 				}
@@ -278,7 +278,7 @@ func TestMatrixDefaultProjectActions(t *testing.T) {
 	}
 	for i, role := range mxRoles {
 		c := adv.Cell(role)
-		want := [4]string{mxD, mxD, mxA, mxD}[i]
+		want := [4]engine.Effect{mxD, mxD, mxA, mxD}[i]
 		if c.Decision.Decision != want {
 			t.Errorf("advanceStage for %s: %s, want %s", role, c.Decision.Decision, want)
 		}
@@ -295,7 +295,7 @@ func TestMatrixDefaultProjectActions(t *testing.T) {
 		t.Errorf("submitScore: from %v inserts %v", sub.FromStates, sub.Inserts)
 	}
 	for i, role := range mxRoles {
-		want := [4]string{mxA, mxD, mxA, mxA}[i]
+		want := [4]engine.Effect{mxA, mxD, mxA, mxA}[i]
 		if got := sub.Cell(role).Decision.Decision; got != want {
 			t.Errorf("submitScore for %s: %s, want %s", role, got, want)
 		}
@@ -407,7 +407,7 @@ func TestMatrixPolicyShapes(t *testing.T) {
 		t.Errorf("editor get does not depend on the tier: %+v", posts.Op("editor", "get").ByUserRole)
 	}
 	// Masking: admins raw, other members raw on their own rows, anonymous masked.
-	for role, want := range map[string]string{"member": "masked-unless-owner", "editor": "masked-unless-owner", "admin": "raw", "anonymous": "masked"} {
+	for role, want := range map[string]engine.Visibility{"member": "masked-unless-owner", "editor": "masked-unless-owner", "admin": "raw", "anonymous": "masked"} {
 		if got := posts.FieldCell(role, "secret").Visibility; got != want {
 			t.Errorf("posts.secret for %s: %s, want %s", role, got, want)
 		}
@@ -420,7 +420,7 @@ func TestMatrixPolicyShapes(t *testing.T) {
 	if !reflect.DeepEqual(pub.FromStates, []string{"draft"}) {
 		t.Errorf("publish from %v, want [draft]", pub.FromStates)
 	}
-	for role, want := range map[string]string{"member": mxD, "editor": mxA, "admin": mxA, "anonymous": mxD} {
+	for role, want := range map[string]engine.Effect{"member": mxD, "editor": mxA, "admin": mxA, "anonymous": mxD} {
 		if got := pub.Cell(role).Decision.Decision; got != want {
 			t.Errorf("publish for %s: %s, want %s", role, got, want)
 		}

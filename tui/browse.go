@@ -256,7 +256,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 		m.mode = modeDetail
 	case "edit":
 		op := opOf(msg.ex, schema.OpUpdate)
-		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, engine.Denied) {
+		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, string(engine.Denied)) {
 			// Let the engine refuse an attempt, so the code shown is its own.
 			return m.write("update", msg.rowID, map[string]any{}, true)
 		}
@@ -534,9 +534,9 @@ func (m *Model) detailLines(t *schema.Table, ex *engine.Explanation) []string {
 	}
 	out = append(out, "", st.Label.Render("Operations"))
 	for _, op := range ex.Operations {
-		d := op.Decision
+		d := string(op.Decision)
 		style := st.Allowed
-		if d == engine.Denied {
+		if op.Decision == engine.Denied {
 			style = st.Denied
 		}
 		if op.OnRow != "" {
