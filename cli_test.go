@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// qbRun runs the command line in-process against a fresh copy of the
-// default project and returns stdout, stderr and the exit status.
+// project runs the command line in-process against a fresh copy of the
+// default project.
 type project struct {
 	t   *testing.T
 	cfg string
@@ -23,10 +23,18 @@ func newProject(t *testing.T) *project {
 }
 
 func (p *project) run(args ...string) (string, string, int) {
+	return p.runRaw(append([]string{"--config", p.cfg}, args...)...)
+}
+
+// runRaw runs qb with exactly args.
+func (p *project) runRaw(args ...string) (string, string, int) {
 	var out, errw bytes.Buffer
-	code := run(context.Background(), append([]string{"--config", p.cfg}, args...), &out, &errw)
+	code := run(context.Background(), args, &out, &errw)
 	return out.String(), errw.String(), code
 }
+
+// withArgv is a cli that ran argv (to test what it would print).
+func (p *project) withArgv(argv []string) *cli { return &cli{argv: argv} }
 
 func TestCLIExitCodesAndJSON(t *testing.T) {
 	p := newProject(t)
@@ -221,7 +229,7 @@ func TestCLIIdentityMistakes(t *testing.T) {
 	}
 	for _, c := range cases {
 		out, errOut, code := p.run(append([]string{"list", "jobs"}, c.args...)...)
-		if code != 1 || out != "" || !strings.HasSuffix(errOut, "qb: "+c.want+"\n") {
+		if code != 1 || out != "" || !strings.Contains(errOut, "qb: "+c.want+"\n") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.args, code, out, errOut, "qb: "+c.want)
 		}
 	}

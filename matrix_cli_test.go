@@ -196,15 +196,15 @@ func TestCLIAuditVerifyAndFilters(t *testing.T) {
 		t.Errorf("audit table output:\n%s", out)
 	}
 
-	// Tampering: exit 2 naming the entry. Reading the log adds no entries.
+	// Tampering: exit 3 naming the entry. Reading the log adds no entries.
 	p.exec("UPDATE qb_audit SET outcome = 'ok' WHERE seq = 3")
 	out, _, code = p.qb("audit", "--verify")
-	if code != exitRefused || !strings.Contains(out, "BROKEN at entry 3") {
+	if code != exitProblem || !strings.Contains(out, "BROKEN at entry 3") {
 		t.Errorf("edited log: exit %d\n%s", code, out)
 	}
 	out, _, code = p.qb("audit", "--verify", "--json")
 	var vr engine.VerifyResult
-	if code != exitRefused || json.Unmarshal([]byte(out), &vr) != nil || vr.OK || vr.BrokenSeq != 3 {
+	if code != exitProblem || json.Unmarshal([]byte(out), &vr) != nil || vr.OK || vr.BrokenSeq != 3 {
 		t.Errorf("edited log --json: exit %d %+v\n%s", code, vr, out)
 	}
 }
@@ -222,7 +222,7 @@ func TestCLIAuditVerifyTruncatedTail(t *testing.T) {
 		t.Errorf("a truncated log without --head verifies as a shorter chain: exit %d", code)
 	}
 	out, _, code := p.qb("audit", "--verify", "--head", head)
-	if code != exitRefused || !strings.Contains(out, "BROKEN at entry 4") || !strings.Contains(out, "truncated") {
+	if code != exitProblem || !strings.Contains(out, "BROKEN at entry 4") || !strings.Contains(out, "truncated") {
 		t.Errorf("truncated log with --head: exit %d\n%s", code, out)
 	}
 }

@@ -3,28 +3,58 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/mattn/go-isatty"
+
+	"quickback.dev/qb/csvsafe"
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
 
-// maxCell caps a column of the plain-text table.
+// maxCell caps a column of the plain-text table on a terminal.
 const maxCell = 40
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// cellLimit is the widest a cell may be on w: maxCell on a terminal, no
+// limit (0) anywhere else, so piped output is never cut.
+func cellLimit(w io.Writer) int {
+	if isTerminal(w) {
+		return maxCell
+	}
+	return 0
+}
+
+// fitCell sanitizes a cell and cuts it to limit columns (0: no limit).
+func fitCell(s string, limit int) string {
+	s = termsafe.Sanitize(s)
+	if limit > 0 {
+		s = termsafe.Truncate(s, limit)
+	}
+	return s
+}
+
 // printTable prints rows (the first is the header) as aligned columns.
-// Every cell passes the terminal sanitizer.
+// Every cell passes the terminal sanitizer; on a terminal, long cells are
+// cut.
 func printTable(w io.Writer, rows [][]string) {
 	if len(rows) == 0 {
 		return
 	}
+	limit := cellLimit(w)
 	widths := make([]int, len(rows[0]))
 	clean := make([][]string, len(rows))
 	for i, r := range rows {
 		clean[i] = make([]string, len(r))
 		for j, cell := range r {
-			s := termsafe.Truncate(termsafe.Sanitize(cell), maxCell)
+			s := fitCell(cell, limit)
 			clean[i][j] = s
 			if wd := termsafe.Width(s); wd > widths[j] {
 				widths[j] = wd
@@ -45,36 +75,33 @@ func printTable(w io.Writer, rows [][]string) {
 	}
 }
 
-// printRows prints a page of records in column order; masked columns are
-// listed under the table so a reader knows the stars are a mask, not data.
-func printRows(w io.Writer, t *schema.Table, rows []engine.Row) {
-	header := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		header[i] = c.Name
-	}
-	out := [][]string{header}
+// maskedColumns names the columns masked in any of rows, in column order,
+// so a reader knows the stars are a mask, not data.
+func maskedColumns(t *schema.Table, rows []engine.Row) []string {
 	masked := map[string]bool{}
 	for _, r := range rows {
-		line := make([]string, len(r.Values))
-		for i, v := range r.Values {
-			line[i] = engine.ValueString(v)
+		for i := range r.Values {
 			if r.Masked[i] {
 				masked[t.Columns[i].Name] = true
 			}
 		}
-		out = append(out, line)
 	}
-	printTable(w, out)
-	fmt.Fprintf(w, "(%d rows)\n", len(rows))
 	var names []string
 	for _, c := range t.Columns {
 		if masked[c.Name] {
 			names = append(names, c.Name)
 		}
 	}
-	if len(names) > 0 {
-		fmt.Fprintf(w, "masked for this identity: %s\n", strings.Join(names, ", "))
+	return names
+}
+
+// rowCells is a record's values as text, in column order.
+func rowCells(r engine.Row) []string {
+	line := make([]string, len(r.Values))
+	for i, v := range r.Values {
+		line[i] = engine.ValueString(v)
 	}
+	return line
 }
 
 // printRecord prints one record as "field  value" lines.
@@ -173,4 +200,65 @@ func printTableWide(w io.Writer, rows [][]string) {
 		b.WriteString(termsafe.Sanitize(r[last]))
 		fmt.Fprintln(w, b.String())
 	}
+}
+
+// tableStream prints pages of rows as one aligned table: the header once,
+// the column widths of the first page, widened (never narrowed) by a later
+// page that needs it. It holds one page at a time.
+type tableStream struct {
+	w      io.Writer
+	limit  int
+	widths []int
+	header []string // until printed
+}
+
+func newTableStream(w io.Writer, header []string) *tableStream {
+	s := &tableStream{w: w, limit: cellLimit(w), widths: make([]int, len(header))}
+	s.measure([][]string{header})
+	s.header = header
+	return s
+}
+
+func (s *tableStream) measure(rows [][]string) [][]string {
+	clean := make([][]string, len(rows))
+	for i, r := range rows {
+		clean[i] = make([]string, len(r))
+		for j, cell := range r {
+			clean[i][j] = fitCell(cell, s.limit)
+			s.widths[j] = max(s.widths[j], termsafe.Width(clean[i][j]))
+		}
+	}
+	return clean
+}
+
+// page prints rows (the header first when none was printed yet).
+func (s *tableStream) page(rows [][]string) {
+	clean := s.measure(rows)
+	if s.header != nil {
+		clean = append([][]string{s.measure([][]string{s.header})[0]}, clean...)
+		s.header = nil
+	}
+	for _, r := range clean {
+		var b strings.Builder
+		for j, cell := range r {
+			if j == len(r)-1 {
+				b.WriteString(cell)
+				break
+			}
+			b.WriteString(termsafe.Pad(cell, s.widths[j]))
+			b.WriteString("  ")
+		}
+		fmt.Fprintln(s.w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// csvRecord is a row of `list --output csv`: a cell that a spreadsheet
+// would read as a formula is defused (csvsafe.Cell, SPEC §5), then
+// sanitized, since standard output may be a terminal.
+func csvRecord(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, s := range cells {
+		out[i] = termsafe.Sanitize(csvsafe.Cell(s))
+	}
+	return out
 }

@@ -52,6 +52,13 @@ var statusOf = map[Code]int{
 	InternalTable:            404,
 }
 
+// Codes lists the catalogue's codes in the SPEC's order.
+func Codes() []Code {
+	return []Code{AccessRoleRequired, AccessConditionFailed, FirewallNotFound, NotFound, OrgRequired,
+		GuardSystemManaged, GuardFieldImmutable, GuardFieldProtected, GuardFieldNotCreateable, GuardFieldNotUpdatable,
+		ValidationFailed, QueryColumnMasked, FKNotFound, UniqueViolation, ActionNotAllowedForState, TransitionLost, InternalTable}
+}
+
 // Status is the HTTP-style status of a code.
 func (c Code) Status() int { return statusOf[c] }
 

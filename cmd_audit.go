@@ -1,0 +1,305 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/suggest"
+	"quickback.dev/qb/schema"
+	"quickback.dev/qb/termsafe"
+)
+
+// auditOptions are the flags of `qb audit`.
+type auditOptions struct {
+	verify    bool
+	head      string
+	user      string
+	org       string
+	table     string
+	outcome   string
+	operation string
+	since     string
+	until     string
+	limit     int
+}
+
+// auditOutcomes are the values --outcome takes besides the error codes.
+var auditOutcomes = []string{"ok", "refused", "error"}
+
+func (c *cli) auditCmd() *cobra.Command {
+	var o auditOptions
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Show or verify the tamper-evident audit log",
+		Long: `Show the audit log's entries (oldest first), filtered by the flags; or, with --verify, check
+its hash chain and the witnessed heads and print the head hash. A broken chain exits 3 naming
+the first entry that does not verify; --head HASH (a head printed earlier) also detects a
+truncated tail or a rewritten history.`,
+		Example: `qb audit --verify
+qb audit --user ivan@acme.test --outcome refused
+qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json`,
+		Annotations:       map[string]string{"notes": "exit"},
+		Args:              positional(),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: c.do(func(_ *cobra.Command, _ []string) error {
+			return c.audit(o)
+		}),
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.verify, "verify", false, "verify the hash chain and print the head (exit 3 when broken)")
+	f.StringVar(&o.head, "head", "", "with --verify: a head `HASH` printed earlier, which must still be in the chain")
+	f.StringVar(&o.user, "user", "", "entries of `USER` (id or email)")
+	f.StringVar(&o.org, "org", "", "entries in organization `ORG`")
+	f.StringVar(&o.table, "table", "", "entries on `TABLE`")
+	f.StringVar(&o.outcome, "outcome", "", "entries with `OUTCOME`: ok, refused (any error) or an error code")
+	f.StringVar(&o.operation, "operation", "", "entries of `OPERATION` (list, get, create, update, delete, upsert, explain, action:NAME, seed, ...)")
+	f.StringVar(&o.since, "since", "", "entries at or after `TIME` (ISO 8601)")
+	f.StringVar(&o.until, "until", "", "entries at or before `TIME` (ISO 8601)")
+	f.Var(newCount(&o.limit, 0, 0), "limit", "the last `N` entries only (0: all)")
+	c.completeFlag(cmd, "user", c.completeUsers)
+	c.completeFlag(cmd, "org", c.completeOrgs)
+	c.completeFlag(cmd, "table", c.completeTables)
+	c.completeFlag(cmd, "outcome", c.completeOutcomes)
+	c.completeFlag(cmd, "operation", c.completeOperations)
+	for _, n := range []string{"head", "since", "until", "limit"} {
+		c.completeFlag(cmd, n, cobra.NoFileCompletions)
+	}
+	return cmd
+}
+
+// hashRE is the form of an audit head: a SHA-256 in lowercase hex.
+var hashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (c *cli) audit(o auditOptions) error {
+	if o.head != "" && !o.verify {
+		return usagef("--head HASH goes with --verify")
+	}
+	if o.head != "" && !hashRE.MatchString(o.head) {
+		return usagef("--head %q is not an audit head: a head is the 64 hexadecimal digits qb audit --verify prints", o.head)
+	}
+	if o.verify {
+		for name, set := range map[string]bool{"user": o.user != "", "org": o.org != "", "table": o.table != "", "outcome": o.outcome != "", "operation": o.operation != "", "since": o.since != "", "until": o.until != "", "limit": o.limit != 0} {
+			if set {
+				return usagef("--verify checks the whole log: it takes no --%s", name)
+			}
+		}
+	}
+	if o.outcome != "" && !validOutcome(o.outcome) {
+		return usageErr{msg: fmt.Sprintf("--outcome %q: give ok, refused, error or an error code%s", o.outcome, suggest.Hint(o.outcome, outcomeWords())),
+			details: map[string]any{"outcome": o.outcome}}
+	}
+	f := engine.AuditFilter{UserID: o.user, OrgID: o.org, Table: o.table, Outcome: o.outcome, Operation: o.operation, Limit: o.limit}
+	var ok bool
+	if o.since != "" {
+		if f.Since, ok = engine.ParseTime(o.since); !ok {
+			return usagef("--since %q: give an ISO 8601 time such as 2026-01-31T09:00:00Z", o.since)
+		}
+	}
+	if o.until != "" {
+		if f.Until, ok = engine.ParseTime(o.until); !ok {
+			return usagef("--until %q: give an ISO 8601 time such as 2026-01-31T09:00:00Z", o.until)
+		}
+	}
+	if err := c.open(false); err != nil {
+		return err
+	}
+	if o.verify {
+		return c.verifyAudit(o.head)
+	}
+	ms, err := c.eng.Members(c.ctx)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(f.UserID, "@") {
+		// --user takes a user id or a user's email.
+		for _, m := range ms {
+			if strings.EqualFold(m.Email, f.UserID) {
+				f.UserID = m.UserID
+				break
+			}
+		}
+	}
+	entries, err := c.eng.AuditEntries(c.ctx, f)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		// Nothing matched: a value that names nothing known is more
+		// likely a typo than an empty answer.
+		if err := c.checkAuditFilter(o, ms); err != nil {
+			return err
+		}
+	}
+	if c.json {
+		if entries == nil {
+			entries = []engine.AuditEntry{}
+		}
+		c.writeJSON(auditResponse{Entries: entries})
+		return nil
+	}
+	rows := [][]string{{"SEQ", "AT", "OS USER", "USER", "ORG", "ROLE", "OPERATION", "TABLE", "RECORD", "OUTCOME", "FIELDS"}}
+	for _, e := range entries {
+		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, strings.Join(e.Fields, ",")})
+	}
+	printTable(c.out, rows)
+	fmt.Fprintf(c.errw, "(%d entries)\n", len(entries))
+	return nil
+}
+
+func (c *cli) verifyAudit(head string) error {
+	res, err := c.eng.VerifyAudit(c.ctx, head)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.json:
+		c.writeJSON(res)
+	case res.OK:
+		fmt.Fprintf(c.out, "audit log verified: %d entries\nhead %s\n", res.Entries, termsafe.Sanitize(res.Head))
+	default:
+		fmt.Fprintf(c.out, "audit log BROKEN at entry %d: %s\nhead %s\n", res.BrokenSeq, termsafe.Sanitize(res.Problem), termsafe.Sanitize(res.Head))
+	}
+	if !res.OK {
+		return exitError{code: exitProblem}
+	}
+	return nil
+}
+
+// validOutcome reports whether s is an outcome the log can hold.
+func validOutcome(s string) bool {
+	for _, w := range outcomeWords() {
+		if s == w {
+			return true
+		}
+	}
+	return false
+}
+
+// outcomeWords are ok, refused, error and every error code.
+func outcomeWords() []string {
+	out := append([]string{}, auditOutcomes...)
+	for _, code := range engine.Codes() {
+		out = append(out, string(code))
+	}
+	return out
+}
+
+// checkAuditFilter refuses a --user, --org, --table or --operation that
+// names nothing the project has.
+func (c *cli) checkAuditFilter(o auditOptions, ms []engine.Member) error {
+	var users, orgs []string
+	for _, m := range ms {
+		users = append(users, m.UserID)
+		if m.OrgID != "" {
+			orgs = append(orgs, m.OrgID)
+		}
+	}
+	emails := make([]string, 0, len(ms))
+	for _, m := range ms {
+		emails = append(emails, strings.ToLower(m.Email))
+	}
+	check := func(flag, value string, known []string, also ...string) error {
+		if value == "" {
+			return nil
+		}
+		for _, k := range append(known, also...) {
+			if strings.EqualFold(k, value) {
+				return nil
+			}
+		}
+		return usageErr{msg: fmt.Sprintf("--%s %q: no such %s%s", flag, value, flag, suggest.Hint(value, known)), details: map[string]any{flag: value}}
+	}
+	if err := check("user", o.user, users, append(emails, "system")...); err != nil {
+		return err
+	}
+	if err := check("org", o.org, orgs); err != nil {
+		return err
+	}
+	if err := check("table", o.table, c.tableNames()); err != nil {
+		return err
+	}
+	return check("operation", o.operation, auditOperations(c.cfg))
+}
+
+// auditOperations are the operations the log records.
+func auditOperations(cfg *schema.Config) []string {
+	ops := []string{"list", "get", "create", "update", "delete", "upsert", "explain", "actions", "seed", "seed:reset", "generate", "generate:start"}
+	for _, t := range cfg.Tables {
+		for _, a := range t.Actions {
+			ops = append(ops, "action:"+a.Name)
+		}
+	}
+	return ops
+}
+
+// matrixCmd is `qb matrix [TABLE]` (the access matrix, from the config
+// alone) and `qb matrix --diff OTHER` (every decision that differs from
+// OTHER, with the rows each changed row-visibility decision affects in the
+// current database).
+func (c *cli) matrixCmd() *cobra.Command {
+	var diff string
+	cmd := &cobra.Command{
+		Use:   "matrix [TABLE]",
+		Short: "The access matrix: roles x operations x fields",
+		Long: `Print who may do what: for each table, each operation and action by role, and each field's
+visibility and writability by role, from the config alone. --diff OTHER compares with
+another config: every decision that differs, and how many rows each changed row-visibility
+decision affects per organization in the current database.`,
+		Example: `qb matrix candidates
+qb matrix --diff proposed.toml --json`,
+		Args:              positional("[TABLE]"),
+		ValidArgsFunction: c.completeArgs(c.completeTables),
+		RunE: c.do(func(_ *cobra.Command, args []string) error {
+			table := ""
+			if len(args) == 1 {
+				table = args[0]
+			}
+			return c.matrix(table, diff)
+		}),
+	}
+	cmd.Flags().StringVar(&diff, "diff", "", "compare with the config `OTHER.toml`")
+	c.completeFlag(cmd, "diff", completeFiles("toml"))
+	return cmd
+}
+
+func (c *cli) matrix(table, other string) error {
+	if other != "" {
+		if table != "" {
+			return usagef("--diff compares whole configs: give no TABLE")
+		}
+		if err := c.open(false); err != nil {
+			return err
+		}
+		ocfg, err := schema.Load(other)
+		if err != nil {
+			return err
+		}
+		d, err := c.eng.Diff(c.ctx, ocfg)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			c.writeJSON(d)
+			return nil
+		}
+		printPolicyDiff(c.out, d)
+		return nil
+	}
+	if err := c.loadConfig(); err != nil {
+		return err
+	}
+	m, err := engine.BuildMatrix(c.cfg, table)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		c.writeJSON(m)
+		return nil
+	}
+	printMatrix(c.out, m)
+	return nil
+}
