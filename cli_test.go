@@ -221,7 +221,6 @@ func TestCLIIdentityMistakes(t *testing.T) {
 		{[]string{"--as", "u-dana", "--role", "boss"}, `unknown role "boss" (roles: interviewer, recruiter, hiring-manager, owner)`},
 		{[]string{"--as", "u-dana", "--org", "hooli"}, `unknown organization "hooli"`},
 		{nil, "an identity is required: --as USER [--org ORG] [--role ROLE], or --role ROLE --org ORG"},
-		{[]string{"--as", "anonymous"}, "--as anonymous needs --org ORG"},
 		{[]string{"--role", "owner"}, "--role needs --org ORG"},
 		{[]string{"--as", "u-nobody"}, "unknown user \"u-nobody\" (see `qb users`)"},
 		{[]string{"--as", "u-dana", "--org", "globex"}, "user u-dana is not a member of globex"},

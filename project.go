@@ -125,8 +125,6 @@ func (c *cli) identityMistake(e *engine.IdentityError) usageErr {
 		details["org"] = e.Org
 	case engine.NoIdentity:
 		msg = "an identity is required: --as USER [--org ORG] [--role ROLE], or --role ROLE --org ORG"
-	case engine.AnonymousNeedsOrg:
-		msg = "--as anonymous needs --org ORG"
 	case engine.RoleNeedsOrg:
 		msg = "--role needs --org ORG"
 	case engine.UnknownUser:

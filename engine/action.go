@@ -73,7 +73,7 @@ func (e *Engine) lookupAction(table, action string) (*schema.Table, *schema.Acti
 	}
 	a := t.Action(action)
 	if a == nil {
-		return nil, nil, Errf(NotFound, map[string]any{"table": t.Name, "action": action}, "table %s has no action %q", t.Name, action)
+		return nil, nil, Errf(NotFound, suggest(map[string]any{"table": t.Name, "action": action}, action, t.ActionNames()), "table %s has no action %q", t.Name, action)
 	}
 	return t, a, nil
 }
@@ -248,7 +248,7 @@ func (e *Engine) actionInputs(t *schema.Table, a *schema.Action, input map[strin
 	var probs []FieldProblem
 	for _, k := range sortedKeys(input) {
 		if a.Input(k) == nil {
-			probs = append(probs, FieldProblem{Field: k, Category: "unknown", Message: "is not an input of " + a.Name})
+			probs = append(probs, FieldProblem{Field: k, Category: "unknown", Message: "is not an input of " + a.Name, DidYouMean: closest(k, a.InputNames())})
 		}
 	}
 	vals := map[string]any{}

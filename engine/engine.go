@@ -188,7 +188,7 @@ func freshID() string {
 func (e *Engine) table(name string, crud bool) (*schema.Table, error) {
 	t := e.cfg.Table(name)
 	if t == nil {
-		return nil, Errf(NotFound, map[string]any{"table": name}, "unknown table %q", name)
+		return nil, Errf(NotFound, suggest(map[string]any{"table": name}, name, e.cfg.TableNames()), "unknown table %q", name)
 	}
 	if crud && t.Internal {
 		return nil, Errf(InternalTable, map[string]any{"table": name}, "table %q is internal: it has no CRUD; only actions write to it", name)

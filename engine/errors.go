@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	suggestpkg "quickback.dev/qb/internal/suggest"
 )
 
 // Code is an error code of the SPEC's catalogue (§6).
@@ -108,12 +110,46 @@ func FormatError(err error) string {
 				if p.Message != "" {
 					fmt.Fprintf(&b, " — %s", p.Message)
 				}
+				if p.DidYouMean != "" {
+					fmt.Fprintf(&b, "; did you mean %q?", p.DidYouMean)
+				}
 			}
+			continue
+		}
+		if k == DidYouMean {
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %s: %s", k, detailText(e.Details[k]))
 	}
+	if s := e.Suggestion(); s != "" {
+		fmt.Fprintf(&b, "\n  did you mean %q?", s)
+	}
 	return b.String()
+}
+
+// DidYouMean is the details key of the correction an error suggests for a
+// misspelt name: a table, column, action or enum value.
+const DidYouMean = "didYouMean"
+
+// Suggestion is the correction the error suggests ("" when none).
+func (e *Error) Suggestion() string {
+	s, _ := e.Details[DidYouMean].(string)
+	return s
+}
+
+// closest is the candidate word is probably a misspelling of, or "".
+func closest(word string, candidates []string) string { return suggestpkg.Closest(word, candidates) }
+
+// suggest adds to details the candidate nearest to word, when one is near
+// enough to be what was meant.
+func suggest(details map[string]any, word string, candidates []string) map[string]any {
+	if s := closest(word, candidates); s != "" {
+		if details == nil {
+			details = map[string]any{}
+		}
+		details[DidYouMean] = s
+	}
+	return details
 }
 
 // detailText renders a detail value: strings as they are, anything else as

@@ -102,7 +102,6 @@ const (
 	UnknownRole        IdentityProblem = iota + 1 // Role is not a role of the config
 	UnknownOrg                                    // Org is not an organization
 	NoIdentity                                    // neither a user nor a role
-	AnonymousNeedsOrg                             // anonymous without an organization
 	RoleNeedsOrg                                  // a role alone, with several organizations
 	UnknownUser                                   // User is no user's id or email
 	NotMember                                     // User is not a member of Org
@@ -118,8 +117,6 @@ func (e *IdentityError) Error() string {
 		return fmt.Sprintf("unknown organization %q", e.Org)
 	case NoIdentity:
 		return "an identity is required: a user, or a role and an organization"
-	case AnonymousNeedsOrg:
-		return "an anonymous identity needs an organization"
 	case RoleNeedsOrg:
 		return "a role without a user needs an organization"
 	case UnknownUser:
@@ -167,9 +164,9 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 	}
 	switch {
 	case as == "anonymous":
-		if org == "" {
-			return bad(AnonymousNeedsOrg)
-		}
+		// Without an organization the identity is still anonymous: a
+		// table whose firewall needs one refuses it with ORG_REQUIRED,
+		// the engine's answer, not the command line's.
 		return Identity{OrgID: org, Anonymous: true}, nil
 	case as == "" && role == "":
 		return bad(NoIdentity)

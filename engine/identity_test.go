@@ -48,7 +48,6 @@ func TestResolveIdentity(t *testing.T) {
 		{"unknown role", "u-dana", "", "boss", engine.UnknownRole, `unknown role "boss" (roles: interviewer, recruiter, hiring-manager, owner)`},
 		{"unknown organization", "u-dana", "hooli", "", engine.UnknownOrg, `unknown organization "hooli"`},
 		{"nothing named", "", "", "", engine.NoIdentity, "an identity is required: a user, or a role and an organization"},
-		{"anonymous without an organization", "anonymous", "", "", engine.AnonymousNeedsOrg, "an anonymous identity needs an organization"},
 		{"a role alone, several organizations", "", "", "owner", engine.RoleNeedsOrg, "a role without a user needs an organization"},
 		{"unknown user", "u-nobody", "", "", engine.UnknownUser, `unknown user "u-nobody"`},
 		{"not a member", "u-dana", "globex", "", engine.NotMember, "user u-dana is not a member of globex"},

@@ -253,7 +253,7 @@ func (e *Engine) Matrix(table string) (*Matrix, error) { return BuildMatrix(e.cf
 // for a synthetic identity of each role, so it says what the engine does.
 func BuildMatrix(cfg *schema.Config, table string) (*Matrix, error) {
 	if table != "" && cfg.Table(table) == nil {
-		return nil, Errf(NotFound, map[string]any{"table": table}, "unknown table %q", table)
+		return nil, Errf(NotFound, suggest(map[string]any{"table": table}, table, cfg.TableNames()), "unknown table %q", table)
 	}
 	return buildMatrix(cfg, table, matrixRoles(cfg)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -106,10 +107,33 @@ func ParseFilter(expr string) (Filter, error) {
 	}
 	for _, op := range []string{"!=", "<=", ">=", "=", "<", ">", "~"} {
 		if strings.HasPrefix(trimmed, op) {
+			// "==", "<>", "=>", "=~" are no operators of ours: an operator
+			// character right after the operator is refused, not taken as
+			// the start of the value (a value that starts with one is
+			// written after a space: "title= =x").
+			if rest := trimmed[len(op):]; rest != "" && strings.ContainsRune("=<>!~", rune(rest[0])) {
+				return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr, "operator": op + rest[:1]},
+					"filter %q: unknown operator %q (use = != < <= > >= ~ in; a value that starts with %q goes after a space)", expr, op+rest[:1], rest[:1])
+			}
 			return Filter{Column: col, Op: op, Value: strings.TrimPrefix(trimmed[len(op):], " ")}, nil
 		}
 	}
 	return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr}, "filter %q: unknown operator (use = != < <= > >= ~ in)", expr)
+}
+
+// filterLiteral is a filter's value as the column stores it; a value the
+// column cannot hold (not a number, not one of an enum's values) is
+// VALIDATION_FAILED, never a filter that silently matches nothing.
+func filterLiteral(c *schema.Column, s string) (any, error) {
+	if c.Type == schema.TypeEnum && !slices.Contains(c.Values, s) {
+		return nil, Errf(ValidationFailed, suggest(map[string]any{"column": c.Name, "value": s, "values": c.Values}, s, c.Values),
+			"filter on %s: %q is not one of %s", c.Name, s, strings.Join(c.Values, ", "))
+	}
+	v, msg := parseLiteral(c, s)
+	if msg != "" {
+		return nil, Errf(ValidationFailed, map[string]any{"column": c.Name, "value": s}, "filter on %s: %s", c.Name, msg)
+	}
+	return v, nil
 }
 
 func isIdentByte(c byte) bool {
@@ -188,7 +212,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 				return i, nil
 			}
 		}
-		return -1, Errf(ValidationFailed, map[string]any{"column": name, "table": t.Name}, "unknown column %q in table %s", name, t.Name)
+		return -1, Errf(ValidationFailed, suggest(map[string]any{"column": name, "table": t.Name}, name, t.ColumnNames()), "unknown column %q in table %s", name, t.Name)
 	}
 	masked := func(i int, what string) error {
 		if p.masks.maskedForQuery(i) {
@@ -212,9 +236,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		case "in":
 			var marks []string
 			for _, part := range strings.Split(f.Value, ",") {
-				v, msg := parseLiteral(c, strings.TrimSpace(part))
-				if msg != "" {
-					return nil, Errf(ValidationFailed, map[string]any{"column": c.Name}, "filter on %s: %s", c.Name, msg)
+				v, err := filterLiteral(c, strings.TrimSpace(part))
+				if err != nil {
+					return nil, err
 				}
 				marks = append(marks, "?")
 				p.args = append(p.args, v)
@@ -225,9 +249,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			p.where = append(p.where, cond)
 			p.args = append(p.args, arg)
 		case "=", "!=", "<", "<=", ">", ">=":
-			v, msg := parseLiteral(c, f.Value)
-			if msg != "" {
-				return nil, Errf(ValidationFailed, map[string]any{"column": c.Name}, "filter on %s: %s", c.Name, msg)
+			v, err := filterLiteral(c, f.Value)
+			if err != nil {
+				return nil, err
 			}
 			op := f.Op
 			if op == "!=" {

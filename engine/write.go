@@ -42,6 +42,9 @@ type FieldProblem struct {
 	Category string   `json:"category"`
 	Message  string   `json:"message,omitempty"`
 	Actions  []string `json:"actions,omitempty"`
+	// DidYouMean is the field (or input) an unknown one is probably a
+	// misspelling of.
+	DidYouMean string `json:"didYouMean,omitempty"`
 }
 
 var guardRank = map[Code]int{GuardSystemManaged: 0, GuardFieldImmutable: 1, GuardFieldProtected: 2, GuardFieldNotCreateable: 3, GuardFieldNotUpdatable: 3}
@@ -120,7 +123,7 @@ func checkFields(t *schema.Table, data map[string]any, create bool) error {
 	var unknown []FieldProblem
 	for _, f := range names {
 		if t.Column(f) == nil {
-			unknown = append(unknown, FieldProblem{Field: f, Category: "unknown", Message: "unknown field"})
+			unknown = append(unknown, FieldProblem{Field: f, Category: "unknown", Message: "unknown field", DidYouMean: closest(f, t.ColumnNames())})
 		}
 	}
 	if len(unknown) > 0 {

@@ -52,7 +52,7 @@ func TestDefaultConfig(t *testing.T) {
 	cand := cfg.Table("candidates")
 	wantCols := []string{"id", "organizationId", "name", "email", "phone", "resumeUrl", "source",
 		"createdAt", "createdBy", "modifiedAt", "modifiedBy", "deletedAt", "deletedBy"}
-	if got := cand.columnNames(); !reflect.DeepEqual(got, wantCols) {
+	if got := cand.ColumnNames(); !reflect.DeepEqual(got, wantCols) {
 		t.Errorf("candidates columns = %v, want %v", got, wantCols)
 	}
 	if c := cand.Column("resumeUrl"); c.SQLName != "resume_url" || c.Type != TypeText || *c.MaxLength != 2000 || c.Line != 56 {
@@ -536,7 +536,7 @@ func TestFileOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := cfg.Table("items").columnNames()[:8]
+	got := cfg.Table("items").ColumnNames()[:8]
 	want := []string{"id", "organizationId", "ownerId", "name", "status", "score", "zeta", "alpha"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("columns = %v, want %v", got, want)

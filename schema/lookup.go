@@ -161,3 +161,39 @@ func SnakeCase(s string) string {
 	}
 	return b.String()
 }
+
+// TableNames lists the tables in config order.
+func (c *Config) TableNames() []string {
+	out := make([]string, len(c.Tables))
+	for i, t := range c.Tables {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// ColumnNames lists the table's columns in display order.
+func (t *Table) ColumnNames() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// ActionNames lists the table's actions.
+func (t *Table) ActionNames() []string {
+	out := make([]string, len(t.Actions))
+	for i, a := range t.Actions {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// InputNames lists the action's inputs.
+func (a *Action) InputNames() []string {
+	out := make([]string, len(a.Inputs))
+	for i, in := range a.Inputs {
+		out[i] = in.Name
+	}
+	return out
+}

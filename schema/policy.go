@@ -42,7 +42,7 @@ func (l *loader) firewall(t *Table, v any, p *kpath) {
 		case c == nil && cp == sp:
 			l.errf(sp, "the table has no column %q to scope on (declare it or set column = \"...\")", col)
 		case c == nil:
-			l.errf(cp, "unknown column %q%s", col, hint(col, t.columnNames()))
+			l.errf(cp, "unknown column %q%s", col, hint(col, t.ColumnNames()))
 		case c.System:
 			l.errf(cp, "cannot scope on the system column %q", col)
 		case c.Type != "" && c.Type != TypeText:

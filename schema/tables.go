@@ -174,21 +174,7 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 	}
 }
 
-func (l *loader) tableNames() []string {
-	out := make([]string, len(l.cfg.Tables))
-	for i, t := range l.cfg.Tables {
-		out[i] = t.Name
-	}
-	return out
-}
-
-func (t *Table) columnNames() []string {
-	out := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		out[i] = c.Name
-	}
-	return out
-}
+func (l *loader) tableNames() []string { return l.cfg.TableNames() }
 
 // field reads the type and type-dependent options of a column or input.
 func (l *loader) field(m map[string]any, p *kpath, input bool) *fieldSpec {
@@ -291,7 +277,7 @@ func (l *loader) colRef(t *Table, name string, p *kpath) *Column {
 		return c
 	}
 	if !l.brokenCols[t] {
-		l.errf(p, "unknown column %q%s", name, hint(name, t.columnNames()))
+		l.errf(p, "unknown column %q%s", name, hint(name, t.ColumnNames()))
 	}
 	return nil
 }

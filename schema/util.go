@@ -3,6 +3,8 @@ package schema
 import (
 	"encoding/json"
 	"strings"
+
+	"quickback.dev/qb/internal/suggest"
 )
 
 func contains(list []string, s string) bool {
@@ -24,19 +26,10 @@ func quoteList(list []string) string {
 
 func jsonValid(s string) bool { return json.Valid([]byte(s)) }
 
-// hint suggests the closest candidate to a misspelt name, or "".
+// hint is `; did you mean "x"?` for the candidate nearest to a misspelt
+// name, or "" (the one did-you-mean of the project: internal/suggest).
 func hint(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := distance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestD && d < len(c) && d <= len(name)/2 {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return `; did you mean "` + best + `"?`
+	return suggest.Hint(name, candidates)
 }
 
 // hintOrList suggests the closest candidate, else lists them all.
@@ -45,32 +38,4 @@ func hintOrList(name string, candidates []string) string {
 		return h
 	}
 	return " (expected one of: " + strings.Join(candidates, ", ") + ")"
-}
-
-// distance is the Levenshtein distance of a and b (bytes), capped for long
-// inputs so that hints stay cheap.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		if a == b {
-			return 0
-		}
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

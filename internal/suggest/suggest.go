@@ -13,10 +13,16 @@ import (
 // equal to word is never offered (it would not be a correction). Ties go to
 // the earlier candidate, so callers control the order.
 func Closest(word string, candidates []string) string {
+	if len(word) > maxLen {
+		return ""
+	}
 	w := strings.ToLower(word)
 	best, bestDist := "", -1
 	for _, c := range candidates {
 		if c == word || c == "" {
+			continue
+		}
+		if len(c) > maxLen {
 			continue
 		}
 		lc := strings.ToLower(c)
@@ -36,6 +42,10 @@ func Closest(word string, candidates []string) string {
 	}
 	return best
 }
+
+// maxLen is the longest name (in bytes) compared: longer input is no
+// typo of a name, and the comparison stays cheap on hostile input.
+const maxLen = 64
 
 // threshold is how many edits still count as a typo for a word of n runes:
 // one for short words, two from five runes, three from nine.
