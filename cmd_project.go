@@ -5,7 +5,9 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/suggest"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -71,7 +74,28 @@ qb seed --reset`,
 					return err
 				}
 			}
-			fmt.Fprintf(c.out, "seeded %s from %s\n", termsafe.Sanitize(c.dbPath()), termsafe.Sanitize(c.cfg.FixturesPath()))
+			rep := c.seedReport
+			if c.json {
+				c.writeJSON(seedResponse{Database: c.dbPath(), Fixtures: c.cfg.FixturesPath(), Reset: reset, Tables: rep.Tables})
+				return nil
+			}
+			rows := [][]string{{"TABLE", "INSERTED", "UPDATED", "UNCHANGED"}}
+			if reset {
+				rows[0] = append(rows[0], "REMOVED")
+			}
+			for _, t := range rep.Tables {
+				row := []string{t.Table, fmt.Sprint(t.Inserted), fmt.Sprint(t.Updated), fmt.Sprint(t.Unchanged)}
+				if reset {
+					row = append(row, fmt.Sprint(t.Removed))
+				}
+				rows = append(rows, row)
+			}
+			printTable(c.out, rows)
+			what := "no changes"
+			if rep.Changed() {
+				what = "changes written"
+			}
+			fmt.Fprintf(c.errw, "seeded %s from %s: %s\n", termsafe.Sanitize(c.dbPath()), termsafe.Sanitize(c.cfg.FixturesPath()), what)
 			return nil
 		}),
 	}
@@ -115,6 +139,7 @@ func (c *cli) usersCmd() *cobra.Command {
 // generateOptions are the flags of `qb generate`.
 type generateOptions struct {
 	orgs int
+	org  string
 	seed int64
 }
 
@@ -126,11 +151,12 @@ func (c *cli) generateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate TABLE N",
 		Short: "Write N synthetic rows into TABLE (deterministic for a seed)",
-		Long: `Write N synthetic rows into TABLE, and the rows of the tables it references, spread over the
-existing organizations (or --orgs K synthetic ones, each with a member of every role). The
-same --seed gives the same rows.`,
+		Long: `Write N synthetic rows into TABLE, spread over the existing organizations, or all into the
+existing organization --org ORG, or over --orgs K synthetic organizations (created, each with
+a member of every role, and reported). The same --seed gives the same rows.`,
 		Example: `qb generate candidates 1000
-qb generate jobs 50 --orgs 3 --seed 7`,
+qb generate jobs 50 --org globex --seed 7
+qb generate jobs 50 --orgs 3 --seed 8`,
 		Args:              positional("TABLE", "N"),
 		ValidArgsFunction: c.completeArgs(c.completeTables),
 		RunE: c.do(func(_ *cobra.Command, args []string) error {
@@ -138,8 +164,12 @@ qb generate jobs 50 --orgs 3 --seed 7`,
 		}),
 	}
 	f := cmd.Flags()
-	f.Var(newCount(&o.orgs, 0, 1), "orgs", "spread the rows over `K` synthetic organizations")
+	f.Var(newCount(&o.orgs, 0, 1), "orgs", "spread the rows over `K` synthetic organizations (created when missing)")
+	f.StringVar(&o.org, "org", "", "put every row into the existing organization `ORG`")
 	f.Int64Var(&o.seed, "seed", 1, "random `SEED` (the same seed, the same rows)")
+	c.completeFlag(cmd, "org", c.completeOrgs)
+	c.completeFlag(cmd, "orgs", cobra.NoFileCompletions)
+	c.completeFlag(cmd, "seed", cobra.NoFileCompletions)
 	return cmd
 }
 
@@ -148,9 +178,25 @@ func (c *cli) generate(table, nArg string, o generateOptions) error {
 	if err != nil || n < 1 {
 		return usagef("N must be a whole number of rows, at least 1 (got %q)", nArg)
 	}
-	opts := fixtures.GenerateOptions{Rows: n, Seed: o.seed, Orgs: o.orgs}
+	if o.org != "" && o.orgs > 0 {
+		return usagef("--org puts the rows into one existing organization, --orgs into synthetic ones: give one")
+	}
+	opts := fixtures.GenerateOptions{Rows: n, Seed: o.seed, Orgs: o.orgs, Org: o.org}
 	if err := c.open(false); err != nil {
 		return err
+	}
+	if o.org != "" {
+		orgs, err := c.eng.Organizations(c.ctx)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, x := range orgs {
+			ids = append(ids, x.ID)
+		}
+		if !slices.Contains(ids, o.org) {
+			return usageErr{msg: fmt.Sprintf("unknown organization %q%s (organizations: %s)", o.org, suggest.Hint(o.org, ids), strings.Join(ids, ", ")), details: map[string]any{"org": o.org}}
+		}
 	}
 	if err := c.eng.Writable(); err != nil {
 		return err

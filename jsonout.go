@@ -66,6 +66,15 @@ type checkResponse struct {
 	Tables int    `json:"tables"`
 }
 
+// seedResponse is `seed`: per table, the rows inserted, updated, found
+// unchanged and (with --reset) removed.
+type seedResponse struct {
+	Database string             `json:"database"`
+	Fixtures string             `json:"fixtures"`
+	Reset    bool               `json:"reset"`
+	Tables   []engine.SeedCount `json:"tables"`
+}
+
 // usersResponse is `users`: every membership (a user without one appears
 // once with empty organization and role).
 type usersResponse struct {

@@ -83,6 +83,8 @@ type cli struct {
 	cfg    *schema.Config
 	eng    *engine.Engine
 	seeded bool
+	// seedReport is what the last seed of this run did.
+	seedReport *engine.SeedReport
 	// console is true while the console runs (notes go to its status line).
 	console bool
 	// cmdPath is the command that ran ("qb list"), for the usage hint.

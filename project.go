@@ -86,12 +86,15 @@ func (c *cli) open(readOnly bool) error {
 	return nil
 }
 
+// loadFixtures seeds the database from the fixtures; the report is kept
+// for `qb seed` to print.
 func (c *cli) loadFixtures(reset bool) error {
 	data, err := fixtures.Read(c.cfg, c.cfg.FixturesPath())
 	if err != nil {
 		return err
 	}
-	return c.eng.Seed(c.ctx, data, reset)
+	c.seedReport, err = c.eng.Seed(c.ctx, data, reset)
+	return err
 }
 
 // identity resolves --as, --org and --role; a mistake is a usage error

@@ -74,7 +74,7 @@ func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
 	if err != nil {
 		t.Fatalf("fixtures: %v", err)
 	}
-	if err := e.Seed(context.Background(), data, false); err != nil {
+	if _, err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return e

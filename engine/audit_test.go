@@ -48,7 +48,7 @@ func auSeededAt(t *testing.T, path string) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Seed(context.Background(), data, false); err != nil {
+	if _, err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -679,7 +679,7 @@ func TestOptionsClockAndOSUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if err := e.Seed(ctx, data, false); err != nil {
+	if _, err := e.Seed(ctx, data, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.List(ctx, ctMember(t, e, "u-dana", ""), "jobs", engine.ListQuery{}); err != nil {

@@ -52,7 +52,7 @@ func TestRuleWithoutRoleTestDenies(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := ctOpenEngine(t, cfg)
-			if err := e.Seed(ctx, data, false); err != nil {
+			if _, err := e.Seed(ctx, data, false); err != nil {
 				t.Fatal(err)
 			}
 			for who, idOf := range callers {

@@ -159,7 +159,7 @@ func TestPropertyListMatchesGet(t *testing.T) {
 		variant := ctDrawFrom(rt, ctPropVariants, "variant")
 		e := ctOpenEngine(rt, cfgs[variant]) // a fresh database
 		g := ctDrawData(rt)
-		if err := e.Seed(ctx, g.seed, false); err != nil {
+		if _, err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
 		}
 		for n := rapid.IntRange(1, 3).Draw(rt, "callers"); n > 0; n-- {
@@ -210,7 +210,7 @@ func TestPropertyMaskedNeverRaw(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		e := ctOpenEngine(rt, cfg) // a fresh database
 		g := ctDrawData(rt)
-		if err := e.Seed(ctx, g.seed, false); err != nil {
+		if _, err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
 		}
 		id := ctDrawIdentity(rt)

@@ -24,7 +24,7 @@ func rvSeeded(t *testing.T, extra string, edits ...ctEdit) *engine.Engine {
 		t.Fatalf("read fixtures: %v", err)
 	}
 	e := ctOpenEngine(t, cfg)
-	if err := e.Seed(context.Background(), data, false); err != nil {
+	if _, err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return e

@@ -59,31 +59,109 @@ type SeedError struct{ Problems []string }
 
 func (e *SeedError) Error() string { return strings.Join(e.Problems, "\n") }
 
-// Seed writes identities and rows in one transaction: existing ids are
-// updated, so seeding twice changes nothing. It bypasses access and guards
-// but not types, enums, required fields, references or uniqueness. With
-// reset, every identity and feature row is removed first (the audit log is
-// kept, and records the reset).
-func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) error {
+// SeedReport says what a seed run did, per table: the identity tables
+// first (organizations, users, memberships), then the feature tables in
+// load order.
+type SeedReport struct {
+	Tables []SeedCount `json:"tables"`
+}
+
+// SeedCount is what a seed run did to one table's rows: those it inserted,
+// those it changed, those already as the fixtures say, and (with reset)
+// those it removed first.
+type SeedCount struct {
+	Table     string `json:"table"`
+	Inserted  int    `json:"inserted"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Removed   int    `json:"removed,omitempty"`
+}
+
+// Changed reports whether the run wrote anything at all.
+func (r *SeedReport) Changed() bool {
+	for _, c := range r.Tables {
+		if c.Inserted+c.Updated+c.Removed > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// count is the table's entry, added on first use.
+func (r *SeedReport) count(table string) *SeedCount {
+	for i := range r.Tables {
+		if r.Tables[i].Table == table {
+			return &r.Tables[i]
+		}
+	}
+	r.Tables = append(r.Tables, SeedCount{Table: table})
+	return &r.Tables[len(r.Tables)-1]
+}
+
+// seedOutcome is what writing one row did.
+type seedOutcome int
+
+const (
+	seedInserted seedOutcome = iota
+	seedUpdated
+	seedUnchanged
+)
+
+func (c *SeedCount) add(o seedOutcome) {
+	switch o {
+	case seedInserted:
+		c.Inserted++
+	case seedUpdated:
+		c.Updated++
+	default:
+		c.Unchanged++
+	}
+}
+
+// Seed writes identities and rows in one transaction and reports, per
+// table, the rows it inserted, updated and found unchanged: existing ids
+// are updated, so seeding twice changes nothing (a timestamp the fixtures
+// leave out, createdAt or a "now" default, is set when the row is inserted
+// and never re-stamped). It bypasses access and guards but not types,
+// enums, required fields, references or uniqueness. With reset, every
+// identity and feature row is removed first (the audit log is kept, and
+// records the reset).
+func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedReport, error) {
 	s := e.store
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.wrapErr(err)
+		return nil, s.wrapErr(err)
 	}
 	defer tx.Rollback()
+	rep := &SeedReport{}
+	for _, name := range []string{"organizations", "users", "memberships"} {
+		rep.count(name)
+	}
+	for _, st := range data.Tables {
+		rep.count(st.Table)
+	}
 	var probs []string
 	bad := func(file string, line int, where, msg string) {
 		probs = append(probs, fmt.Sprintf("%s:%d: %s: %s", file, line, where, msg))
 	}
 	if reset {
-		for i := len(s.cfg.Tables) - 1; i >= 0; i-- {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+Q(s.cfg.Tables[i].Name)); err != nil {
+		removed := func(report, table string) error {
+			res, err := tx.ExecContext(ctx, "DELETE FROM "+table)
+			if err != nil {
 				return s.wrapErr(err)
 			}
+			n, _ := res.RowsAffected()
+			rep.count(report).Removed = int(n)
+			return nil
 		}
-		for _, t := range []string{"qb_members", "qb_users", "qb_organizations"} {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-				return s.wrapErr(err)
+		for i := len(s.cfg.Tables) - 1; i >= 0; i-- {
+			if err := removed(s.cfg.Tables[i].Name, Q(s.cfg.Tables[i].Name)); err != nil {
+				return nil, err
+			}
+		}
+		for _, t := range [][2]string{{"memberships", "qb_members"}, {"users", "qb_users"}, {"organizations", "qb_organizations"}} {
+			if err := removed(t[0], t[1]); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -92,9 +170,12 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) error {
 			bad(o.File, o.Line, "organizations.id", "is required")
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO qb_organizations(id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name", o.ID, o.Name); err != nil {
+		out, err := seedIdentity(ctx, tx, "qb_organizations", []string{"id"}, []string{"name"}, o.ID, o.Name)
+		if err != nil {
 			bad(o.File, o.Line, "organizations", err.Error())
+			continue
 		}
+		rep.count("organizations").add(out)
 	}
 	for _, u := range data.Users {
 		role := u.UserRole
@@ -105,18 +186,23 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) error {
 			bad(u.File, u.Line, "users", "id and email are required")
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO qb_users(id, name, email, user_role) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, user_role = excluded.user_role", u.ID, u.Name, u.Email, role); err != nil {
+		out, err := seedIdentity(ctx, tx, "qb_users", []string{"id"}, []string{"name", "email", "user_role"}, u.ID, u.Name, u.Email, role)
+		if err != nil {
 			bad(u.File, u.Line, "users.email", "duplicate or invalid user")
 			continue
 		}
+		rep.count("users").add(out)
 		for _, m := range u.Memberships {
 			if s.cfg.RoleIndex(m.Role) < 0 {
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown role %q", m.Role))
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO qb_members(user_id, organization_id, role) VALUES (?, ?, ?) ON CONFLICT(user_id, organization_id) DO UPDATE SET role = excluded.role", u.ID, m.Org, m.Role); err != nil {
+			out, err := seedIdentity(ctx, tx, "qb_members", []string{"user_id", "organization_id"}, []string{"role"}, u.ID, m.Org, m.Role)
+			if err != nil {
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown organization %q", m.Org))
+				continue
 			}
+			rep.count("memberships").add(out)
 		}
 	}
 	for _, st := range data.Tables {
@@ -128,26 +214,98 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) error {
 			continue
 		}
 		for _, r := range st.Rows {
-			probs = append(probs, s.seedRow(ctx, tx, t, r, e.now())...)
+			out, p := s.seedRow(ctx, tx, t, r, e.now())
+			probs = append(probs, p...)
+			if len(p) == 0 {
+				rep.count(t.Name).add(out)
+			}
 		}
 	}
 	if len(probs) > 0 {
-		return &SeedError{Problems: probs}
+		return nil, &SeedError{Problems: probs}
 	}
 	ent := e.systemEntry("seed", "", "", nil)
 	if reset {
 		ent.Operation = "seed:reset"
 	}
 	if err := appendAudit(ctx, tx, ent); err != nil {
-		return s.wrapErr(err)
+		return nil, s.wrapErr(err)
 	}
-	return s.wrapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return nil, s.wrapErr(err)
+	}
+	return rep, nil
 }
 
-// seedRow writes one row; now fills "now" defaults and a missing
-// createdAt.
-func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) []string {
+// seedIdentity writes one row of an identity table, keyed by the first
+// len(keys) of args, the rest the values of cols: inserted when absent,
+// updated when a value differs, untouched otherwise.
+func seedIdentity(ctx context.Context, tx *sql.Tx, table string, keys, cols []string, args ...any) (seedOutcome, error) {
+	where := make([]string, len(keys))
+	for i, k := range keys {
+		where[i] = k + " = ?"
+	}
+	cur := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range cur {
+		ptrs[i] = &cur[i]
+	}
+	err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table+" WHERE "+strings.Join(where, " AND "), args[:len(keys)]...).Scan(ptrs...)
+	switch {
+	case err == sql.ErrNoRows:
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+		_, err := tx.ExecContext(ctx, "INSERT INTO "+table+"("+strings.Join(append(append([]string{}, keys...), cols...), ", ")+") VALUES ("+marks+")", args...)
+		return seedInserted, err
+	case err != nil:
+		return 0, err
+	}
+	if sameValues(cur, args[len(keys):]) {
+		return seedUnchanged, nil
+	}
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = ?"
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" WHERE "+strings.Join(where, " AND "), append(append([]any{}, args[len(keys):]...), args[:len(keys)]...)...)
+	return seedUpdated, err
+}
+
+// sameValues reports whether the values read back from SQLite equal the
+// values about to be written (numbers compared by value, blobs as text).
+func sameValues(have, want []any) bool {
+	for i := range have {
+		if !sameValue(have[i], want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b any) bool {
+	norm := func(v any) any {
+		switch x := v.(type) {
+		case []byte:
+			return string(x)
+		case int64:
+			return float64(x)
+		case int:
+			return float64(x)
+		case bool:
+			if x {
+				return float64(1)
+			}
+			return float64(0)
+		}
+		return v
+	}
+	return norm(a) == norm(b)
+}
+
+// seedRow writes one row; now fills "now" defaults and a missing createdAt
+// of a row it inserts (an existing row keeps the time it has).
+func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []string) {
 	var probs []string
+	stamped := map[string]bool{}
 	bad := func(col, msg string) {
 		probs = append(probs, fmt.Sprintf("%s:%d: %s.%s: %s", r.File, r.Line, t.Name, col, msg))
 	}
@@ -162,11 +320,11 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		if !ok && c.HasDefault {
 			v, ok = c.Default, true
 			if c.Type == schema.TypeTimestamp && v == "now" {
-				v = now
+				v, stamped[c.Name] = now, true
 			}
 		}
 		if !ok && c.Name == "createdAt" {
-			v, ok = now, true
+			v, ok, stamped[c.Name] = now, true, true
 		}
 		if !ok || v == nil {
 			if notNull(t, c) {
@@ -182,7 +340,7 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		vals[c.Name] = sv
 	}
 	if len(probs) > 0 {
-		return probs
+		return 0, probs
 	}
 	orgCol := t.OrgColumn()
 	for _, c := range t.Columns {
@@ -203,10 +361,10 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		}
 	}
 	if len(probs) > 0 {
-		return probs
+		return 0, probs
 	}
-	var cols, marks, sets []string
-	var args []any
+	var cols, marks, sets, kept []string
+	var args, keptArgs []any
 	pk := t.PrimaryKey()
 	for _, c := range t.Columns {
 		v, ok := vals[c.Name]
@@ -216,11 +374,33 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		cols = append(cols, Q(c.SQLName))
 		marks = append(marks, "?")
 		args = append(args, v)
-		if c != pk {
+		if c != pk && !stamped[c.Name] {
 			sets = append(sets, Q(c.SQLName)+" = excluded."+Q(c.SQLName))
+			kept, keptArgs = append(kept, Q(c.SQLName)), append(keptArgs, v)
+		}
+	}
+	out := seedInserted
+	if id, ok := vals[pk.Name]; ok && len(kept) > 0 {
+		cur := make([]any, len(kept))
+		ptrs := make([]any, len(kept))
+		for i := range cur {
+			ptrs[i] = &cur[i]
+		}
+		err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(kept, ", ")+" FROM "+Q(t.Name)+" WHERE "+Q(pk.SQLName)+" = ?", id).Scan(ptrs...)
+		switch {
+		case err == nil && sameValues(cur, keptArgs):
+			return seedUnchanged, nil
+		case err == nil:
+			out = seedUpdated
+		case err != sql.ErrNoRows:
+			bad(pk.Name, "cannot be read back: "+err.Error())
+			return 0, probs
 		}
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO UPDATE SET %s", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName), strings.Join(sets, ", "))
+	if len(sets) == 0 {
+		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO NOTHING", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName))
+	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		msg := err.Error()
 		col := pk.Name
@@ -242,5 +422,5 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 			bad(col, "breaks a constraint")
 		}
 	}
-	return probs
+	return out, probs
 }

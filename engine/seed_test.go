@@ -20,7 +20,8 @@ func sdSeed(t testing.TB, cfg *schema.Config, st *engine.Engine, dir string, res
 	if err != nil {
 		return err
 	}
-	return st.Seed(t.Context(), data, reset)
+	_, err = st.Seed(t.Context(), data, reset)
+	return err
 }
 
 // sdCopyFixtures copies the project's fixture files into a temp dir.

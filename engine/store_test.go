@@ -313,7 +313,7 @@ func laySeeded(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Seed(t.Context(), data, false); err != nil {
+	if _, err := st.Seed(t.Context(), data, false); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -235,7 +235,7 @@ func ctSeeded(t ctTB, variant string, opts ...engine.Options) *engine.Engine {
 			ctTemplatesMu.Unlock()
 			t.Fatalf("open: %v", err)
 		}
-		err = e.Seed(context.Background(), data, false)
+		_, err = e.Seed(context.Background(), data, false)
 		e.Close()
 		if err != nil {
 			ctTemplatesMu.Unlock()

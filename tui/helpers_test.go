@@ -47,7 +47,7 @@ func newEngine(t testing.TB) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Seed(context.Background(), data, false); err != nil {
+	if _, err := e.Seed(context.Background(), data, false); err != nil {
 		t.Fatal(err)
 	}
 	return e
