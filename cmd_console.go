@@ -21,7 +21,7 @@ func (c *cli) consoleCmd() *cobra.Command {
 	var o consoleOptions
 	cmd := &cobra.Command{
 		Use:   "qb",
-		Short: "Quickback Console: see and do what any identity may, and why",
+		Short: "Open the terminal console (no command): browse, write and audit as any identity",
 		Long: `qb — Quickback Console. With no command it opens the terminal console: browse every table
 as any identity, try writes and actions as that identity would, ask why, and audit.
 Without --as it starts as the highest role of the first organization and says so.`,

@@ -91,7 +91,7 @@ func synopsis(cmd *cobra.Command) string {
 	}
 	identity := false
 	cmd.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
-		if f.Hidden || f.Name == "help" {
+		if f.Hidden || f.Name == "help" || cmd.Root().PersistentFlags().Lookup(f.Name) != nil {
 			return
 		}
 		if isIdentityFlag(f) {

@@ -21,17 +21,6 @@ import (
 // declared is the command tree as a run declares it.
 func declared() *cobra.Command { return (&cli{}).commands() }
 
-// everyCommand is the root and every command a user can name.
-func everyCommand(root *cobra.Command) []*cobra.Command {
-	out := []*cobra.Command{root}
-	for _, cmd := range root.Commands() {
-		if !cmd.Hidden {
-			out = append(out, cmd)
-		}
-	}
-	return out
-}
-
 // words is how a command is named on the command line ("" for the root).
 func words(cmd *cobra.Command) []string {
 	if cmd == cmd.Root() {
@@ -69,7 +58,7 @@ func sampleValue(f *pflag.Flag) []string {
 // value and --help, the command parses its flags, then prints help).
 func TestHelpEveryCommandAndFlag(t *testing.T) {
 	root := declared()
-	for _, cmd := range everyCommand(root) {
+	for _, cmd := range everyDeclared(root) {
 		name := cmd.Name()
 		t.Run(name, func(t *testing.T) {
 			want := helpText(cmd)
@@ -134,7 +123,7 @@ func TestHelpExamplesRun(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := testkit.BuildQB(t)
-	for _, cmd := range everyCommand(declared()) {
+	for _, cmd := range everyDeclared(declared()) {
 		t.Run(cmd.Name(), func(t *testing.T) {
 			dir := scratchProject(t)
 			for _, line := range strings.Split(strings.TrimSpace(cmd.Example), "\n") {
