@@ -25,14 +25,107 @@ const auditViewLimit = 500
 // auditMsg answers a read of the audit log. gen ties it to the audit view
 // that asked: an answer for a closed or reopened view is dropped.
 type auditMsg struct {
-	gen     int
+	gen     uint64
 	entries []engine.AuditEntry
 	verify  engine.VerifyResult
 	err     error
 }
 
 // auditTick asks the open audit view to poll again.
-type auditTick struct{ gen int }
+type auditTick struct{ gen uint64 }
+
+// auditLog is the audit view: the latest entries with the chain's status,
+// following new ones (by this process or any other) while it is open. Its
+// title, chain status and column header stay put; the entries scroll.
+type auditLog struct {
+	*pager
+	s *session
+	// gen ties the log's reads to this view: answers for a closed view
+	// are dropped.
+	gen    uint64
+	header []string
+	w, h   int
+}
+
+func newAuditLog(c *Common, s *session) *auditLog {
+	a := &auditLog{s: s, gen: s.tag().ID}
+	a.pager = newPager(c, nil, c.Keys.Detail)
+	a.pager.lines = []string{"reading the audit log…"}
+	return a
+}
+
+// open reads the log for the first time.
+func (a *auditLog) open() tea.Cmd { return a.read() }
+
+func (a *auditLog) read() tea.Cmd {
+	eng, gen := a.s.eng, a.gen
+	return func() tea.Msg {
+		ctx := context.Background()
+		entries, err := eng.AuditEntries(ctx, engine.AuditFilter{Limit: auditViewLimit})
+		if err != nil {
+			return auditMsg{gen: gen, err: err}
+		}
+		v, err := eng.VerifyAudit(ctx, "")
+		return auditMsg{gen: gen, entries: entries, verify: v, err: err}
+	}
+}
+
+// SetSize gives the entries what the fixed lines leave.
+func (a *auditLog) SetSize(w, h int) {
+	a.w, a.h = w, h
+	a.pager.SetSize(w, max(1, h-len(a.header)))
+}
+
+// Update takes the log's reads and polls again; keys scroll or close.
+func (a *auditLog) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case auditTick:
+		if msg.gen != a.gen {
+			return nil
+		}
+		return a.read()
+	case auditMsg:
+		if msg.gen != a.gen {
+			return nil
+		}
+		if msg.err != nil {
+			a.c.post(errorMsg{msg.err})
+			return nil
+		}
+		atEnd := a.atEnd()
+		lines := auditLines(a.c.Styles, msg.entries, msg.verify)
+		a.header = lines[:auditHeaderLines]
+		a.pager.lines = lines[auditHeaderLines:]
+		a.SetSize(a.w, a.h)
+		// Newest at the bottom: a view at the end stays at the end.
+		if atEnd {
+			a.scroll(len(a.pager.lines))
+		}
+		gen := msg.gen
+		return tea.Tick(auditFollowEvery, func(time.Time) tea.Msg { return auditTick{gen: gen} })
+	}
+	return a.pager.Update(msg)
+}
+
+// View renders the fixed lines over the entries.
+func (a *auditLog) View() string {
+	return box(strings.Join(append(append([]string(nil), a.header...), a.pager.View()), "\n"), a.w, a.h)
+}
+
+func auditLines(st Styles, entries []engine.AuditEntry, v engine.VerifyResult) []string {
+	chain := st.Reason.Render(fmt.Sprintf("chain verified: %d entries, head %s", v.Entries, shortHash(v.Head)))
+	if !v.OK {
+		chain = st.StatusError.Render(termsafe.Sanitize(fmt.Sprintf("CHAIN BROKEN at entry %d: %s", v.BrokenSeq, v.Problem)))
+	}
+	lines := []string{st.PanelTitle.Render("Audit log") + st.Reason.Render("  (following new entries; esc to close)"), chain, ""}
+	// The outcome comes right after the time and the OS user last: at 120
+	// columns the outcome (ok or the refusal's code) must not be cut off.
+	rows := [][]string{{"seq", "at", "outcome", "user", "org", "role", "operation", "table", "record", "fields", "os user"}}
+	for _, e := range entries {
+		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.Outcome, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, strings.Join(e.Fields, ","), e.OSUser})
+	}
+	return append(lines, alignRows(rows)...)
+}
 
 // alignRows lays out sanitized cells in columns.
 func alignRows(rows [][]string) []string {
@@ -51,88 +144,6 @@ func alignRows(rows [][]string) []string {
 		out[i] = strings.TrimRight(b.String(), " ")
 	}
 	return out
-}
-
-// openAudit shows the latest audit entries and follows new ones while open.
-func (m *Model) openAudit() tea.Cmd {
-	m.auditGen++
-	m.auditHeader = nil
-	m.panel = newPanel(m.c, []string{"reading the audit log…"})
-	m.panel.SetSize(m.c.Width, m.bodyHeight())
-	m.mode = modeAudit
-	return m.readAudit(m.auditGen)
-}
-
-func (m *Model) readAudit(gen int) tea.Cmd {
-	st := m.s.eng
-	return func() tea.Msg {
-		ctx := context.Background()
-		entries, err := st.AuditEntries(ctx, engine.AuditFilter{Limit: auditViewLimit})
-		if err != nil {
-			return auditMsg{gen: gen, err: err}
-		}
-		v, err := st.VerifyAudit(ctx, "")
-		return auditMsg{gen: gen, entries: entries, verify: v, err: err}
-	}
-}
-
-// auditUpdate handles the audit view's messages; stale ones are dropped.
-func (m *Model) auditUpdate(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case auditTick:
-		if m.mode != modeAudit || msg.gen != m.auditGen {
-			return nil
-		}
-		return m.readAudit(msg.gen)
-	case auditMsg:
-		if m.mode != modeAudit || msg.gen != m.auditGen {
-			return nil
-		}
-		if msg.err != nil {
-			m.setError(msg.err)
-			return nil
-		}
-		atEnd := m.panel.off >= max(0, len(m.panel.lines)-m.panel.h)
-		lines := m.auditLines(msg.entries, msg.verify)
-		// The title, the chain's status and the column header stay on
-		// screen; the entries scroll under them, newest at the bottom.
-		m.panel.lines = lines[auditHeaderLines:]
-		m.auditHeader = lines[:auditHeaderLines]
-		m.panel.SetSize(m.c.Width, m.panelHeight())
-		if atEnd {
-			m.panel.scroll(len(m.panel.lines))
-		} else {
-			m.panel.scroll(0)
-		}
-		gen := msg.gen
-		return tea.Tick(auditFollowEvery, func(time.Time) tea.Msg { return auditTick{gen: gen} })
-	}
-	return nil
-}
-
-func (m *Model) auditLines(entries []engine.AuditEntry, v engine.VerifyResult) []string {
-	st := m.c.Styles
-	chain := st.Reason.Render(fmt.Sprintf("chain verified: %d entries, head %s", v.Entries, shortHash(v.Head)))
-	if !v.OK {
-		chain = st.StatusError.Render(termsafe.Sanitize(fmt.Sprintf("CHAIN BROKEN at entry %d: %s", v.BrokenSeq, v.Problem)))
-	}
-	lines := []string{st.PanelTitle.Render("Audit log") + st.Reason.Render("  (following new entries; esc to close)"), chain, ""}
-	// The outcome comes right after the time and the OS user last: at 120
-	// columns the outcome (ok or the refusal's code) must not be cut off.
-	rows := [][]string{{"seq", "at", "outcome", "user", "org", "role", "operation", "table", "record", "fields", "os user"}}
-	for _, e := range entries {
-		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.Outcome, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, strings.Join(e.Fields, ","), e.OSUser})
-	}
-	return append(lines, alignRows(rows)...)
-}
-
-// panelHeight is the height of the scrolling panel: the body, less the
-// audit view's fixed header while it is shown.
-func (m *Model) panelHeight() int {
-	if m.mode == modeAudit {
-		return max(1, m.bodyHeight()-len(m.auditHeader))
-	}
-	return m.bodyHeight()
 }
 
 func shortHash(h string) string {

@@ -81,11 +81,12 @@ func BenchmarkKeyPress(b *testing.B) {
 		var keyTime time.Duration
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			m.openPicker()
+			m.Update(keyMsg("i"))
+			p := m.overlay.(*picker)
 			target := ids[i%2]
-			for j, idx := range m.picker.shown {
-				if m.picker.all[idx].id == target {
-					m.picker.cur = j
+			for j, idx := range p.shown {
+				if p.all[idx].id == target {
+					p.cur = j
 				}
 			}
 			t0 := time.Now()

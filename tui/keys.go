@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"reflect"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -102,11 +104,17 @@ func (k *KeyMap) SetReadOnly(ro bool) {
 	}
 }
 
+// all lists every binding of the key map: each field of type Binding, in
+// declaration order.
 func (k *KeyMap) all() []*Binding {
-	return []*Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Left, &k.Right,
-		&k.NextTable, &k.PrevTable, &k.Jump, &k.Detail, &k.Identity, &k.Compare, &k.Search, &k.Filter, &k.Sort,
-		&k.ClearQuery, &k.Refresh, &k.Reload, &k.Edit, &k.Create, &k.Delete, &k.Actions, &k.CopyCell, &k.CopyRow,
-		&k.ExportCSV, &k.ExportJSON, &k.Matrix, &k.Audit, &k.Help, &k.Quit, &k.Back, &k.Select, &k.Yes, &k.No, &k.Submit}
+	v := reflect.ValueOf(k).Elem()
+	var out []*Binding
+	for i := range v.NumField() {
+		if b, ok := v.Field(i).Addr().Interface().(*Binding); ok {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // HelpGroup is a titled list of bindings for the full help.
@@ -135,27 +143,6 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		}
 	}
 	return out
-}
-
-// shortHelp lists the bindings shown in the footer for a mode.
-func (k KeyMap) shortHelp(m mode) []Binding {
-	switch m {
-	case modeBrowse:
-		return enabled([]Binding{k.Identity, k.Detail, k.Compare, k.Search, k.Filter, k.Sort, k.Edit, k.Create, k.Delete, k.Actions, k.CopyCell, k.ExportCSV, k.Help, k.Quit})
-	case modeSearch:
-		return []Binding{bind([]string{"enter"}, "enter", "apply"), bind([]string{"esc"}, "esc", "cancel")}
-	case modePicker:
-		return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), bind([]string{"enter"}, "enter", "act as"), k.Back}
-	case modeActions:
-		return []Binding{k.Up, k.Down, bind([]string{"enter"}, "enter", "run…"), k.Back}
-	case modeForm:
-		return []Binding{bind(nil, "tab/⇧tab", "field"), k.Submit, bind(nil, "esc", "cancel")}
-	case modeConfirm:
-		return []Binding{k.Yes, k.No}
-	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix, modeAudit:
-		return []Binding{k.Up, k.Down, k.Back}
-	}
-	return nil
 }
 
 func enabled(bs []Binding) []Binding {

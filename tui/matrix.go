@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"quickback.dev/qb/engine"
@@ -13,10 +14,22 @@ import (
 // matrixCellWidth caps a matrix column's width.
 const matrixCellWidth = 30
 
-// openMatrix shows the access matrix of the current table: every role ×
+// matrixView is the access matrix of the current table: every role ×
 // operation, field and action, laid out by engine.Matrix.Sections (the
 // cells `qb matrix` prints), styled by their effect and visibility.
-func (m *Model) openMatrix() {
+type matrixView struct {
+	*pager
+	tables []engine.TableSections
+}
+
+func newMatrixView(c *Common, mx *engine.Matrix) *matrixView {
+	v := &matrixView{tables: mx.Sections()}
+	v.pager = newPager(c, v.linesAt, c.Keys.Detail)
+	return v
+}
+
+// openMatrix shows the access matrix of the current table.
+func (m *Model) openMatrix() tea.Cmd {
 	table := ""
 	if m.grid.t != nil {
 		table = m.grid.t.Name
@@ -24,11 +37,17 @@ func (m *Model) openMatrix() {
 	mx, err := engine.BuildMatrix(m.cfg, table)
 	if err != nil {
 		m.setError(err)
-		return
+		return nil
 	}
-	st := m.c.Styles
+	return m.open(modeMatrix, newMatrixView(m.c, mx))
+}
+
+// linesAt is the matrix; its lines do not depend on the width (the pager
+// cuts what does not fit).
+func (v *matrixView) linesAt(int) []string {
+	st := v.c.Styles
 	lines := []string{st.PanelTitle.Render("Access matrix") + st.Reason.Render("  (esc to close; what every role may see and do, from quickback.toml)")}
-	for _, ts := range mx.Sections() {
+	for _, ts := range v.tables {
 		lines = append(lines, "", st.Label.Render(termsafe.Sanitize(ts.Table.Table)))
 		for i, sec := range ts.Sections {
 			if i > 0 {
@@ -46,9 +65,7 @@ func (m *Model) openMatrix() {
 			}
 		}
 	}
-	m.panel = newPanel(m.c, lines)
-	m.panel.SetSize(m.c.Width, m.bodyHeight())
-	m.mode = modeMatrix
+	return lines
 }
 
 // matrixSectionLines lays out a section as aligned columns: the item, the

@@ -7,12 +7,10 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"quickback.dev/qb/engine"
@@ -53,9 +51,11 @@ func Run(eng *engine.Engine, opts Options) error {
 	return err
 }
 
-const sidebarWidth = 24
-
-// Model is the console's root model.
+// Model is the console's root: it owns the screen and the session (who the
+// console acts as), lays the components out, gives the focused one the
+// keys, handles what components post (navigation, status, choices), and
+// issues the engine requests that open components (each tagged, so a late
+// answer is dropped).
 type Model struct {
 	c      *Common
 	s      *session
@@ -65,33 +65,26 @@ type Model struct {
 
 	members []engine.Member
 	orgs    []engine.Organization
-	// access is, per table, whether the current identity may list it.
-	access map[string]engine.OpExplanation
 
-	tableIdx int
-	grid     *grid
-	mode     mode
+	sidebar *sidebar
+	grid    *grid
+	search  *searchBar
+	// mode says which component has the focus; overlay is the component
+	// that fills the body in every mode but browse and search.
+	mode    mode
+	overlay component
+	// form is the form a preview or a write in flight came from: a "No"
+	// goes back to it, a refusal reopens it with the problems.
+	form *form
 
 	status    string
 	statusErr bool
 
-	search textinput.Model
-	picker *picker
-	panel  *panel
-	// auditGen identifies the open audit view; polls for a closed one are dropped.
-	auditGen int
-	// auditHeader are the audit view's fixed lines above its entries.
-	auditHeader []string
-	form        *formState
-	confirm     *confirmState
-	actions     *actionsPanel
-
 	// memo caches the parts of the frame that rarely change.
 	memo map[string]memoEntry
 
-	// await maps a purpose ("detail", "edit", …) to the request id whose
-	// result is awaited; any other result for that purpose is stale.
-	await map[string]uint64
+	// await holds, per purpose, the request whose answer is awaited.
+	await requests
 }
 
 // New builds the console's model (Run uses it; tests drive it directly).
@@ -101,19 +94,14 @@ func New(eng *engine.Engine, opts Options) *Model {
 	}
 	c := NewCommon(opts.ReadOnly)
 	s := &session{eng: eng}
-	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config(), await: map[string]uint64{}, access: map[string]engine.OpExplanation{}}
+	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config(), await: requests{}}
+	m.sidebar = newSidebar(c, m.cfg.Tables)
+	m.sidebar.setTables(m.cfg.Tables, opts.Table)
 	m.grid = newGrid(c, s)
-	m.search = textinput.New()
-	m.search.Prompt = "/ "
-	m.search.Placeholder = "search the searchable columns"
+	m.search = newSearchBar(c)
 	if opts.Identity != nil {
 		m.s.id = *opts.Identity
 		m.haveID = true
-	}
-	for i, t := range m.cfg.Tables {
-		if t.Name == opts.Table {
-			m.tableIdx = i
-		}
 	}
 	m.SetSize(120, 40)
 	if opts.ReadOnlyReason != "" {
@@ -174,11 +162,11 @@ func DefaultIdentity(cfg *schema.Config, members []engine.Member) (engine.Identi
 
 // startIdentity (re)loads everything that depends on the identity.
 func (m *Model) startIdentity() tea.Cmd {
-	m.access = map[string]engine.OpExplanation{}
-	m.await = map[string]uint64{}
+	m.sidebar.setAccess(map[string]engine.OpExplanation{})
+	m.await = requests{}
 	cmds := []tea.Cmd{m.loadAccess()}
 	if m.grid.t == nil {
-		cmds = append(cmds, m.grid.setTable(m.cfg.Tables[m.tableIdx]))
+		cmds = append(cmds, m.grid.setTable(m.sidebar.current()))
 	} else {
 		cmds = append(cmds, m.grid.reidentify())
 	}
@@ -196,7 +184,7 @@ func (m *Model) switchIdentity(id engine.Identity) tea.Cmd {
 // loadAccess asks the engine, per table, whether the identity may list it.
 func (m *Model) loadAccess() tea.Cmd {
 	tag := m.s.tag()
-	m.await["access"] = tag.ID
+	m.await.expect("access", tag)
 	eng, tables := m.s.eng, m.cfg.Tables
 	return func() tea.Msg {
 		out := map[string]engine.OpExplanation{}
@@ -217,13 +205,8 @@ func (m *Model) loadAccess() tea.Cmd {
 
 // fresh reports whether a result with tag answers the awaited request of
 // purpose for the current identity.
-// The awaited request is then answered: a duplicate would be stale too.
 func (m *Model) fresh(purpose string, tag reqTag) bool {
-	if m.await[purpose] != tag.ID || tag.Identity != m.s.id {
-		return false
-	}
-	delete(m.await, purpose)
-	return true
+	return m.await.answer(purpose, tag, m.s.id)
 }
 
 // busy reports whether an engine request is still awaited.
@@ -231,35 +214,22 @@ func (m *Model) busy() bool {
 	return len(m.await) > 0 || len(m.grid.inflight) > 0 || m.grid.countPending
 }
 
-// SetSize lays the console out for a w×h terminal.
+// SetSize lays the console out for a w×h terminal: the header takes three
+// lines and the footer two; the body (at least three lines) is the
+// sidebar and the grid side by side, or the open component.
 func (m *Model) SetSize(w, h int) {
 	m.c.Width, m.c.Height = w, h
-	m.grid.SetSize(w-sidebarWidth-1, m.bodyHeight())
-	m.search.Width = max(10, w-20)
-	if m.picker != nil {
-		m.picker.SetSize(w, m.bodyHeight())
-	}
-	if m.panel != nil {
-		m.panel.SetSize(w, m.panelHeight())
-	}
-	if m.form != nil {
-		m.form.SetSize(w, m.bodyHeight())
-	}
-	if m.actions != nil {
-		m.actions.SetSize(w, m.bodyHeight())
+	bh := m.bodyHeight()
+	m.sidebar.SetSize(min(sidebarWidth, w), bh)
+	m.grid.SetSize(w-sidebarWidth-1, bh)
+	m.search.SetSize(w, 1)
+	if m.overlay != nil {
+		m.overlay.SetSize(w, bh)
 	}
 }
 
 // header 2 lines + rule, status + hints.
 func (m *Model) bodyHeight() int { return max(3, m.c.Height-5) }
-
-func (m *Model) setStatus(s string, isErr bool) {
-	m.status, m.statusErr = s, isErr
-}
-
-func (m *Model) setError(err error) {
-	m.setStatus(engine.FormatError(err), true)
-}
 
 // viewRequest asks the running program for its current view (tests use it
 // to take golden snapshots between keystrokes without racing the program).
@@ -270,166 +240,288 @@ type viewReply struct {
 	busy bool
 }
 
-// Update routes a message to the part of the console that owns it.
+// Update handles a message, then what the components posted while
+// handling it, in order.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	// Runes typed faster than a frame arrive together ("jjj"); where keys
+	// are commands rather than text, each one counts.
+	if km, ok := msg.(tea.KeyMsg); ok && km.Type == tea.KeyRunes && len(km.Runes) > 1 && !km.Paste && m.mode != modeSearch && m.mode != modePicker && m.mode != modeForm {
+		var cmds []tea.Cmd
+		for _, r := range km.Runes {
+			_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: km.Alt})
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
+	}
+	cmds := []tea.Cmd{m.update(msg)}
+	for len(m.c.outbox) > 0 {
+		next := m.c.outbox[0]
+		m.c.outbox = m.c.outbox[1:]
+		cmds = append(cmds, m.update(next))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// update routes one message to the part of the console that owns it.
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.SetSize(msg.Width, msg.Height)
-		if m.mode == modeForm && m.form != nil {
-			return m, m.formUpdate(msg)
+		if m.mode == modeForm {
+			return m.overlay.Update(msg)
 		}
-		return m, m.grid.ensure()
+		return m.grid.ensure()
 	case tea.KeyMsg:
 		m.status, m.statusErr = "", false
-		return m, m.handleKey(msg)
+		if msg.Type == tea.KeyCtrlC {
+			return m.quit()
+		}
+		if m.mode == modeBrowse {
+			return m.browseKey(msg)
+		}
+		return m.focused().Update(msg)
 	case viewRequest:
 		msg.reply <- viewReply{view: m.View(), busy: m.busy()}
-		return m, nil
+		return nil
+
+	// Posted by components.
+	case closeMsg:
+		m.close()
+		return nil
+	case openMsg:
+		return m.open(msg.mode, msg.comp)
+	case statusMsg:
+		m.setStatus(msg.text, msg.isErr)
+		return nil
+	case errorMsg:
+		m.setError(msg.err)
+		return nil
+	case searchMsg:
+		spec := m.grid.res.spec
+		spec.search = msg.text
+		return m.grid.setQuery(spec)
+	case actAsMsg:
+		role := msg.id.Role
+		if msg.id.Anonymous {
+			role = "no role"
+		}
+		m.setStatus("now acting as "+identityLabel(msg.id)+" · "+role+" @ "+termsafe.Sanitize(msg.id.OrgID), false)
+		return m.switchIdentity(msg.id)
+	case actionChosenMsg:
+		return m.onActionChosen(msg)
+	case formDoneMsg:
+		return m.onFormDone(msg)
+
+	// Answers of the engine.
 	case auditMsg, auditTick:
-		return m, m.auditUpdate(msg)
+		if m.mode == modeAudit {
+			return m.overlay.Update(msg)
+		}
+		return nil
 	case membersMsg:
-		if msg.err != nil {
-			m.setError(msg.err)
-			return m, nil
-		}
-		m.members, m.orgs = msg.members, msg.orgs
-		if m.picker != nil {
-			m.picker.setItems(m.identityItems())
-		}
-		if !m.haveID {
-			id, ok := DefaultIdentity(m.cfg, m.members)
-			if !ok {
-				m.setStatus("no identities: seed the database (qb seed) to create users and organizations", true)
-				return m, nil
-			}
-			m.setStatus("acting as "+identityLabel(id)+" (the first organization's highest role); press i to switch", false)
-			return m, m.switchIdentity(id)
-		}
-		return m, nil
+		return m.onMembers(msg)
 	case accessMsg:
-		if !m.fresh("access", msg.tag) {
-			return m, nil
+		if m.fresh("access", msg.tag) && msg.err == nil {
+			m.sidebar.setAccess(msg.access)
 		}
-		if msg.err == nil {
-			m.access = msg.access
-		}
-		return m, nil
-	case pageMsg:
-		cmd, err := m.grid.onPage(msg)
-		if err != nil {
-			if rq, ok := err.(refusedQuery); ok {
-				m.setStatus("query not applied, previous view kept: "+firstLine(engine.FormatError(rq.err)), true)
-			} else {
-				m.setError(err)
-			}
-		}
-		return m, cmd
-	case countMsg:
-		m.grid.onCount(msg)
-		return m, nil
+		return nil
+	case pageMsg, countMsg:
+		return m.grid.Update(msg)
 	case explainMsg:
-		return m, m.onExplain(msg)
+		return m.onExplain(msg)
 	case compareMsg:
-		return m, m.onCompare(msg)
+		return m.onCompare(msg)
 	case writeMsg:
-		return m, m.onWrite(msg)
+		return m.onWrite(msg)
 	case actionsMsg:
-		return m, m.onActions(msg)
+		return m.onActions(msg)
 	case runMsg:
-		return m, m.onRun(msg)
+		return m.onRun(msg)
 	case reloadMsg:
-		return m, m.onReload(msg)
+		return m.onReload(msg)
 	case exportMsg:
 		if msg.err != nil {
 			m.setStatus("export failed: "+termsafe.Sanitize(msg.err.Error()), true)
 		} else {
 			m.setStatus("exported "+humanInt(int64(msg.rows))+" rows as shown (masked) to "+termsafe.Sanitize(msg.file), false)
 		}
-		return m, nil
+		return nil
 	case copiedMsg:
 		if msg.err != nil {
 			m.setStatus("copy failed: "+termsafe.Sanitize(msg.err.Error()), true)
 		} else {
 			m.setStatus("copied "+msg.what+" to the clipboard (OSC 52), as shown", false)
 		}
-		return m, nil
+		return nil
 	}
 	// Anything else (cursor blinks, huh's internal messages) goes to the
-	// component that is active.
+	// component that has the focus.
+	return m.focused().Update(msg)
+}
+
+func (m *Model) onMembers(msg membersMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setError(msg.err)
+		return nil
+	}
+	m.members, m.orgs = msg.members, msg.orgs
+	if p, ok := m.overlay.(*picker); ok {
+		p.setItems(identityItems(m.members, m.orgs, m.cfg.Auth.Roles))
+	}
+	if !m.haveID {
+		id, ok := DefaultIdentity(m.cfg, m.members)
+		if !ok {
+			m.setStatus("no identities: seed the database (qb seed) to create users and organizations", true)
+			return nil
+		}
+		m.setStatus("acting as "+identityLabel(id)+" (the first organization's highest role); press i to switch", false)
+		return m.switchIdentity(id)
+	}
+	return nil
+}
+
+// focused is the component that receives keys: the grid while browsing,
+// the search line while searching, else the open component.
+func (m *Model) focused() component {
 	switch m.mode {
-	case modeForm:
-		if m.form != nil {
-			return m, m.formUpdate(msg)
-		}
+	case modeBrowse:
+		return m.grid
 	case modeSearch:
-		var cmd tea.Cmd
-		m.search, cmd = m.search.Update(msg)
-		return m, cmd
-	case modePicker:
-		if m.picker != nil {
-			return m, m.picker.update(msg)
+		return m.search
+	}
+	return m.overlay
+}
+
+// open shows comp in mode, sized to the body, and starts it.
+func (m *Model) open(md mode, comp component) tea.Cmd {
+	m.mode, m.overlay = md, comp
+	if f, ok := comp.(*form); ok {
+		m.form = f
+	}
+	comp.SetSize(m.c.Width, m.bodyHeight())
+	if o, ok := comp.(opener); ok {
+		return o.open()
+	}
+	return nil
+}
+
+// close goes back to browsing.
+func (m *Model) close() { m.mode, m.overlay = modeBrowse, nil }
+
+func (m *Model) quit() tea.Cmd {
+	m.grid.stop()
+	return tea.Quit
+}
+
+// browseKey handles a key in browse mode: the keys that open something or
+// act on the console are the root's, the rest move or query the grid.
+// Write bindings are disabled in read-only mode, so they never match there.
+func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	g := m.grid
+	n := len(m.cfg.Tables)
+	switch {
+	case k.Quit.Matches(msg):
+		return m.quit()
+	case k.NextTable.Matches(msg):
+		return m.selectTable((m.sidebar.cur + 1) % n)
+	case k.PrevTable.Matches(msg):
+		return m.selectTable((m.sidebar.cur + n - 1) % n)
+	case k.Jump.Matches(msg):
+		if i := int(msg.Runes[0] - '1'); i < n {
+			return m.selectTable(i)
 		}
+	case k.Help.Matches(msg):
+		return m.open(modeHelp, newHelpView(m.c, g.FullHelp()))
+	case k.Matrix.Matches(msg):
+		return m.openMatrix()
+	case k.Audit.Matches(msg):
+		return m.open(modeAudit, newAuditLog(m.c, m.s))
+	case k.Identity.Matches(msg):
+		return m.open(modePicker, newPicker(m.c, identityItems(m.members, m.orgs, m.cfg.Auth.Roles), m.s.id))
+	case k.Refresh.Matches(msg):
+		return tea.Batch(g.refresh(), m.loadAccess())
+	case k.Reload.Matches(msg):
+		return m.reloadConfig()
+	case k.Search.Matches(msg):
+		if g.t == nil {
+			return nil
+		}
+		m.mode = modeSearch
+		return m.search.start(g.res.spec.search)
+	case k.Filter.Matches(msg):
+		return m.openFilter()
+	case k.Detail.Matches(msg):
+		return m.withRow(func(r engine.Row) tea.Cmd { return m.explain("detail", r.ID()) })
+	case k.Compare.Matches(msg):
+		return m.withRow(m.compareRow)
+	case k.Edit.Matches(msg):
+		return m.withRow(func(r engine.Row) tea.Cmd { return m.explain("edit", r.ID()) })
+	case k.Create.Matches(msg):
+		if g.t == nil {
+			return nil
+		}
+		return m.explain("create", "")
+	case k.Delete.Matches(msg):
+		return m.withRow(func(r engine.Row) tea.Cmd { return m.write("delete", r.ID(), nil, true) })
+	case k.Actions.Matches(msg):
+		if g.t == nil {
+			return nil
+		}
+		id := ""
+		if r, ok := g.selected(); ok {
+			id = r.ID()
+		}
+		return m.listActions(id)
+	case k.CopyCell.Matches(msg):
+		return m.withRow(m.copyCell)
+	case k.CopyRow.Matches(msg):
+		return m.withRow(m.copyRow)
+	case k.ExportCSV.Matches(msg):
+		return m.export("csv")
+	case k.ExportJSON.Matches(msg):
+		return m.export("json")
 	}
-	return m, nil
+	return g.Update(msg)
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// withRow runs fn on the selected row, or says why it cannot.
+func (m *Model) withRow(fn func(engine.Row) tea.Cmd) tea.Cmd {
+	r, ok := m.grid.selected()
+	if !ok {
+		m.setStatus("no row selected", true)
+		return nil
 	}
-	return s
+	return fn(r)
 }
 
-// View renders the console.
+func (m *Model) selectTable(i int) tea.Cmd {
+	if i == m.sidebar.cur && m.grid.t != nil {
+		return nil
+	}
+	m.sidebar.cur = i
+	return m.grid.setTable(m.cfg.Tables[i])
+}
+
+// View renders the console: header, body, footer. A terminal shorter than
+// the layout's minimum (eight lines) shows its first lines.
 func (m *Model) View() string {
-	w := m.c.Width
 	var body string
 	switch m.mode {
-	case modePicker:
-		body = m.picker.View()
-	case modeAudit:
-		body = strings.Join(append(append([]string(nil), m.auditHeader...), m.panel.View()), "\n")
-	case modeDetail, modeCompare, modeHelp, modeResult, modeMatrix:
-		body = m.panel.View()
-	case modeForm:
-		body = m.form.View()
-	case modeConfirm:
-		body = m.confirm.View(m.c, w, m.bodyHeight())
-	case modeActions:
-		body = m.actions.View()
+	case modeBrowse, modeSearch:
+		body = joinColumns(m.sidebar.View(), m.grid.View(), m.sidebar.w, m.grid.width, m.bodyHeight())
 	default:
-		body = joinColumns(m.sidebarView(), m.grid.View(), m.bodyHeight())
+		body = m.overlay.View()
 	}
-	body = padLines(body, m.bodyHeight())
 	footer := m.statusView()
 	if !strings.Contains(footer, "\n") {
 		footer += "\n" + m.hintsView()
 	}
-	return fitScreen(strings.Join([]string{m.headerView(), body, footer}, "\n"), w, m.c.Height)
-}
-
-// identityLabel is "Dana Reyes <dana@acme.test> (u-dana)".
-func identityLabel(id engine.Identity) string {
-	switch {
-	case id.Anonymous:
-		return "anonymous"
-	case id.Synthetic:
-		return "any " + id.Role + " of " + id.OrgID
+	frame := m.headerView() + "\n" + body + "\n" + footer
+	if h := m.c.Height; h > 0 && strings.Count(frame, "\n") >= h {
+		frame = strings.Join(strings.SplitN(frame, "\n", h+1)[:h], "\n")
 	}
-	s := id.UserID
-	if id.Name != "" {
-		s = id.Name + " (" + id.UserID + ")"
-	}
-	return termsafe.Sanitize(s)
-}
-
-func (m *Model) orgName(id string) string {
-	for _, o := range m.orgs {
-		if o.ID == id && o.Name != "" {
-			return termsafe.Sanitize(o.Name)
-		}
-	}
-	return ""
+	return frame
 }
 
 // memoEntry is a cached rendering and the inputs it was made from.
@@ -449,323 +541,4 @@ func (m *Model) cached(part, key string, render func() string) string {
 	t := render()
 	m.memo[part] = memoEntry{key: key, text: t}
 	return t
-}
-
-// joinColumns puts the sidebar (fixed width lines) left of the main view.
-func joinColumns(left, right string, h int) string {
-	ls := strings.Split(left, "\n")
-	rs := strings.Split(right, "\n")
-	var b strings.Builder
-	for i := 0; i < h; i++ {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if i < len(ls) {
-			b.WriteString(ls[i])
-		} else {
-			b.WriteString(strings.Repeat(" ", sidebarWidth))
-		}
-		b.WriteByte(' ')
-		if i < len(rs) {
-			b.WriteString(rs[i])
-		}
-	}
-	return b.String()
-}
-
-func (m *Model) headerView() string {
-	key := fmt.Sprintf("%v|%v|%d|%d|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly)
-	return m.cached("header", key, m.renderHeader)
-}
-
-func (m *Model) renderHeader() string {
-	st := m.c.Styles
-	w := m.c.Width
-	project := m.opts.Project
-	if project == "" {
-		project = m.cfg.Project.Name
-	}
-	left := st.Title.Render("QUICKBACK CONSOLE") + st.Project.Render("  project "+termsafe.Sanitize(project)+" · db "+termsafe.Sanitize(m.opts.DBPath))
-	right := ""
-	if m.opts.ReadOnly {
-		right = st.ReadOnly.Render(" READ-ONLY ")
-	}
-	line1 := fitLine(left, "", w-termsafe.Width(right), st.Project) + right
-	line1 = strings.TrimRight(line1, " ")
-	if right != "" {
-		pad := w - termsafe.Width(left) - termsafe.Width(right)
-		line1 = left + strings.Repeat(" ", max(1, pad)) + right
-	}
-	var line2 string
-	if !m.haveID {
-		line2 = st.IdentityDim.Render("acting as … (resolving the default identity)")
-	} else {
-		id := m.s.id
-		var badges []string
-		// The operator is never the identity the console acts as: a real
-		// user is always impersonated; a synthetic or anonymous identity
-		// is marked as what it is.
-		switch {
-		case id.Anonymous:
-			badges = append(badges, st.Synthetic.Render(" ANONYMOUS "))
-		case id.Synthetic:
-			badges = append(badges, st.Synthetic.Render(" SYNTHETIC "))
-		default:
-			badges = append(badges, st.Impersonate.Render(" IMPERSONATING "))
-		}
-		room := w
-		if len(badges) > 0 {
-			room -= termsafe.Width(strings.Join(badges, " ")) + 1
-		}
-		line2 = m.identityLine(id, room)
-		if len(badges) > 0 {
-			b := strings.Join(badges, " ")
-			pad := w - termsafe.Width(line2) - termsafe.Width(b)
-			if pad < 1 {
-				line2 = termsafe.Truncate(line2, max(0, w-termsafe.Width(b)-1))
-				pad = 1
-			}
-			line2 += strings.Repeat(" ", pad) + b
-		}
-	}
-	rule := st.Rule.Render(strings.Repeat("─", w))
-	return termsafe.Truncate(line1, w) + "\n" + termsafe.Truncate(line2, w) + "\n" + rule
-}
-
-// identityLine is "acting as NAME (USER) <EMAIL> · org ORG (ORG NAME) ·
-// role ROLE" in at most room cells when it can be: the user id, the org id
-// and the role are always shown in full; the email, then the display name,
-// then the organization's name are shortened (and dropped) first, then
-// "acting as" becomes "as".
-func (m *Model) identityLine(id engine.Identity, room int) string {
-	st := m.c.Styles
-	role := id.Role
-	if role == "" {
-		role = "none"
-	}
-	// Anonymous and "any R of O" identities have no name to shorten.
-	user, name := identityLabel(id), ""
-	if !id.Anonymous && !id.Synthetic && id.Name != "" {
-		user, name = termsafe.Sanitize(id.UserID), termsafe.Sanitize(id.Name)
-	}
-	email := termsafe.Sanitize(id.Email)
-	orgName := m.orgName(id.OrgID)
-	// The organization's name goes between orgPart and rolePart.
-	orgPart := st.IdentityDim.Render(" · org ") + st.Identity.Render(termsafe.Sanitize(id.OrgID))
-	rolePart := st.IdentityDim.Render(" · role ") + st.Identity.Render(termsafe.Sanitize(role))
-	if id.UserRole != "" && id.UserRole != "user" {
-		rolePart += st.IdentityDim.Render(" · userRole ") + st.Identity.Render(termsafe.Sanitize(id.UserRole))
-	}
-	prefix := "acting as "
-	// fixed is what is always shown: the user id, the org id, the role.
-	fixed := termsafe.Width(prefix+user) + termsafe.Width(orgPart+rolePart)
-	if fixed > room {
-		prefix = "as "
-		fixed -= len("acting ")
-	}
-	// Optional parts take the room left in order of importance: the
-	// organization's name, the display name, the email; each is shortened
-	// to what is left, or dropped when fewer than 4 cells would be left of
-	// it. Each costs 3 cells of brackets.
-	left := room - fixed
-	fit := func(s string) string {
-		if s == "" || left < 3+min(4, termsafe.Width(s)) {
-			return ""
-		}
-		s = termsafe.Truncate(s, left-3)
-		left -= termsafe.Width(s) + 3
-		return s
-	}
-	orgName, name, email = fit(orgName), fit(name), fit(email)
-	who := user
-	if name != "" {
-		who = name + " (" + user + ")"
-	}
-	line := st.IdentityDim.Render(prefix) + st.Identity.Render(who)
-	if email != "" {
-		line += st.IdentityDim.Render(" <" + email + ">")
-	}
-	org := ""
-	if orgName != "" {
-		org = st.Identity.Render(" (" + orgName + ")")
-	}
-	return line + orgPart + org + rolePart
-}
-
-func (m *Model) sidebarView() string {
-	key := fmt.Sprintf("%d|%p|%d", m.tableIdx, m.access, m.bodyHeight())
-	return m.cached("sidebar", key, m.renderSidebar)
-}
-
-func (m *Model) renderSidebar() string {
-	st := m.c.Styles
-	w := sidebarWidth
-	var lines []string
-	lines = append(lines, st.SidebarTitle.Render(" TABLES"))
-	for i, t := range m.cfg.Tables {
-		label := t.Label
-		if label == "" {
-			label = t.Name
-		}
-		mark := " "
-		if t.Internal {
-			mark = InternalMark
-		} else if op, ok := m.access[t.Name]; ok && op.Decision == engine.Denied {
-			mark = NoListMark
-		}
-		cur := " "
-		if i == m.tableIdx {
-			cur = CursorMark
-		}
-		text := termsafe.Pad(cur+" "+mark+" "+termsafe.Sanitize(label), w)
-		style := st.SidebarItem
-		switch {
-		case mark != " ":
-			style = st.SidebarDenied
-		case i == m.tableIdx:
-			style = st.SidebarSelected
-		}
-		if i == m.tableIdx && mark != " " {
-			style = st.SidebarDenied.Bold(true)
-		}
-		lines = append(lines, style.Render(text))
-	}
-	lines = append(lines, "", st.SidebarLegend.Render(termsafe.Pad(" "+NoListMark+" cannot list", w)),
-		st.SidebarLegend.Render(termsafe.Pad(" "+InternalMark+" internal (no CRUD)", w)),
-		st.SidebarLegend.Render(termsafe.Pad(" "+MaskMark+" masked value", w)))
-	// The reason the selected table cannot be listed.
-	t := m.cfg.Tables[m.tableIdx]
-	if op, ok := m.access[t.Name]; ok && op.Decision == engine.Denied {
-		lines = append(lines, "")
-		for _, l := range wrapText(termsafe.Sanitize(op.Reason), w-2) {
-			lines = append(lines, st.Reason.Render(" "+l))
-		}
-		if op.Rule != "" {
-			for _, l := range wrapText("("+termsafe.Sanitize(op.Rule)+")", w-2) {
-				lines = append(lines, st.Reason.Render(" "+l))
-			}
-		}
-	}
-	h := m.bodyHeight()
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	for i := range lines {
-		lines[i] = termsafe.Pad(lines[i], w)
-	}
-	return strings.Join(lines[:h], "\n")
-}
-
-func (m *Model) statusView() string {
-	st := m.c.Styles
-	w := m.c.Width
-	if m.mode == modeSearch {
-		return termsafe.Truncate(m.search.View(), w)
-	}
-	s, isErr := termsafe.SanitizeLines(m.status), m.statusErr
-	if s == "" {
-		s, isErr = m.idleStatus()
-		s = termsafe.SanitizeLines(s)
-	}
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " · ")), " ")
-	style := st.Status
-	if isErr {
-		style = st.StatusError
-	}
-	if termsafe.Width(s) <= w {
-		return style.Render(s)
-	}
-	// Too long for one line (an error and the rule that decided it): it
-	// takes the hints line too, until the next key clears it.
-	lines := wrapText(s, w)
-	if len(lines) > 2 {
-		lines = []string{lines[0], termsafe.Truncate(strings.Join(lines[1:], " "), w)}
-	}
-	for i, l := range lines {
-		lines[i] = style.Render(l)
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m *Model) hintsView() string {
-	return m.cached("hints", fmt.Sprintf("%d|%d", m.mode, m.c.Width), m.renderHints)
-}
-
-func (m *Model) renderHints() string {
-	st := m.c.Styles
-	var parts, tail []string
-	for _, b := range m.c.Keys.shortHelp(m.mode) {
-		h := b.Help()
-		p := st.HelpKey.Render(h.Key) + " " + st.HelpDesc.Render(h.Desc)
-		// Help and quit are never crowded out of the footer: they come
-		// last, and the other hints are dropped before them.
-		if m.mode == modeBrowse && (h.Key == m.c.Keys.Help.Help().Key || h.Key == m.c.Keys.Quit.Help().Key) {
-			tail = append(tail, p)
-			continue
-		}
-		parts = append(parts, p)
-	}
-	sep := st.HelpSep.Render(" · ")
-	end := strings.Join(tail, sep)
-	room := m.c.Width
-	if end != "" {
-		room -= termsafe.Width(sep + end)
-	}
-	out := ""
-	for i, p := range parts {
-		next := out
-		if i > 0 {
-			next += sep
-		}
-		next += p
-		if termsafe.Width(next) > room {
-			break
-		}
-		out = next
-	}
-	switch {
-	case end == "":
-	case out == "":
-		out = termsafe.Truncate(end, m.c.Width)
-	default:
-		out += sep + end
-	}
-	return out
-}
-
-// wrapText wraps s to lines of at most w cells, at spaces where possible.
-func wrapText(s string, w int) []string {
-	if w <= 0 {
-		return nil
-	}
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			for termsafe.Width(word) > w {
-				if line != "" {
-					out = append(out, line)
-					line = ""
-				}
-				cut := termsafe.Truncate(word, w)
-				cut = strings.TrimSuffix(cut, termsafe.Ellipsis)
-				if cut == "" {
-					break
-				}
-				out = append(out, cut)
-				word = word[len(cut):]
-			}
-			switch {
-			case line == "":
-				line = word
-			case termsafe.Width(line)+1+termsafe.Width(word) <= w:
-				line += " " + word
-			default:
-				out = append(out, line)
-				line = word
-			}
-		}
-		out = append(out, line)
-	}
-	return out
 }

@@ -4,53 +4,6 @@ import (
 	"quickback.dev/qb/engine"
 )
 
-// Common is what every part of the console shares: the terminal size, the
-// one Styles and the one KeyMap. Parts hold a pointer to it; a resize
-// updates it once and cascades through SetSize.
-type Common struct {
-	Width, Height int
-	Styles        Styles
-	Keys          KeyMap
-	ReadOnly      bool
-}
-
-// NewCommon builds the shared state with the default styles and keys.
-func NewCommon(readOnly bool) *Common {
-	c := &Common{Styles: DefaultStyles(), Keys: DefaultKeyMap(), ReadOnly: readOnly}
-	c.Keys.SetReadOnly(readOnly)
-	return c
-}
-
-// mode decides where a key goes.
-type mode int
-
-const (
-	modeBrowse  mode = iota
-	modeSearch       // typing a search in the grid title line
-	modePicker       // identity switcher
-	modeDetail       // every field with its value and reason
-	modeCompare      // the row as every role sees it
-	modeForm         // a huh form: edit, create, filter builder, action input
-	modeConfirm      // a (y/N) question, with a preview
-	modeActions      // the record's actions with availability
-	modeResult       // the result of an action
-	modeHelp         // full help
-	modeMatrix       // the access matrix of the current table
-	modeAudit        // the audit log, following new entries
-)
-
-func (m mode) String() string {
-	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit"}[m]
-}
-
-// reqTag identifies an engine request: a unique id and the identity it was
-// issued for. A result whose tag is not the one awaited is stale and is
-// dropped.
-type reqTag struct {
-	ID       uint64
-	Identity engine.Identity
-}
-
 // Messages. Every engine call runs as a tea.Cmd whose result is one of
 // these, carrying the tag of the request it answers.
 type (

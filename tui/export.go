@@ -12,62 +12,11 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/csvsafe"
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/termsafe"
 )
-
-// copyCell copies the selected cell as shown (masked values stay masked).
-func (m *Model) copyCell(r engine.Row) tea.Cmd {
-	c := m.grid.selectedColumn()
-	if c == nil {
-		return nil
-	}
-	i := m.grid.order[m.grid.col]
-	what := c.Name + " of " + r.ID()
-	if r.Masked[i] {
-		what += " (masked)"
-	}
-	return m.clip(shownText(r, i), what)
-}
-
-// copyRow copies the selected row as a JSON object of the values as shown.
-func (m *Model) copyRow(r engine.Row) tea.Cmd {
-	b, err := json.Marshal(r)
-	if err != nil {
-		m.setStatus("copy failed: "+err.Error(), true)
-		return nil
-	}
-	what := "row " + r.ID() + " as JSON"
-	for _, x := range r.Masked {
-		if x {
-			what += " (masked values masked)"
-			break
-		}
-	}
-	return m.clip(string(b), what)
-}
-
-// clip writes an OSC 52 clipboard sequence to the terminal.
-func (m *Model) clip(text, what string) tea.Cmd {
-	w := m.opts.Clipboard
-	return func() tea.Msg {
-		out := termenv.NewOutput(w)
-		out.Copy(text)
-		return copiedMsg{what: sanitizeID(what)}
-	}
-}
-
-func sanitizeID(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
 
 // export writes the whole current result — every page of the query, as
 // this identity sees it, masked values masked — to a new file in the

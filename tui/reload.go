@@ -12,6 +12,9 @@ import (
 	"quickback.dev/qb/termsafe"
 )
 
+// R reads the config file again; an invalid config, or one the database
+// cannot follow safely, is refused and the current one kept.
+
 // reloadMsg is the outcome of reading the config file again: the new
 // config and an engine over the same store for it, or why it was refused.
 type reloadMsg struct {
@@ -56,9 +59,7 @@ func (m *Model) onReload(msg reloadMsg) tea.Cmd {
 			for _, p := range problems {
 				lines = append(lines, "  "+p)
 			}
-			m.panel = newPanel(m.c, lines)
-			m.panel.SetSize(m.c.Width, m.bodyHeight())
-			m.mode = modeResult
+			return m.open(modeResult, newResultView(m.c, func(int) []string { return lines }))
 		}
 		return nil
 	}
@@ -67,14 +68,9 @@ func (m *Model) onReload(msg reloadMsg) tea.Cmd {
 		current = m.grid.t.Name
 	}
 	m.s.eng, m.cfg = msg.eng, msg.cfg
-	m.tableIdx = 0
-	for i, t := range m.cfg.Tables {
-		if t.Name == current {
-			m.tableIdx = i
-		}
-	}
+	m.sidebar.setTables(m.cfg.Tables, current)
 	m.memo = nil
-	m.access = map[string]engine.OpExplanation{}
+	m.sidebar.setAccess(map[string]engine.OpExplanation{})
 	m.setStatus(fmt.Sprintf("reloaded config %s: %d tables", path, len(m.cfg.Tables)), false)
 	cmds := []tea.Cmd{m.loadMembers()}
 	if m.haveID {
@@ -83,24 +79,4 @@ func (m *Model) onReload(msg reloadMsg) tea.Cmd {
 		cmds = append(cmds, m.startIdentity())
 	}
 	return tea.Batch(cmds...)
-}
-
-// idleStatus is what the status line says when nothing else is: audit
-// entries kept out of the log by another writer's lock (an error: the log
-// is behind), else why the database is read-only.
-func (m *Model) idleStatus() (string, bool) {
-	if n, _ := m.s.eng.PendingAudit(); n > 0 {
-		return fmt.Sprintf("audit log locked by another writer: %d %s pending, written in order once the lock is released (browsing continues)", n, plural(n, "entry", "entries")), true
-	}
-	if m.opts.ReadOnlyReason != "" {
-		return m.opts.ReadOnlyReason, false
-	}
-	return "", false
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

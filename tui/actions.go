@@ -1,0 +1,256 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/termsafe"
+)
+
+// actionList lists a record's actions with availability and reasons.
+type actionList struct {
+	c     *Common
+	table string
+	rowID string
+	list  []engine.ActionInfo
+	cur   int
+	w, h  int
+}
+
+// SetSize sets the list's box.
+func (a *actionList) SetSize(w, h int) { a.w, a.h = w, h }
+
+// View renders the actions.
+func (a *actionList) View() string {
+	st := a.c.Styles
+	target := a.table
+	if a.rowID != "" {
+		target += " " + termsafe.Sanitize(a.rowID)
+	}
+	out := []string{st.PanelTitle.Render("Actions on "+target) + st.Reason.Render("  ↑/↓ choose · enter run (form, dry-run preview, confirm) · esc back"), ""}
+	for i, info := range a.list {
+		cur := "  "
+		if i == a.cur {
+			cur = CursorMark + " "
+		}
+		avail := st.Allowed.Render("✓ available")
+		if !info.Available {
+			avail = st.Denied.Render("✗ " + string(info.Code))
+		}
+		desc := info.Type
+		if info.Description != "" {
+			desc += " · " + info.Description
+		}
+		name := st.Label.Render(termsafe.Pad(info.Name, 16))
+		if i == a.cur {
+			name = st.SidebarSelected.Render(termsafe.Pad(info.Name, 16))
+		}
+		out = append(out, cur+name+" "+avail+st.Reason.Render("  "+termsafe.Sanitize(desc)))
+		for _, l := range wrapText(termsafe.Sanitize(info.Reason), a.w-8) {
+			out = append(out, "      "+st.Reason.Render(l))
+		}
+		if info.Field != "" && info.Current != "" {
+			allowed := "none (terminal state)"
+			if len(info.Allowed) > 0 {
+				allowed = strings.Join(info.Allowed, ", ")
+			}
+			out = append(out, "      "+termsafe.Sanitize(info.Field+": "+info.Current+" → "+allowed))
+		}
+		if len(info.Inputs) > 0 {
+			var ins []string
+			for _, in := range info.Inputs {
+				s := in.Name + " (" + string(in.Type)
+				if !in.Required {
+					s += ", optional"
+				}
+				ins = append(ins, s+")")
+			}
+			out = append(out, "      "+st.Reason.Render("input: "+strings.Join(ins, ", ")))
+		}
+		out = append(out, "")
+	}
+	return box(strings.Join(out, "\n"), a.w, a.h)
+}
+
+// Update moves the choice, closes the list, or hands in an available
+// action.
+func (a *actionList) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := a.c.Keys
+	switch {
+	case k.Back.Matches(km), k.Quit.Matches(km):
+		a.c.post(closeMsg{})
+	case k.Up.Matches(km):
+		a.cur = clamp(a.cur-1, 0, len(a.list)-1)
+	case k.Down.Matches(km):
+		a.cur = clamp(a.cur+1, 0, len(a.list)-1)
+	case k.Select.Matches(km):
+		info := a.list[a.cur]
+		if !info.Available {
+			a.c.post(statusMsg{text: string(info.Code) + ": " + termsafe.Sanitize(info.Reason), isErr: true})
+			return nil
+		}
+		a.c.post(closeMsg{}, actionChosenMsg{table: a.table, rowID: a.rowID, info: info})
+	}
+	return nil
+}
+
+// ShortHelp is the action list's footer.
+func (a *actionList) ShortHelp() []Binding {
+	k := a.c.Keys
+	return []Binding{k.Up, k.Down, bind([]string{"enter"}, "enter", "run…"), k.Back}
+}
+
+// FullHelp lists the action list's keys.
+func (a *actionList) FullHelp() []HelpGroup {
+	k := a.c.Keys
+	return []HelpGroup{{"Actions", []Binding{k.Up, k.Down, k.Select, k.Back, k.Quit}}}
+}
+
+// onActionChosen runs an action without inputs as a dry run first, or asks
+// its inputs.
+func (m *Model) onActionChosen(msg actionChosenMsg) tea.Cmd {
+	if len(msg.info.Inputs) == 0 {
+		return m.runAction(msg.table, msg.info.Name, msg.rowID, map[string]any{}, true)
+	}
+	return m.openActionForm(msg.table, msg.info, msg.rowID)
+}
+
+func (m *Model) listActions(rowID string) tea.Cmd {
+	tag := m.s.tag()
+	m.await.expect("actions", tag)
+	eng, table := m.s.eng, m.grid.t.Name
+	return func() tea.Msg {
+		list, err := eng.Actions(context.Background(), tag.Identity, table, rowID)
+		return actionsMsg{tag: tag, table: table, rowID: rowID, list: list, err: err}
+	}
+}
+
+func (m *Model) onActions(msg actionsMsg) tea.Cmd {
+	if !m.fresh("actions", msg.tag) {
+		return nil
+	}
+	if msg.err != nil {
+		m.setError(msg.err)
+		return nil
+	}
+	if len(msg.list) == 0 {
+		m.setStatus(msg.table+" has no actions", false)
+		return nil
+	}
+	a := &actionList{c: m.c, table: msg.table, rowID: msg.rowID, list: msg.list}
+	for i, info := range msg.list {
+		if info.Available {
+			a.cur = i
+			break
+		}
+	}
+	return m.open(modeActions, a)
+}
+
+// runAction runs (or previews) an action.
+func (m *Model) runAction(table, action, rowID string, input map[string]any, dry bool) tea.Cmd {
+	tag := m.s.tag()
+	m.await.expect("run", tag)
+	eng := m.s.eng
+	return func() tea.Msg {
+		res, err := eng.Run(context.Background(), tag.Identity, table, action, rowID, input, engine.WriteOptions{DryRun: dry})
+		return runMsg{tag: tag, table: table, action: action, rowID: rowID, input: input, dry: dry, res: res, err: err}
+	}
+}
+
+func (m *Model) onRun(msg runMsg) tea.Cmd {
+	if !m.fresh("run", msg.tag) {
+		return nil
+	}
+	target := msg.table
+	if msg.rowID != "" {
+		target += " " + termsafe.Sanitize(msg.rowID)
+	}
+	if msg.err != nil {
+		m.setError(msg.err)
+		if f := m.form; f != nil && f.kind == "action" {
+			if probs := fieldProblems(msg.err); len(probs) > 0 && f.setProblems(probs) {
+				m.setStatus(firstLine(engine.FormatError(msg.err)), true)
+				return m.open(modeForm, f)
+			}
+		}
+		m.close()
+		m.form = nil
+		return nil
+	}
+	if msg.dry {
+		lines := changeLines(m.c, msg.res.Changes, m.c.Width-4)
+		if len(lines) == 0 {
+			lines = []string{"(no changes)"}
+		}
+		return m.askConfirm("Run "+msg.action+" on "+target+" — preview (dry run, nothing written yet)", lines, "Run it?", msg.action+" on "+target,
+			func() tea.Cmd { return m.runAction(msg.table, msg.action, msg.rowID, msg.input, false) },
+			m.form)
+	}
+	m.form = nil
+	c, res := m.c, msg.res
+	m.setStatus(msg.action+" ran on "+target+changeSummary(res.Changes), false)
+	return tea.Batch(m.open(modeResult, newResultView(c, func(w int) []string {
+		st := c.Styles
+		lines := []string{st.PanelTitle.Render(msg.action+" ran on "+target) + st.Reason.Render("  (esc to close; the grid is refreshed)"), ""}
+		lines = append(lines, st.Label.Render("Changes"))
+		for _, l := range changeLines(c, res.Changes, w-4) {
+			lines = append(lines, "  "+l)
+		}
+		if res.Row != nil {
+			lines = append(lines, "", st.Label.Render("Record now"))
+			lines = append(lines, recordLines(c, *res.Row)...)
+		}
+		for _, r := range res.Inserted {
+			lines = append(lines, "", st.Label.Render("Inserted into "+r.Table.Name))
+			lines = append(lines, recordLines(c, r)...)
+		}
+		return lines
+	})), m.grid.refresh())
+}
+
+func changeSummary(cs []engine.Change) string {
+	var parts []string
+	for _, c := range cs {
+		if strings.HasPrefix(c.Field, "modified") || strings.Contains(c.Field, ".") {
+			continue
+		}
+		b, a := engine.ValueString(c.Before), engine.ValueString(c.After)
+		if c.Masked {
+			b, a = MaskMark+b, MaskMark+a
+		}
+		parts = append(parts, termsafe.Sanitize(c.Field+" "+b+" → "+a))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+// recordLines renders a row field by field, masked values marked.
+func recordLines(c *Common, r engine.Row) []string {
+	st := c.Styles
+	w := 14
+	for _, col := range r.Table.Columns {
+		w = max(w, termsafe.Width(col.Name))
+	}
+	var out []string
+	for i, col := range r.Table.Columns {
+		text := cellText(r, i)
+		switch {
+		case r.Masked[i]:
+			text = st.Masked.Render(text)
+		case r.Values[i] == nil:
+			text = st.Null.Render(text)
+		}
+		out = append(out, "  "+st.Label.Render(termsafe.Pad(col.Name, w))+"  "+text)
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
+	"quickback.dev/qb/termsafe"
+)
+
+// compareView is a row as a synthetic user of every role of the
+// organization sees it, the cells that differ marked.
+type compareView struct {
+	*pager
+	table *schema.Table
+	msg   compareMsg
+	// org is the organization compared in; you the role acting now.
+	org, you string
+}
+
+func newCompareView(c *Common, t *schema.Table, msg compareMsg, org, you string) *compareView {
+	v := &compareView{table: t, msg: msg, org: org, you: you}
+	v.pager = newPager(c, v.linesAt, c.Keys.Detail)
+	return v
+}
+
+// compareRow reads the row as a synthetic user of every role of the
+// current organization.
+func (m *Model) compareRow(r engine.Row) tea.Cmd {
+	tag := m.s.tag()
+	m.await.expect("compare", tag)
+	eng, table, rowID, org, roles := m.s.eng, m.grid.t.Name, r.ID(), m.s.id.OrgID, m.cfg.Auth.Roles
+	return func() tea.Msg {
+		var cols []compareCol
+		for _, role := range roles {
+			id := engine.SyntheticIdentity(org, role)
+			row, err := eng.Get(context.Background(), id, table, rowID)
+			cols = append(cols, compareCol{role: role, row: row, err: err})
+		}
+		return compareMsg{tag: tag, table: table, rowID: rowID, cols: cols}
+	}
+}
+
+// onCompare opens the compare view with the answer it awaited.
+func (m *Model) onCompare(msg compareMsg) tea.Cmd {
+	if !m.fresh("compare", msg.tag) {
+		return nil
+	}
+	return m.open(modeCompare, newCompareView(m.c, m.cfg.Table(msg.table), msg, m.s.id.OrgID, m.s.id.Role))
+}
+
+// linesAt is the compare view at a width: a column per role, the fields
+// as rows.
+func (v *compareView) linesAt(width int) []string {
+	t, msg := v.table, v.msg
+	st := v.c.Styles
+	fw := 16
+	for _, c := range t.Columns {
+		fw = max(fw, termsafe.Width(c.Name)+2)
+	}
+	fw = min(fw, 20)
+	n := len(msg.cols)
+	cw := max(8, (width-fw-2-3*n)/max(1, n))
+	sep := st.Separator.Render(" │ ")
+	lines := []string{st.PanelTitle.Render("Compare "+msg.table+" "+termsafe.Sanitize(msg.rowID)) +
+		st.Reason.Render(" as every role of "+termsafe.Sanitize(v.org)+" sees it (synthetic users any-ROLE@org) · "+MaskMark+" masked · ≠ differs"), ""}
+	hdr := "  " + termsafe.Pad("field", fw)
+	rule := "──" + strings.Repeat("─", fw)
+	for _, c := range msg.cols {
+		name := c.role
+		if c.role == v.you {
+			name += " (you)"
+		}
+		hdr += sep + st.Header.Render(termsafe.Pad(name, cw))
+		rule += "─┼─" + strings.Repeat("─", cw)
+	}
+	lines = append(lines, st.Header.Render(hdr), st.Separator.Render(rule))
+	access := "  " + termsafe.Pad("get", fw)
+	for _, c := range msg.cols {
+		if c.err != nil {
+			code := "error"
+			if e, ok := engine.AsError(c.err); ok {
+				code = string(e.Code)
+			}
+			access += sep + st.Denied.Render(termsafe.Pad("✗ "+code, cw))
+		} else {
+			access += sep + st.Allowed.Render(termsafe.Pad("✓ visible", cw))
+		}
+	}
+	lines = append(lines, access)
+	for i, col := range t.Columns {
+		var vals []string
+		var seen []string
+		for _, c := range msg.cols {
+			if c.row == nil {
+				vals = append(vals, st.Null.Render(termsafe.Pad("—", cw)))
+				continue
+			}
+			text := cellText(*c.row, i)
+			seen = append(seen, text)
+			style := st.Cell
+			switch {
+			case c.row.Masked[i]:
+				style = st.Masked
+			case c.row.Values[i] == nil:
+				style = st.Null
+			}
+			vals = append(vals, style.Render(termsafe.Pad(text, cw)))
+		}
+		mark := "  "
+		for _, s := range seen {
+			if s != seen[0] {
+				mark = st.Diff.Render("≠ ")
+				break
+			}
+		}
+		line := mark + st.Label.Render(termsafe.Pad(col.Name, fw))
+		for _, v := range vals {
+			line += sep + v
+		}
+		lines = append(lines, line)
+	}
+	var errs []string
+	for _, c := range msg.cols {
+		if c.err != nil {
+			errs = append(errs, "  "+c.role+": "+termsafe.Sanitize(firstLine(engine.FormatError(c.err))))
+		}
+	}
+	if len(errs) > 0 {
+		lines = append(lines, "", st.Label.Render("Refused"))
+		lines = append(lines, errs...)
+	}
+	return lines
+}

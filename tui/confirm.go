@@ -1,0 +1,67 @@
+package tui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"quickback.dev/qb/termsafe"
+)
+
+// confirm is a (y/N) question under a preview; anything but y is No.
+type confirm struct {
+	c         *Common
+	title     string
+	lines     []string
+	question  string
+	cancelled string
+	// yes issues the confirmed request; back is the form the preview came
+	// from, reopened on No (nil: none).
+	yes  func() tea.Cmd
+	back *form
+	w, h int
+}
+
+// askConfirm asks question under title and the preview lines; what names
+// what is not written on No.
+func (m *Model) askConfirm(title string, lines []string, question, what string, yes func() tea.Cmd, back *form) tea.Cmd {
+	return m.open(modeConfirm, &confirm{c: m.c, title: title, lines: lines, question: question, cancelled: what, yes: yes, back: back})
+}
+
+// SetSize sets the question's box.
+func (q *confirm) SetSize(w, h int) { q.w, q.h = w, h }
+
+// Update answers the question with the first key.
+func (q *confirm) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	q.c.post(closeMsg{})
+	if q.c.Keys.Yes.Matches(km) {
+		return q.yes()
+	}
+	q.c.post(statusMsg{text: "not written: " + q.cancelled})
+	if q.back != nil {
+		q.c.post(openMsg{mode: modeForm, comp: q.back})
+	}
+	return nil
+}
+
+// View renders the question.
+func (q *confirm) View() string {
+	st := q.c.Styles
+	var b []string
+	b = append(b, st.PanelTitle.Render(termsafe.Truncate(q.title, q.w)), "")
+	for _, l := range q.lines {
+		b = append(b, "  "+termsafe.Truncate(l, q.w-2))
+	}
+	b = append(b, "", st.Prompt.Render(q.question+" (y/N)"))
+	return box(strings.Join(b, "\n"), q.w, q.h)
+}
+
+// ShortHelp is the question's footer.
+func (q *confirm) ShortHelp() []Binding { return []Binding{q.c.Keys.Yes, q.c.Keys.No} }
+
+// FullHelp lists the answers.
+func (q *confirm) FullHelp() []HelpGroup { return []HelpGroup{{"Confirm", q.ShortHelp()}} }

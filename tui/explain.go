@@ -1,0 +1,64 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
+	"quickback.dev/qb/termsafe"
+)
+
+// explain asks the engine why: for the detail pane, or to build a form.
+func (m *Model) explain(purpose, rowID string) tea.Cmd {
+	tag := m.s.tag()
+	m.await.expect(purpose, tag)
+	eng, table := m.s.eng, m.grid.t.Name
+	return func() tea.Msg {
+		ex, err := eng.Explain(context.Background(), tag.Identity, table, rowID)
+		return explainMsg{tag: tag, purpose: purpose, table: table, rowID: rowID, ex: ex, err: err}
+	}
+}
+
+func (m *Model) onExplain(msg explainMsg) tea.Cmd {
+	if !m.fresh(msg.purpose, msg.tag) {
+		return nil
+	}
+	if msg.err != nil {
+		m.setError(msg.err)
+		return nil
+	}
+	t := m.cfg.Table(msg.table)
+	switch msg.purpose {
+	case "detail":
+		return m.open(modeDetail, newDetailView(m.c, t, msg.ex))
+	case "edit":
+		op := opOf(msg.ex, schema.OpUpdate)
+		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, string(engine.Denied)) {
+			// Let the engine refuse an attempt, so the code shown is its own.
+			return m.write("update", msg.rowID, map[string]any{}, true)
+		}
+		if msg.ex.Row == nil {
+			m.setStatus(termsafe.Sanitize(msg.ex.RowError), true)
+			return nil
+		}
+		return m.openWriteForm(t, msg.ex, msg.rowID)
+	case "create":
+		if opOf(msg.ex, schema.OpCreate).Decision == engine.Denied {
+			return m.write("create", "", map[string]any{}, true)
+		}
+		return m.openWriteForm(t, msg.ex, "")
+	}
+	return nil
+}
+
+func opOf(ex *engine.Explanation, op schema.Op) engine.OpExplanation {
+	for _, o := range ex.Operations {
+		if o.Operation == string(op) {
+			return o
+		}
+	}
+	return engine.OpExplanation{}
+}

@@ -1,0 +1,236 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
+	"quickback.dev/qb/termsafe"
+)
+
+// nullOption is the select value standing for null.
+const nullOption = "\x00null"
+
+// formField is one editable field of a form.
+type formField struct {
+	name     string
+	typ      schema.ColumnType
+	values   []string // enum values
+	options  []huh.Option[string]
+	required bool
+	hint     string
+	value    *string
+	initial  string
+	// initialNull: the field was null; masked: its value is masked for this
+	// identity (the form starts empty and an empty answer keeps the value).
+	initialNull bool
+	masked      bool
+	problem     string
+}
+
+// form is a huh form and what its answers are for: an edit, a create, a
+// filter on a column or an action's input.
+type form struct {
+	c      *Common
+	kind   string // "edit", "create", "filter", "action"
+	title  string
+	table  string
+	rowID  string
+	action string
+	locked []string
+	// noteTitle heads the locked lines.
+	noteTitle string
+	fields    []*formField
+	form      *huh.Form
+	w, h      int
+	// filter forms
+	column *schema.Column
+	op     *string
+}
+
+// SetSize sets the form's box.
+func (f *form) SetSize(w, h int) {
+	f.w, f.h = w, h
+	if f.form != nil {
+		f.form.WithWidth(min(w, 100)).WithHeight(max(5, h-2))
+	}
+}
+
+// start (re)builds the huh form from the fields (their answers are kept)
+// and returns its Init.
+func (f *form) start() tea.Cmd {
+	var hf []huh.Field
+	notes := 0 // leading notes: never focused
+	if len(f.locked) > 0 {
+		notes = 1
+		title := f.noteTitle
+		if title == "" {
+			title = "Locked for this identity"
+		}
+		hf = append(hf, huh.NewNote().Title(title).Description(escapeNote(strings.Join(f.locked, "\n"))))
+	}
+	if f.kind == "filter" {
+		ops := []string{"=", "!=", "<", "<=", ">", ">=", "~", "in"}
+		labels := map[string]string{"=": "= equals", "!=": "!= differs", "<": "< less than", "<=": "<= at most", ">": "> greater than", ">=": ">= at least", "~": "~ contains", "in": "in one of (comma-separated)"}
+		var opts []huh.Option[string]
+		for _, o := range ops {
+			opts = append(opts, huh.NewOption(labels[o], o))
+		}
+		hf = append(hf, huh.NewSelect[string]().Title("operator").Options(opts...).Value(f.op))
+	}
+	focusAt := -1
+	for _, fd := range f.fields {
+		if fd.problem != "" && focusAt < 0 {
+			focusAt = len(hf)
+		}
+		title := fd.name
+		desc := fd.hint
+		if fd.problem != "" {
+			desc = "✗ " + fd.problem
+		}
+		if len(fd.options) > 0 {
+			hf = append(hf, huh.NewSelect[string]().Title(title).Description(desc).Options(fd.options...).Value(fd.value))
+			continue
+		}
+		in := huh.NewInput().Title(title).Description(desc).Value(fd.value).CharLimit(100000)
+		if fd.masked {
+			in = in.Placeholder("masked for this identity (" + MaskMark + ") — leave empty to keep")
+		}
+		hf = append(hf, in)
+	}
+	km := huh.NewDefaultKeyMap()
+	km.Quit = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))
+	f.form = huh.NewForm(huh.NewGroup(hf...)).WithKeyMap(km).WithShowHelp(true).WithShowErrors(true).WithTheme(huh.ThemeCharm())
+	f.SetSize(f.w, f.h)
+	cmds := []tea.Cmd{f.form.Init()}
+	// After a refusal the focus starts on the first field with a problem;
+	// the fields keep their order: Init focused the first focusable field
+	// (the locked note is skipped), each NextField moves one field on.
+	for i := 0; i < focusAt-notes; i++ {
+		cmds = append(cmds, f.form.NextField())
+	}
+	return tea.Sequence(cmds...)
+}
+
+// update passes a message to the huh form.
+func (f *form) update(msg tea.Msg) tea.Cmd {
+	if f.form == nil {
+		return nil
+	}
+	m, cmd := f.form.Update(msg)
+	if hf, ok := m.(*huh.Form); ok {
+		f.form = hf
+	}
+	return cmd
+}
+
+// open builds the form and focuses its first field (after a refusal, the
+// first field in error).
+func (f *form) open() tea.Cmd { return f.start() }
+
+// Update feeds the huh form; a submitted or cancelled form is handed in.
+func (f *form) Update(msg tea.Msg) tea.Cmd {
+	if f.form == nil {
+		f.c.post(closeMsg{})
+		return nil
+	}
+	cmd := f.update(msg)
+	switch f.form.State {
+	case huh.StateAborted:
+		f.c.post(closeMsg{}, formDoneMsg{form: f, aborted: true})
+		return nil
+	case huh.StateCompleted:
+		f.c.post(closeMsg{}, formDoneMsg{form: f})
+		return nil
+	}
+	return cmd
+}
+
+// ShortHelp is the form's footer.
+func (f *form) ShortHelp() []Binding {
+	return []Binding{bind(nil, "tab/⇧tab", "field"), f.c.Keys.Submit, bind(nil, "esc", "cancel")}
+}
+
+// FullHelp lists the form's keys.
+func (f *form) FullHelp() []HelpGroup {
+	return []HelpGroup{{"Form", f.ShortHelp()}}
+}
+
+// setProblems puts the engine's per-field problems next to the fields;
+// false when none of them is a field of this form.
+func (f *form) setProblems(ps []engine.FieldProblem) bool {
+	found := false
+	for _, fd := range f.fields {
+		fd.problem = ""
+	}
+	for _, p := range ps {
+		for _, fd := range f.fields {
+			if fd.name == p.Field {
+				msg := p.Message
+				if msg == "" {
+					msg = p.Category
+				}
+				if len(p.Actions) > 0 {
+					msg += " (only via " + strings.Join(p.Actions, ", ") + ")"
+				}
+				fd.problem = termsafe.Sanitize(msg)
+				found = true
+			}
+		}
+	}
+	return found
+}
+
+// View renders the form under its title.
+func (f *form) View() string {
+	st := f.c.Styles
+	if f.form == nil {
+		return ""
+	}
+	return box(st.PanelTitle.Render(f.title)+"\n\n"+f.form.View(), f.w, f.h)
+}
+
+// escapeNote keeps huh's note markup (*bold*, _italic_, `code`) from
+// interpreting data: masked values are full of '*'.
+func escapeNote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`")
+	return r.Replace(s)
+}
+
+// convertValue turns a form answer into the value the engine expects for a
+// type. Answers that do not parse go as text, for the engine to refuse with
+// its own message.
+func convertValue(t schema.ColumnType, s string) any {
+	if s == nullOption {
+		return nil
+	}
+	switch t {
+	case schema.TypeInteger:
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return json.Number(s)
+		}
+	case schema.TypeReal:
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return json.Number(s)
+		}
+	case schema.TypeBoolean:
+		if b, err := strconv.ParseBool(s); err == nil {
+			return b
+		}
+	case schema.TypeJSON:
+		dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) == nil {
+			return v
+		}
+	}
+	return s
+}

@@ -1,0 +1,367 @@
+package tui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
+	"quickback.dev/qb/termsafe"
+)
+
+// The grid's paging: the query, the pages fetched for it (cursors kept,
+// rows only near the viewport), what is known of its length, and the query
+// and position each table had when the operator left it.
+
+// Grid paging: rows are fetched PageSize at a time by keyset cursor. The
+// cursors of every page reached are kept (a short string each), the rows of
+// only the pages near the viewport.
+const (
+	PageSize  = 100
+	keepPages = 2 // pages kept on each side of the viewport's pages
+)
+
+// querySpec is what the grid lists.
+type querySpec struct {
+	table   string
+	filters []engine.Filter
+	sort    []schema.SortKey
+	search  string
+}
+
+func (q querySpec) listQuery(cursor string, limit int) engine.ListQuery {
+	return engine.ListQuery{Filters: append([]engine.Filter(nil), q.filters...), Sort: append([]schema.SortKey(nil), q.sort...),
+		Search: q.search, Limit: limit, Cursor: cursor}
+}
+
+func (q querySpec) describe() string {
+	var parts []string
+	if q.search != "" {
+		parts = append(parts, "search "+strconv.Quote(q.search))
+	}
+	for _, f := range q.filters {
+		sep := ""
+		if f.Op == "in" {
+			sep = " "
+		}
+		parts = append(parts, "filter "+f.Column+sep+f.Op+sep+f.Value)
+	}
+	for _, s := range q.sort {
+		d := "▲"
+		if s.Desc {
+			d = "▼"
+		}
+		parts = append(parts, "sort "+s.Column+" "+d)
+	}
+	return termsafe.Sanitize(strings.Join(parts, " · "))
+}
+
+// gridPage is one fetched page with its cells already rendered as text.
+type gridPage struct {
+	rows  []engine.Row
+	cells [][]string
+	// pad caches cells padded to their column's width (padW, by column).
+	pad  [][]string
+	padW map[int]int
+}
+
+// result is the state of one query: page cursors, cached pages, what is
+// known of its length, and the position in it.
+type result struct {
+	spec    querySpec
+	cursors []string // cursors[p] is the start of page p ("" for page 0)
+	pages   map[int]*gridPage
+	known   int  // rows known to exist
+	end     bool // known is exact: the last page has been read
+	total   int64
+	widths  []int // by table column index
+	pos     int   // selected row
+	top     int   // first visible row
+}
+
+func newResult(spec querySpec, t *schema.Table) result {
+	r := result{spec: spec, cursors: []string{""}, pages: map[int]*gridPage{}, total: -1}
+	r.widths = make([]int, len(t.Columns))
+	for i, c := range t.Columns {
+		r.widths[i] = clamp(termsafe.Width(c.Name)+2, minColW, maxColW)
+	}
+	return r
+}
+
+// tableView is what the grid remembers of a table it left: the query and
+// the position, never rows (they are fetched again, for the identity of the
+// moment).
+type tableView struct {
+	spec      querySpec
+	pos, top  int
+	col, left int
+	widths    []int
+}
+
+// setTable shows t with the query and position it had when the grid left
+// it, or an empty query the first time.
+func (g *grid) setTable(t *schema.Table) tea.Cmd {
+	g.remember()
+	g.t = t
+	g.order = g.order[:0]
+	pin := t.PrimaryKey().Name
+	if t.DisplayColumn != "" {
+		pin = t.DisplayColumn
+	}
+	// The pinned column first, then the declared columns, then the
+	// system-managed ones (the firewall's organization and owner columns and
+	// the audit columns), which say least while browsing.
+	var late []int
+	for i, c := range t.Columns {
+		switch {
+		case c.Name == pin:
+			g.order = append([]int{i}, g.order...)
+		case t.IsSystemManaged(c.Name):
+			late = append(late, i)
+		default:
+			g.order = append(g.order, i)
+		}
+	}
+	g.order = append(g.order, late...)
+	g.col, g.left = 0, 1
+	g.fallback = nil
+	g.res = newResult(querySpec{table: t.Name}, t)
+	if v, ok := g.views[t.Name]; ok {
+		g.res = newResult(v.spec, t)
+		if len(v.widths) == len(g.res.widths) {
+			copy(g.res.widths, v.widths)
+		}
+		g.res.pos, g.res.top = v.pos, v.top
+		if v.col < len(g.order) {
+			g.col = v.col
+		}
+		if v.left >= 1 && v.left < max(2, len(g.order)) {
+			g.left = v.left
+		}
+	}
+	return g.restart()
+}
+
+// remember keeps the current table's query and position for when the
+// operator comes back to it.
+func (g *grid) remember() {
+	if g.t == nil {
+		return
+	}
+	res := g.res
+	if g.views == nil {
+		g.views = map[string]tableView{}
+	}
+	g.views[g.t.Name] = tableView{spec: res.spec, pos: res.pos, top: res.top, col: g.col, left: g.left,
+		widths: append([]int(nil), res.widths...)}
+}
+
+// forget drops every remembered table view (the config changed).
+func (g *grid) forget() { g.views = nil }
+
+// setQuery runs a new query on the same table and identity. The current
+// result is kept as the fallback until the new query's first page arrives.
+func (g *grid) setQuery(spec querySpec) tea.Cmd {
+	if g.err == nil && !g.loading {
+		fb := g.res
+		g.fallback = &fb
+	}
+	widths := g.res.widths
+	g.res = newResult(spec, g.t)
+	copy(g.res.widths, widths)
+	return g.restart()
+}
+
+// reidentify re-runs the query for a new identity, keeping table, query and
+// position. Everything fetched for the previous identity is forgotten at
+// once, so its rows can never be shown under the new identity.
+func (g *grid) reidentify() tea.Cmd {
+	if g.t == nil {
+		return nil
+	}
+	pos, top, widths := g.res.pos, g.res.top, g.res.widths
+	g.fallback = nil
+	g.res = newResult(g.res.spec, g.t)
+	copy(g.res.widths, widths)
+	g.res.pos, g.res.top = pos, top
+	return g.restart()
+}
+
+// refresh re-reads the pages around the viewport (after a write), keeping
+// the page boundaries already known; onPage repairs them if they moved.
+func (g *grid) refresh() tea.Cmd {
+	if g.t == nil {
+		return nil
+	}
+	g.res.pages = map[int]*gridPage{}
+	g.res.end = false
+	g.res.total = -1
+	g.fallback = nil
+	return g.restart()
+}
+
+// restart cancels what is in flight and fetches what the viewport needs.
+func (g *grid) restart() tea.Cmd {
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.gen++
+	g.inflight = map[int]bool{}
+	g.counting = false
+	g.countPending = false
+	g.err = nil
+	g.loading = true
+	return g.ensure()
+}
+
+// stop cancels everything in flight.
+func (g *grid) stop() {
+	if g.cancel != nil {
+		g.cancel()
+	}
+}
+
+func (g *grid) fetch(p int) tea.Cmd {
+	g.inflight[p] = true
+	tag, gen, ctx, eng := g.s.tag(), g.gen, g.ctx, g.s.eng
+	table, q := g.t.Name, g.res.spec.listQuery(g.res.cursors[p], PageSize)
+	return func() tea.Msg {
+		res, err := eng.List(ctx, tag.Identity, table, q)
+		return pageMsg{tag: tag, gen: gen, page: p, res: res, err: err}
+	}
+}
+
+// ensure fetches the pages the viewport needs (and one ahead), walking
+// forward from the furthest known cursor when a page's start is unknown.
+func (g *grid) ensure() tea.Cmd {
+	if g.t == nil || g.err != nil {
+		return nil
+	}
+	vis := g.visible()
+	first := g.res.top / PageSize
+	last := (g.res.top + vis) / PageSize
+	if !g.res.end && g.res.top+2*vis >= g.res.known {
+		last = max(last, g.res.known/PageSize)
+	}
+	var cmds []tea.Cmd
+	for p := first; p <= last; p++ {
+		if p > 0 && g.res.end && p*PageSize >= g.res.known {
+			break
+		}
+		if _, ok := g.res.pages[p]; ok || g.inflight[p] {
+			continue
+		}
+		if p < len(g.res.cursors) {
+			cmds = append(cmds, g.fetch(p))
+			continue
+		}
+		q := len(g.res.cursors) - 1
+		if _, ok := g.res.pages[q]; !ok && !g.inflight[q] && !g.res.end {
+			cmds = append(cmds, g.fetch(q))
+		}
+		break
+	}
+	return tea.Batch(cmds...)
+}
+
+// refusedQuery is a query the engine refused; the previous view was kept.
+type refusedQuery struct{ err error }
+
+func (r refusedQuery) Error() string { return r.err.Error() }
+
+// onPage takes a page result. Results of an older query or of another
+// identity are dropped. The returned error is for the status line.
+func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
+	if g.t == nil || msg.gen != g.gen || msg.tag.Identity != g.s.id {
+		return nil, nil // stale
+	}
+	delete(g.inflight, msg.page)
+	if msg.err != nil {
+		if msg.page == 0 && g.fallback != nil {
+			g.res = *g.fallback
+			g.fallback = nil
+			cmd := g.restart()
+			g.loading = false
+			return cmd, refusedQuery{msg.err}
+		}
+		g.err = msg.err
+		g.loading = false
+		return nil, msg.err
+	}
+	p, rows, next := msg.page, msg.res.Rows, msg.res.Next
+	g.res.pages[p] = g.makePage(rows)
+	if p == 0 {
+		g.loading = false
+		g.fallback = nil
+	}
+	var cmds []tea.Cmd
+	if p+1 < len(g.res.cursors) && g.res.cursors[p+1] != next {
+		// The page boundaries moved (rows were written): forget what
+		// follows and read it again from here.
+		g.res.cursors = g.res.cursors[:p+1]
+		for k := range g.res.pages {
+			if k > p {
+				delete(g.res.pages, k)
+			}
+		}
+		g.res.known = p * PageSize
+		g.res.end = false
+		g.gen++
+		g.inflight = map[int]bool{}
+		g.counting = false
+		g.countPending = false
+	}
+	if p+1 == len(g.res.cursors) && next != "" {
+		g.res.cursors = append(g.res.cursors, next)
+	}
+	known := p*PageSize + len(rows)
+	if next == "" {
+		g.res.end, g.res.known = true, known
+		g.res.total = int64(known)
+	} else if known > g.res.known {
+		g.res.known = known
+	}
+	g.clampPos()
+	g.evict()
+	cmds = append(cmds, g.ensure())
+	if p == 0 && next != "" && g.res.total < 0 && !g.counting {
+		cmds = append(cmds, g.count())
+	}
+	return tea.Batch(cmds...), nil
+}
+
+// count asks the engine for the total, lazily and cancellably.
+func (g *grid) count() tea.Cmd {
+	g.counting = true
+	g.countPending = true
+	tag, gen, ctx, eng, table, q := g.s.tag(), g.gen, g.ctx, g.s.eng, g.t.Name, g.res.spec.listQuery("", 0)
+	return func() tea.Msg {
+		n, err := eng.Count(ctx, tag.Identity, table, q)
+		return countMsg{tag: tag, gen: gen, n: n, err: err}
+	}
+}
+
+func (g *grid) onCount(msg countMsg) {
+	if msg.gen != g.gen || msg.tag.Identity != g.s.id {
+		return
+	}
+	g.countPending = false
+	if msg.err != nil || g.res.end {
+		return
+	}
+	g.res.total = msg.n
+}
+
+func (g *grid) evict() {
+	lo := g.res.top/PageSize - keepPages
+	hi := (g.res.top+g.visible())/PageSize + keepPages
+	for p := range g.res.pages {
+		if p < lo || p > hi {
+			delete(g.res.pages, p)
+		}
+	}
+}

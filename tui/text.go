@@ -1,0 +1,153 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"quickback.dev/qb/termsafe"
+)
+
+// Text layout shared by the components.
+
+// fitLine puts left and right on one line of width w.
+func fitLine(left, right string, w int, rightStyle lipgloss.Style) string {
+	rw := termsafe.Width(right)
+	lw := termsafe.Width(left)
+	if lw+rw+1 > w {
+		left = termsafe.Truncate(left, max(0, w-rw-1))
+		lw = termsafe.Width(left)
+	}
+	return left + strings.Repeat(" ", max(1, w-lw-rw)) + rightStyle.Render(right)
+}
+
+// padLines makes s exactly h lines (cutting or adding blank lines).
+func padLines(s string, h int) string {
+	s = strings.TrimSuffix(s, "\n")
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		hi = lo
+	}
+	return min(max(v, lo), hi)
+}
+
+func humanInt(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 1000 && n > -1000 {
+		return s
+	}
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	return b.String()
+}
+
+// box makes s exactly h lines of at most w cells: how a component keeps to
+// the box SetSize gave it (a line too long for it is cut, escape sequences
+// kept, with an ellipsis).
+func box(s string, w, h int) string {
+	s = padLines(s, h)
+	if !strings.Contains(s, "\n") && termsafe.Width(s) <= w {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if termsafe.Width(l) > w {
+			lines[i] = termsafe.Truncate(l, max(0, w))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// joinColumns puts the sidebar's lines (lw cells each) left of the main
+// view's, a space between them; without room for the main view (rw <= 0)
+// only the sidebar is shown.
+func joinColumns(left, right string, lw, rw, h int) string {
+	ls := strings.Split(left, "\n")
+	rs := strings.Split(right, "\n")
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i < len(ls) {
+			b.WriteString(ls[i])
+		} else {
+			b.WriteString(strings.Repeat(" ", lw))
+		}
+		if rw <= 0 {
+			continue
+		}
+		b.WriteByte(' ')
+		if i < len(rs) {
+			b.WriteString(rs[i])
+		}
+	}
+	return b.String()
+}
+
+// wrapText wraps s to lines of at most w cells, at spaces where possible.
+func wrapText(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			for termsafe.Width(word) > w {
+				if line != "" {
+					out = append(out, line)
+					line = ""
+				}
+				cut := termsafe.Truncate(word, w)
+				cut = strings.TrimSuffix(cut, termsafe.Ellipsis)
+				if cut == "" {
+					break
+				}
+				out = append(out, cut)
+				word = word[len(cut):]
+			}
+			switch {
+			case line == "":
+				line = word
+			case termsafe.Width(line)+1+termsafe.Width(word) <= w:
+				line += " " + word
+			default:
+				out = append(out, line)
+				line = word
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
