@@ -104,7 +104,7 @@ func (a *actionList) Update(msg tea.Msg) tea.Cmd {
 // ShortHelp is the action list's footer.
 func (a *actionList) ShortHelp() []Binding {
 	k := a.c.Keys
-	return []Binding{k.Up, k.Down, bind([]string{"enter"}, "enter", "run…"), k.Back}
+	return []Binding{k.Up, k.Down, k.Select.as("run…"), k.Back}
 }
 
 // FullHelp lists the action list's keys.

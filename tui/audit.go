@@ -129,7 +129,7 @@ func auditLines(st Styles, entries []engine.AuditEntry, v engine.VerifyResult) [
 
 // alignRows lays out sanitized cells in columns.
 func alignRows(rows [][]string) []string {
-	widths := map[int]int{}
+	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for j, c := range r {
 			widths[j] = max(widths[j], min(termsafe.Width(termsafe.Sanitize(c)), 30))

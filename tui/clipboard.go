@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -35,11 +36,8 @@ func (m *Model) copyRow(r engine.Row) tea.Cmd {
 		return nil
 	}
 	what := "row " + r.ID() + " as JSON"
-	for _, x := range r.Masked {
-		if x {
-			what += " (masked values masked)"
-			break
-		}
+	if slices.Contains(r.Masked, true) {
+		what += " (masked values masked)"
 	}
 	return m.clip(string(b), what)
 }

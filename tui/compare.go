@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -111,11 +112,8 @@ func (v *compareView) linesAt(width int) []string {
 			vals = append(vals, style.Render(termsafe.Pad(text, cw)))
 		}
 		mark := "  "
-		for _, s := range seen {
-			if s != seen[0] {
-				mark = st.Diff.Render("≠ ")
-				break
-			}
+		if slices.ContainsFunc(seen, func(s string) bool { return s != seen[0] }) {
+			mark = st.Diff.Render("≠ ")
 		}
 		line := mark + st.Label.Render(termsafe.Pad(col.Name, fw))
 		for _, v := range vals {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -55,10 +56,8 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 }
 
 func opOf(ex *engine.Explanation, op schema.Op) engine.OpExplanation {
-	for _, o := range ex.Operations {
-		if o.Operation == string(op) {
-			return o
-		}
+	if i := slices.IndexFunc(ex.Operations, func(o engine.OpExplanation) bool { return o.Operation == string(op) }); i >= 0 {
+		return ex.Operations[i]
 	}
 	return engine.OpExplanation{}
 }

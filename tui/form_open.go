@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,13 +137,11 @@ func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID strin
 		switch in.Type {
 		case schema.TypeEnum:
 			if tr != nil && tr.Via == in.Name && info.Current != "" {
-				allowed := map[string]bool{}
 				for _, a := range info.Allowed {
-					allowed[a] = true
 					fd.options = append(fd.options, huh.NewOption(termsafe.Sanitize(a)+"  ✓ allowed from "+termsafe.Sanitize(info.Current), a))
 				}
 				for _, v := range in.Values {
-					if !allowed[v] {
+					if !slices.Contains(info.Allowed, v) {
 						fd.options = append(fd.options, huh.NewOption(termsafe.Sanitize(v)+"  (not allowed from "+termsafe.Sanitize(info.Current)+")", v))
 					}
 				}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -110,12 +111,7 @@ func (g *grid) layout() (cols []int, partial int, rest int) {
 
 func (g *grid) colVisible(oi int) bool {
 	cols, _, _ := g.layout()
-	for _, c := range cols {
-		if c == oi {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(cols, oi)
 }
 
 // View renders the grid: title line, column headers, rule and rows.

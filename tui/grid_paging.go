@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,7 +35,7 @@ type querySpec struct {
 }
 
 func (q querySpec) listQuery(cursor string, limit int) engine.ListQuery {
-	return engine.ListQuery{Filters: append([]engine.Filter(nil), q.filters...), Sort: append([]schema.SortKey(nil), q.sort...),
+	return engine.ListQuery{Filters: slices.Clone(q.filters), Sort: slices.Clone(q.sort),
 		Search: q.search, Limit: limit, Cursor: cursor}
 }
 
@@ -156,7 +158,7 @@ func (g *grid) remember() {
 		g.views = map[string]tableView{}
 	}
 	g.views[g.t.Name] = tableView{spec: res.spec, pos: res.pos, top: res.top, col: g.col, left: g.left,
-		widths: append([]int(nil), res.widths...)}
+		widths: slices.Clone(res.widths)}
 }
 
 // forget drops every remembered table view (the config changed).
@@ -303,11 +305,7 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 		// The page boundaries moved (rows were written): forget what
 		// follows and read it again from here.
 		g.res.cursors = g.res.cursors[:p+1]
-		for k := range g.res.pages {
-			if k > p {
-				delete(g.res.pages, k)
-			}
-		}
+		maps.DeleteFunc(g.res.pages, func(k int, _ *gridPage) bool { return k > p })
 		g.res.known = p * PageSize
 		g.res.end = false
 		g.gen++
@@ -359,9 +357,5 @@ func (g *grid) onCount(msg countMsg) {
 func (g *grid) evict() {
 	lo := g.res.top/PageSize - keepPages
 	hi := (g.res.top+g.visible())/PageSize + keepPages
-	for p := range g.res.pages {
-		if p < lo || p > hi {
-			delete(g.res.pages, p)
-		}
-	}
+	maps.DeleteFunc(g.res.pages, func(p int, _ *gridPage) bool { return p < lo || p > hi })
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,6 +22,13 @@ type Binding struct {
 
 // Matches reports whether msg triggers the binding (never when disabled).
 func (b Binding) Matches(msg tea.KeyMsg) bool { return key.Matches(msg, b.Binding) }
+
+// as is the binding described as desc where a component gives it a more
+// precise meaning ("enter: run…" in the action list).
+func (b Binding) as(desc string) Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
 
 func bind(keys []string, help, desc string) Binding {
 	return Binding{Binding: key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc)), Long: desc}
@@ -146,11 +154,5 @@ func (k KeyMap) FullHelp() []HelpGroup {
 }
 
 func enabled(bs []Binding) []Binding {
-	out := bs[:0:0]
-	for _, b := range bs {
-		if b.Enabled() {
-			out = append(out, b)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(bs), func(b Binding) bool { return !b.Enabled() })
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -103,10 +104,5 @@ func (p *pager) FullHelp() []HelpGroup {
 }
 
 func matchesAny(bs []Binding, msg tea.KeyMsg) bool {
-	for _, b := range bs {
-		if b.Matches(msg) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(bs, func(b Binding) bool { return b.Matches(msg) })
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -84,14 +85,7 @@ func (p *picker) refilter() {
 	terms := strings.Fields(strings.ToLower(p.input.Value()))
 	p.shown = p.shown[:0]
 	for i, it := range p.all {
-		ok := true
-		for _, t := range terms {
-			if !strings.Contains(it.hay, t) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if !slices.ContainsFunc(terms, func(t string) bool { return !strings.Contains(it.hay, t) }) {
 			p.shown = append(p.shown, i)
 		}
 	}
@@ -207,7 +201,7 @@ func (p *picker) open() tea.Cmd { return p.input.Focus() }
 
 // ShortHelp is the picker's footer.
 func (p *picker) ShortHelp() []Binding {
-	return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), bind([]string{"enter"}, "enter", "act as"), p.c.Keys.Back}
+	return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), p.c.Keys.Select.as("act as"), p.c.Keys.Back}
 }
 
 // FullHelp lists the picker's keys.
