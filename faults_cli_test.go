@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
@@ -20,9 +21,7 @@ func fcSeeded(t *testing.T) (*project, string) {
 	t.Helper()
 	p := newProject(t)
 	db := filepath.Join(t.TempDir(), "hiring.db")
-	if _, errs, code := p.run("seed", "--db", db); code != 0 {
-		t.Fatalf("seed: %d %s", code, errs)
-	}
+	enginetest.Seeded(t, enginetest.At(db)).Close()
 	return p, db
 }
 

@@ -24,23 +24,7 @@ type auditProject struct {
 func newAuditProject(t *testing.T) *auditProject {
 	t.Helper()
 	dir := t.TempDir()
-	copyFile := func(src, dst string) {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	copyFile("quickback.toml", filepath.Join(dir, "quickback.toml"))
-	if err := os.MkdirAll(filepath.Join(dir, "fixtures"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob("fixtures/*.toml")
-	for _, f := range files {
-		copyFile(f, filepath.Join(dir, "fixtures", filepath.Base(f)))
-	}
+	copyProject(t, dir)
 	return &auditProject{t: t, dir: dir}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/tui"
 )
@@ -108,11 +109,7 @@ func TestMatrixConsoleAgreesWithCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.Open(cfg, filepath.Join(p.dir, "hiring.db"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	eng := enginetest.Open(t, enginetest.WithConfig(cfg), enginetest.At(filepath.Join(p.dir, "hiring.db")))
 	mx, err := engine.BuildMatrix(cfg, "")
 	if err != nil {
 		t.Fatal(err)

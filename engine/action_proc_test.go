@@ -12,6 +12,7 @@ import (
 	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 type actProc struct {
@@ -30,13 +31,13 @@ func TestActionConcurrentProcesses(t *testing.T) {
 		t.Skip("builds the qb command")
 	}
 	bin := testkit.BuildQB(t)
-	e := actEngine(t, nil)
+	e := enginetest.Seeded(t, enginetest.Fixed())
 	cfgPath := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")
 	db := e.Path()
 	base := []string{"--config", cfgPath, "--db", db, "--json", "--as", "u-dana"}
 
 	// The command line's dry run: the result, the changes, nothing written.
-	before := ctDump(t, engine.RawDB(e))
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	out, err := exec.Command(bin, append([]string{"run", "applications", "advanceStage", "a-1004", "--input", `{"stage":"hired"}`, "--dry-run"}, base...)...).Output()
 	if err != nil {
 		t.Fatalf("dry run: %v", err)
@@ -49,7 +50,7 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if err := json.Unmarshal(out, &dry); err != nil || !dry.DryRun || dry.Result["stage"] != "hired" || len(dry.Changes) == 0 || dry.Changes[0].Field != "stage" {
 		t.Fatalf("dry run output (%v):\n%s", err, out)
 	}
-	if ctDump(t, engine.RawDB(e)) != before {
+	if enginetest.Dump(t, engine.RawDB(e), "qb_audit") != before {
 		t.Fatal("the command line's dry run changed the database")
 	}
 

@@ -5,80 +5,21 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
 // ── helpers (prefixed act: the package's tests share one namespace) ─────────
 
-// actNow is the pinned clock of the action tests.
-var actNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-const actNowText = "2026-03-01T12:00:00.000Z"
-
-// actRepl replaces old (which must occur exactly once) with new in the
-// default config; an empty old appends new at the end.
-type actRepl struct{ old, new string }
-
-// actConfig parses the default quickback.toml with edits applied.
-func actConfig(t testing.TB, edits ...actRepl) *schema.Config {
-	t.Helper()
-	file := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
-	for _, ed := range edits {
-		if ed.old == "" {
-			src += "\n" + ed.new + "\n"
-			continue
-		}
-		if n := strings.Count(src, ed.old); n != 1 {
-			t.Fatalf("config edit: %q occurs %d times", ed.old, n)
-		}
-		src = strings.Replace(src, ed.old, ed.new, 1)
-	}
-	cfg, err := schema.Parse(file, []byte(src))
-	if err != nil {
-		t.Fatalf("config variant: %v", err)
-	}
-	return cfg
-}
-
-// actEngine opens a temp database for cfg (the default config when nil),
-// seeds it with the project's fixtures and pins the clock.
-func actEngine(t testing.TB, cfg *schema.Config) *engine.Engine {
-	t.Helper()
-	if cfg == nil {
-		cfg = actConfig(t)
-	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "x.db"), engine.Options{Clock: func() time.Time { return actNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	data, err := fixtures.Read(cfg, filepath.Join(testkit.ModuleRoot(t), "fixtures"))
-	if err != nil {
-		t.Fatalf("fixtures: %v", err)
-	}
-	if _, err := e.Seed(context.Background(), data, false); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return e
-}
+// actNowText is the pinned clock (enginetest.Fixed) as stored.
+var actNowText = engine.FormatTime(enginetest.Now)
 
 // actErr asserts err is an engine refusal with code (and its status).
 func actErr(t testing.TB, err error, code engine.Code) *engine.Error {
@@ -159,8 +100,8 @@ var actCtx = context.Background()
 // ── check order ─────────────────────────────────────────────────────────────
 
 func TestActionUnknownTableOrAction(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
 	_, err := e.Run(actCtx, dana, "nope", "advanceStage", "a-1002", nil, engine.WriteOptions{})
 	actErr(t, err, engine.NotFound)
 	_, err = e.Run(actCtx, dana, "applications", "nope", "a-1002", nil, engine.WriteOptions{})
@@ -170,9 +111,9 @@ func TestActionUnknownTableOrAction(t *testing.T) {
 }
 
 func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
-	e := actEngine(t, nil)
-	ivan := ctMember(t, e, "u-ivan", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	ivan := enginetest.Member(t, e, "u-ivan", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	// Existing, foreign, deleted and absent records: all the same 403, with
 	// bad input too, so the refusal never reveals whether a row exists.
 	var first *engine.Error
@@ -188,7 +129,7 @@ func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
 			t.Errorf("role refusal differs for %s:\n%+v\n%+v", id, first, ee)
 		}
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused action changed the database")
 	}
 	last := actAudit(t, e)
@@ -225,30 +166,27 @@ func actNotFoundSame(t *testing.T, e *engine.Engine, id engine.Identity, code en
 }
 
 func TestActionRecordNotFound(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
 	actNotFoundSame(t, e, dana, engine.FirewallNotFound)
 
-	hide := actEngine(t, actConfig(t, actRepl{"[tables.applications.firewall]\norganization = {}", "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
-	actNotFoundSame(t, hide, ctMember(t, hide, "u-dana", ""), engine.NotFound)
+	hide := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(enginetest.Edit{Old: "[tables.applications.firewall]\norganization = {}", New: "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
+	actNotFoundSame(t, hide, enginetest.Member(t, hide, "u-dana", ""), engine.NotFound)
 
 	// An interviewer of globex scoring an acme application.
-	gus := ctMember(t, e, "u-gus", "")
+	gus := enginetest.Member(t, e, "u-gus", "")
 	_, err := e.Run(actCtx, gus, "applications", "submitScore", "a-1001", actIn("score", json.Number("3"), "feedback", "x"), engine.WriteOptions{})
 	actErr(t, err, engine.FirewallNotFound)
 }
 
 // actCondition is advanceStage restricted to records not yet decided.
-var actCondition = actRepl{
-	`access = { roles = ["hiring-manager"] }
-input.stage`,
-	`access = { roles = ["hiring-manager"], record = { stage = { notIn = ["hired", "rejected"] } } }
-input.stage`,
-}
+var actCondition = enginetest.Edit{Old: `access = { roles = ["hiring-manager"] }
+input.stage`, New: `access = { roles = ["hiring-manager"], record = { stage = { notIn = ["hired", "rejected"] } } }
+input.stage`}
 
 func TestActionRecordCondition(t *testing.T) {
-	e := actEngine(t, actConfig(t, actCondition))
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actCondition))
+	dana := enginetest.Member(t, e, "u-dana", "")
 	// The condition comes before input validation and the transition.
 	for _, in := range []map[string]any{actIn("stage", "screening"), actIn("stage", "nope", "x", 1)} {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1005", in, engine.WriteOptions{})
@@ -262,15 +200,15 @@ func TestActionRecordCondition(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	hide := actEngine(t, actConfig(t, actCondition, actRepl{"[tables.applications.firewall]\norganization = {}", "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
-	_, err := hide.Run(actCtx, ctMember(t, hide, "u-dana", ""), "applications", "advanceStage", "a-1005", actIn("stage", "screening"), engine.WriteOptions{})
+	hide := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actCondition, enginetest.Edit{Old: "[tables.applications.firewall]\norganization = {}", New: "[tables.applications.firewall]\norganization = {}\nerrorMode = \"hide\""}))
+	_, err := hide.Run(actCtx, enginetest.Member(t, hide, "u-dana", ""), "applications", "advanceStage", "a-1005", actIn("stage", "screening"), engine.WriteOptions{})
 	actErr(t, err, engine.NotFound)
 }
 
 func TestActionInputValidation(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	run := func(rowID string, in map[string]any) error {
 		_, err := e.Run(actCtx, dana, "applications", "advanceStage", rowID, in, engine.WriteOptions{})
 		return err
@@ -305,7 +243,7 @@ func TestActionInputValidation(t *testing.T) {
 	// bad target is a 400, not a 409.
 	actErr(t, run("a-1005", actIn("stage", "nope")), engine.ValidationFailed)
 	// Types of submitScore: an integer in range.
-	ivan := ctMember(t, e, "u-ivan", "")
+	ivan := enginetest.Member(t, e, "u-ivan", "")
 	for _, score := range []any{json.Number("2.5"), "4", json.Number("0"), json.Number("6"), true} {
 		_, err := e.Run(actCtx, ivan, "applications", "submitScore", "a-1001", actIn("score", score, "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.ValidationFailed)
@@ -315,15 +253,15 @@ func TestActionInputValidation(t *testing.T) {
 	}
 	// The id shape: a record action needs one.
 	actErr(t, run("", actIn("stage", "screening")), engine.ValidationFailed)
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused action changed the database")
 	}
 }
 
 func TestActionTransitionRefused(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "offer"), engine.WriteOptions{})
 	ee := actErr(t, err, engine.ActionNotAllowedForState)
 	if ee.Details["field"] != "stage" || ee.Details["current"] != "applied" || ee.Details["target"] != "offer" ||
@@ -335,7 +273,7 @@ func TestActionTransitionRefused(t *testing.T) {
 	if ee.Details["current"] != "hired" || !reflect.DeepEqual(ee.Details["allowed"], []string{}) {
 		t.Errorf("details = %v", ee.Details)
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused transition changed the database")
 	}
 }
@@ -355,10 +293,10 @@ var actPipeline = map[string][]string{
 var actStages = []string{"applied", "screening", "interview", "offer", "hired", "rejected"}
 
 func TestActionPipelineTransitions(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
 	at := map[string]string{"applied": "a-1002", "screening": "a-1003", "interview": "a-1001", "offer": "a-1004", "hired": "a-1005", "rejected": "a-1006"}
-	before := ctDump(t, engine.RawDB(e))
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	// Every pair, as dry runs on one database.
 	for _, from := range actStages {
 		for _, to := range actStages {
@@ -383,7 +321,7 @@ func TestActionPipelineTransitions(t *testing.T) {
 			}
 		}
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Fatal("dry runs changed the database")
 	}
 
@@ -432,8 +370,8 @@ func TestActionPipelineTransitions(t *testing.T) {
 // ── inserts ─────────────────────────────────────────────────────────────────
 
 func TestActionSubmitScoreInserts(t *testing.T) {
-	e := actEngine(t, nil)
-	ivan := ctMember(t, e, "u-ivan", "")
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	ivan := enginetest.Member(t, e, "u-ivan", "")
 	appBefore, err := e.Get(actCtx, ivan, "applications", "a-1001")
 	if err != nil {
 		t.Fatal(err)
@@ -480,13 +418,13 @@ func TestActionSubmitScoreInserts(t *testing.T) {
 // actSecondInsert adds a second score row to submitScore, for an
 // application of another organization (a reference the caller cannot see),
 // and a set of the record's notes before it.
-var actSecondInsert = []actRepl{
-	{`input.feedback = { type = "text", maxLength = 4000 }
-`, `input.feedback = { type = "text", maxLength = 4000 }
+var actSecondInsert = []enginetest.Edit{
+	{Old: `input.feedback = { type = "text", maxLength = 4000 }
+`, New: `input.feedback = { type = "text", maxLength = 4000 }
 set = { notes = "$input.feedback" }
 `},
-	{`values = { applicationId = "$record.id", interviewerId = "$ctx.userId", score = "$input.score", feedback = "$input.feedback" }
-`, `values = { applicationId = "$record.id", interviewerId = "$ctx.userId", score = "$input.score", feedback = "$input.feedback" }
+	{Old: `values = { applicationId = "$record.id", interviewerId = "$ctx.userId", score = "$input.score", feedback = "$input.feedback" }
+`, New: `values = { applicationId = "$record.id", interviewerId = "$ctx.userId", score = "$input.score", feedback = "$input.feedback" }
 
 [[tables.applications.actions.submitScore.insert]]
 table  = "interview_scores"
@@ -496,16 +434,16 @@ values = { applicationId = "a-2001", interviewerId = "$ctx.userId", score = "$in
 
 func TestActionFailedInsertWritesNothing(t *testing.T) {
 	t.Run("reference", func(t *testing.T) {
-		e := actEngine(t, actConfig(t, actSecondInsert...))
-		dana := ctMember(t, e, "u-dana", "")
-		before := ctDump(t, engine.RawDB(e))
+		e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actSecondInsert...))
+		dana := enginetest.Member(t, e, "u-dana", "")
+		before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 		n := len(actAudit(t, e))
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("5"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.FKNotFound)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"applicationId": "reference"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := ctDump(t, engine.RawDB(e)); after != before {
+		if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 			t.Error("a failed action left writes behind")
 		}
 		if audit := actAudit(t, e); len(audit) != n+1 || audit[n].Outcome != string(engine.FKNotFound) {
@@ -514,16 +452,16 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 	})
 	t.Run("range", func(t *testing.T) {
 		// The input no longer checks the range: the insert's column does.
-		e := actEngine(t, actConfig(t, actRepl{`input.score    = { type = "integer", min = 1, max = 5 }`, `input.score    = { type = "integer" }`},
+		e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(enginetest.Edit{Old: `input.score    = { type = "integer", min = 1, max = 5 }`, New: `input.score    = { type = "integer" }`},
 			actSecondInsert[0]))
-		dana := ctMember(t, e, "u-dana", "")
-		before := ctDump(t, engine.RawDB(e))
+		dana := enginetest.Member(t, e, "u-dana", "")
+		before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 		_, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1001", actIn("score", json.Number("9"), "feedback", "ok"), engine.WriteOptions{})
 		ee := actErr(t, err, engine.ValidationFailed)
 		if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"score": "invalid"}) {
 			t.Errorf("fields %v", got)
 		}
-		if after := ctDump(t, engine.RawDB(e)); after != before {
+		if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 			t.Error("a failed action left writes behind")
 		}
 	})
@@ -532,12 +470,12 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 // ── guards on what an action sets ───────────────────────────────────────────
 
 func TestActionGuards(t *testing.T) {
-	cfg := actConfig(t)
-	e := actEngine(t, cfg)
-	dana := ctMember(t, e, "u-dana", "")
+	cfg := enginetest.Config(t)
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.WithConfig(cfg))
+	dana := enginetest.Member(t, e, "u-dana", "")
 	apps := cfg.Table("applications")
 	adv, score := apps.Action("advanceStage"), apps.Action("submitScore")
-	before := ctDump(t, engine.RawDB(e))
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 
 	// The loader refuses these; the engine refuses them again at run time.
 	saved := adv.Set
@@ -567,7 +505,7 @@ func TestActionGuards(t *testing.T) {
 	actErr(t, err, engine.GuardSystemManaged)
 	score.Inserts = savedIns
 
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused action changed the database")
 	}
 	// advanceStage may set the protected stage (the normal path).
@@ -579,9 +517,9 @@ func TestActionGuards(t *testing.T) {
 // ── dry run ─────────────────────────────────────────────────────────────────
 
 func TestActionDryRun(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	n := len(actAudit(t, e))
 
 	res, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "screening"), engine.WriteOptions{DryRun: true})
@@ -598,7 +536,7 @@ func TestActionDryRun(t *testing.T) {
 	if len(res.Inserted) != 1 || res.Inserted[0].Get("score") != int64(3) {
 		t.Errorf("dry-run inserted %+v", res.Inserted)
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a dry run changed the database")
 	}
 	audit := actAudit(t, e)
@@ -613,7 +551,7 @@ func TestActionDryRun(t *testing.T) {
 	// A refused dry run is audited with its refusal.
 	_, err = e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "hired"), engine.WriteOptions{DryRun: true})
 	actErr(t, err, engine.ActionNotAllowedForState)
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused dry run changed the database")
 	}
 	if v, err := e.VerifyAudit(actCtx, ""); err != nil || !v.OK {
@@ -624,9 +562,9 @@ func TestActionDryRun(t *testing.T) {
 // ── races ───────────────────────────────────────────────────────────────────
 
 func TestActionTransitionLost(t *testing.T) {
-	e := actEngine(t, actConfig(t, actAnnotate...))
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actAnnotate...))
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	// Another writer moves the record between the check and the update.
 	restore := engine.SetBeforeActionUpdate(func(ctx context.Context, tx *sql.Tx) {
 		if _, err := tx.ExecContext(actCtx, "UPDATE applications SET stage = 'rejected' WHERE id = 'a-1002'"); err != nil {
@@ -649,7 +587,7 @@ func TestActionTransitionLost(t *testing.T) {
 	_, err = e.Run(actCtx, dana, "applications", "annotate", "a-1001", actIn("note", "x"), engine.WriteOptions{})
 	restore()
 	actErr(t, err, engine.TransitionLost)
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a lost action left writes behind")
 	}
 	audit := actAudit(t, e)
@@ -702,8 +640,8 @@ func actOKRuns(t *testing.T, e *engine.Engine, rowID string) []string {
 }
 
 func TestActionConcurrentGoroutines(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
 
 	// From offer, hired and rejected are both terminal: exactly one wins.
 	won := actRace(t, e, dana, "a-1004", 20, "hired", "rejected")
@@ -741,8 +679,8 @@ func TestActionConcurrentGoroutines(t *testing.T) {
 
 // actAnnotate masks applications.notes for everyone but hiring managers and
 // adds an action interviewers may run that rewrites the notes.
-var actAnnotate = []actRepl{
-	{"", `[tables.applications.masking]
+var actAnnotate = []enginetest.Edit{
+	{Old: "", New: `[tables.applications.masking]
 notes = { type = "redact", show = { roles = ["hiring-manager"] } }
 
 [tables.applications.actions.annotate]
@@ -754,9 +692,9 @@ set = { notes = "$input.note" }
 }
 
 func TestActionResultsMasked(t *testing.T) {
-	e := actEngine(t, actConfig(t, actAnnotate...))
-	ivan := ctMember(t, e, "u-ivan", "")
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actAnnotate...))
+	ivan := enginetest.Member(t, e, "u-ivan", "")
+	dana := enginetest.Member(t, e, "u-dana", "")
 	var oldNotes string
 	if err := engine.RawDB(e).QueryRow("SELECT notes FROM applications WHERE id = 'a-1001'").Scan(&oldNotes); err != nil {
 		t.Fatal(err)
@@ -817,7 +755,7 @@ func TestActionResultsMasked(t *testing.T) {
 
 // ── standalone actions ──────────────────────────────────────────────────────
 
-var actPostDraft = actRepl{"", `[tables.jobs.actions.postDraft]
+var actPostDraft = enginetest.Edit{Old: "", New: `[tables.jobs.actions.postDraft]
 type = "standalone"
 description = "Post a draft job"
 access = { roles = ["hiring-manager"] }
@@ -830,14 +768,14 @@ values = { title = "$input.title", department = "$input.department", status = "d
 `}
 
 func TestActionStandalone(t *testing.T) {
-	e := actEngine(t, actConfig(t, actPostDraft))
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actPostDraft))
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	_, err := e.Run(actCtx, dana, "jobs", "postDraft", "j-firmware", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.ValidationFailed)
-	_, err = e.Run(actCtx, ctMember(t, e, "u-ivan", ""), "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
+	_, err = e.Run(actCtx, enginetest.Member(t, e, "u-ivan", ""), "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
 	actErr(t, err, engine.AccessRoleRequired)
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a refused action changed the database")
 	}
 	res, err := e.Run(actCtx, dana, "jobs", "postDraft", "", actIn("title", "Welder"), engine.WriteOptions{})
@@ -889,10 +827,10 @@ func actInfo(t *testing.T, e *engine.Engine, id engine.Identity, rowID, name str
 }
 
 func TestActionsAvailability(t *testing.T) {
-	e := actEngine(t, nil)
-	dana := ctMember(t, e, "u-dana", "")
-	ivan := ctMember(t, e, "u-ivan", "")
-	before := ctDump(t, engine.RawDB(e))
+	e := enginetest.Seeded(t, enginetest.Fixed())
+	dana := enginetest.Member(t, e, "u-dana", "")
+	ivan := enginetest.Member(t, e, "u-ivan", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 
 	// Dana on an applied application: both available.
 	a := actInfo(t, e, dana, "a-1002", "advanceStage")
@@ -943,12 +881,53 @@ func TestActionsAvailability(t *testing.T) {
 		}
 	}
 	// The record condition is reported with its code.
-	c := actEngine(t, actConfig(t, actCondition))
-	a = actInfo(t, c, ctMember(t, c, "u-dana", ""), "a-1005", "advanceStage")
+	c := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(actCondition))
+	a = actInfo(t, c, enginetest.Member(t, c, "u-dana", ""), "a-1005", "advanceStage")
 	if a.Available || a.Code != engine.AccessConditionFailed {
 		t.Errorf("condition: %+v", a)
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("Actions changed the database")
+	}
+}
+
+// A transition field masked for the caller: neither a refused run nor the
+// action listing may reveal its state (the allowed targets name it).
+func TestActionsMaskedTransitionField(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Edits(enginetest.Edit{New: "[tables.applications.masking]\nstage = { type = \"redact\", show = { roles = [\"owner\"] } }"}))
+	ctx := context.Background()
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	p, err := e.List(ctx, dana, "applications", engine.ListQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := ""
+	for _, r := range p.Rows {
+		if ctRawValue(t, e, "applications", "stage", r.ID()) == "applied" {
+			appID = r.ID()
+			break
+		}
+	}
+	if appID == "" {
+		t.Fatal("no applied application")
+	}
+	infos, err := e.Actions(ctx, dana, "applications", appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := ctRawValue(t, e, "applications", "stage", appID)
+	for _, in := range infos {
+		if in.Name != "advanceStage" {
+			continue
+		}
+		if len(in.Allowed) > 0 {
+			t.Errorf("advanceStage lists allowed targets %v of a masked stage (raw %v)", in.Allowed, raw)
+		}
+		if in.Current != engine.Redacted {
+			t.Errorf("current = %q, want masked", in.Current)
+		}
+		if strings.Contains(in.Reason, "screening") || strings.Contains(in.Reason, "rejected") {
+			t.Errorf("reason names targets of a masked state: %q", in.Reason)
+		}
 	}
 }

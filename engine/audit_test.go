@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,53 +11,9 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
-
-// auConfigText is the default project's quickback.toml.
-func auConfigText(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// auOpen opens an engine for the default project on the database at path.
-func auOpen(t *testing.T, path string) *engine.Engine {
-	t.Helper()
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, path, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
-// auSeededAt is a fresh database at path seeded from the fixtures.
-func auSeededAt(t *testing.T, path string) *engine.Engine {
-	t.Helper()
-	e := auOpen(t, path)
-	data, err := fixtures.Read(e.Config(), e.Config().FixturesPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Seed(context.Background(), data, false); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// auSeeded is a fresh seeded database in a temporary directory.
-func auSeeded(t *testing.T) *engine.Engine {
-	t.Helper()
-	return auSeededAt(t, filepath.Join(t.TempDir(), "hiring.db"))
-}
 
 // auCount is the number of audit entries.
 func auCount(t *testing.T, e *engine.Engine) int {
@@ -84,7 +39,7 @@ func auLast(t *testing.T, e *engine.Engine) engine.AuditEntry {
 func auFill(t *testing.T, e *engine.Engine, n int) {
 	t.Helper()
 	ctx := context.Background()
-	ivan := ctMember(t, e, "u-ivan", "acme")
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
 	for i := 0; i < n; i++ {
 		if i%2 == 0 {
 			_, _ = e.Get(ctx, ivan, "jobs", "nope")
@@ -113,7 +68,7 @@ func auExec(t *testing.T, e *engine.Engine, q string, args ...any) {
 // ── tamper evidence ──────────────────────────────────────────────────────────
 
 func TestAuditUntouchedLogVerifies(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	auFill(t, e, 10)
 	res := auVerify(t, e, "")
 	if !res.OK || res.BrokenSeq != 0 || res.Entries != int64(auCount(t, e)) {
@@ -133,7 +88,7 @@ func TestAuditUntouchedLogVerifies(t *testing.T) {
 }
 
 func TestAuditEmptyLogVerifies(t *testing.T) {
-	e := auOpen(t, filepath.Join(t.TempDir(), "empty.db"))
+	e := enginetest.Open(t)
 	res := auVerify(t, e, "")
 	if !res.OK || res.Entries != 0 || res.Head != engine.GenesisHash {
 		t.Errorf("empty log: %+v", res)
@@ -193,7 +148,7 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := auSeeded(t)
+			e := enginetest.Seeded(t)
 			auFill(t, e, 10) // entry 1 is the seed, 2..11 reads
 			if r := auVerify(t, e, ""); !r.OK {
 				t.Fatalf("before tampering: %+v", r)
@@ -214,7 +169,7 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 }
 
 func TestAuditTruncatedTailNeedsTheHead(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	auFill(t, e, 10)
 	head := auVerify(t, e, "").Head
 	total := auCount(t, e) // 11
@@ -244,12 +199,12 @@ func TestAuditTruncatedTailNeedsTheHead(t *testing.T) {
 // ── one entry per engine entry point ─────────────────────────────────────────
 
 func TestAuditOneEntryPerOperation(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
-	ivan := ctMember(t, e, "u-ivan", "acme")     // interviewer
-	rachel := ctMember(t, e, "u-rachel", "acme") // recruiter
-	dana := ctMember(t, e, "u-dana", "acme")     // hiring-manager
-	olivia := ctMember(t, e, "u-olivia", "acme") // owner
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")     // interviewer
+	rachel := enginetest.Member(t, e, "u-rachel", "acme") // recruiter
+	dana := enginetest.Member(t, e, "u-dana", "acme")     // hiring-manager
+	olivia := enginetest.Member(t, e, "u-olivia", "acme") // owner
 	dry := engine.WriteOptions{DryRun: true}
 
 	type step struct {
@@ -387,7 +342,7 @@ func TestAuditOneEntryPerOperation(t *testing.T) {
 		}, "action:submitScore", "applications", "a-1001", "ok", ivan, ""},
 
 		// A policy diff is audited too (by the system, not an identity).
-		{"policy diff", func() error { _, err := e.Diff(ctx, mxDefault(t)); return err }, "diff", "", "*", "ok", engine.Identity{UserID: "system"}, ""},
+		{"policy diff", func() error { _, err := e.Diff(ctx, enginetest.Config(t)); return err }, "diff", "", "*", "ok", engine.Identity{UserID: "system"}, ""},
 	}
 	for _, s := range steps {
 		var snapshot string
@@ -451,8 +406,8 @@ func TestAuditOneEntryPerOperation(t *testing.T) {
 // already logged): it writes no entry of its own, so a list view is logged
 // once per page query, not twice.
 func TestAuditCountIsPartOfTheListView(t *testing.T) {
-	e := auSeeded(t)
-	ivan := ctMember(t, e, "u-ivan", "acme")
+	e := enginetest.Seeded(t)
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
 	before := auCount(t, e)
 	n, err := e.Count(context.Background(), ivan, "candidates", engine.ListQuery{})
 	if err != nil || n == 0 {
@@ -466,23 +421,9 @@ func TestAuditCountIsPartOfTheListView(t *testing.T) {
 // auTableDump is every row of a table, as text.
 func auTableDump(t *testing.T, e *engine.Engine, table string) string {
 	t.Helper()
-	rows, err := engine.RawDB(e).Query("SELECT * FROM " + engine.Q(table) + " ORDER BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintln(&b, vals...)
+	for _, r := range enginetest.Rows(t, engine.RawDB(e), "SELECT * FROM "+engine.Q(table)+" ORDER BY 1") {
+		fmt.Fprintln(&b, r...)
 	}
 	return b.String()
 }
@@ -490,9 +431,9 @@ func auTableDump(t *testing.T, e *engine.Engine, table string) string {
 // ── masked values never reach the log ────────────────────────────────────────
 
 func TestAuditNeverHoldsMaskedValues(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
-	ivan := ctMember(t, e, "u-ivan", "acme") // interviewer: email and phone masked
+	ivan := enginetest.Member(t, e, "u-ivan", "acme") // interviewer: email and phone masked
 	const email, phone = "jane@example.com", "555-123-4567"
 
 	// Reads, searches, filters, writes, refusals and explanations touching
@@ -513,23 +454,9 @@ func TestAuditNeverHoldsMaskedValues(t *testing.T) {
 	_, _ = e.Upsert(ctx, ivan, "candidates", map[string]any{"id": "c-jane", "email": email}, engine.WriteOptions{})
 	_, _ = e.Run(ctx, ivan, "applications", "submitScore", "a-1001", map[string]any{"score": 5, "feedback": email + " " + phone}, engine.WriteOptions{DryRun: true})
 
-	rows, err := engine.RawDB(e).Query("SELECT * FROM qb_audit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	n := 0
-	for rows.Next() {
-		n++
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	rows := enginetest.Rows(t, engine.RawDB(e), "SELECT * FROM qb_audit")
+	n := len(rows)
+	for _, vals := range rows {
 		line := fmt.Sprint(vals...)
 		for _, secret := range []string{email, phone} {
 			if strings.Contains(line, secret) {
@@ -546,11 +473,11 @@ func TestAuditNeverHoldsMaskedValues(t *testing.T) {
 
 func TestAuditConcurrentEnginesKeepOneChain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hiring.db")
-	first := auSeededAt(t, path)
+	first := enginetest.Seeded(t, enginetest.At(path))
 	const workers, each = 6, 30
 	engines := []*engine.Engine{first}
 	for len(engines) < workers {
-		engines = append(engines, auOpen(t, path)) // separate connections pools, like separate processes
+		engines = append(engines, enginetest.Open(t, enginetest.At(path))) // separate connections pools, like separate processes
 	}
 	start := auCount(t, first)
 	ctx := context.Background()
@@ -615,16 +542,10 @@ func TestAuditConcurrentEnginesKeepOneChain(t *testing.T) {
 func TestAuditEntriesFilters(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
-	// The entries from here on carry the test's clock; the seed's do not.
-	base := auSeeded(t)
-	e, err := engine.Open(base.Config(), base.Path(), engine.Options{Clock: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	ivan := ctMember(t, e, "u-ivan", "acme")
-	gus := ctMember(t, e, "u-gus", "globex")
-	dana := ctMember(t, e, "u-dana", "acme")
+	e := enginetest.Seeded(t, enginetest.Clock(func() time.Time { return clock }))
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
+	gus := enginetest.Member(t, e, "u-gus", "globex")
+	dana := enginetest.Member(t, e, "u-dana", "acme")
 
 	_, _ = e.List(ctx, ivan, "candidates", engine.ListQuery{})  // 10:00 ok
 	_, _ = e.List(ctx, ivan, "ats_imports", engine.ListQuery{}) // 10:00 refused
@@ -673,16 +594,11 @@ func TestAuditEntriesFilters(t *testing.T) {
 func TestOptionsClockAndOSUser(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
-	cfg, data := ctVariantConfig(t, "")
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "o.db"), engine.Options{Clock: func() time.Time { return at }, OSUser: "operator-7"})
-	if err != nil {
+	e := enginetest.Open(t, enginetest.Options(engine.Options{Clock: func() time.Time { return at }, OSUser: "operator-7"}))
+	if _, err := e.Seed(ctx, enginetest.Fixtures(t, e.Config()), false); err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
-	if _, err := e.Seed(ctx, data, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.List(ctx, ctMember(t, e, "u-dana", ""), "jobs", engine.ListQuery{}); err != nil {
+	if _, err := e.List(ctx, enginetest.Member(t, e, "u-dana", ""), "jobs", engine.ListQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fixtures.Generate(ctx, e, "jobs", fixtures.GenerateOptions{Rows: 3, Seed: 9}); err != nil {
@@ -701,5 +617,39 @@ func TestOptionsClockAndOSUser(t *testing.T) {
 	}
 	if got := strings.Join(ops, " "); got != "seed list generate:start generate" {
 		t.Errorf("operations %q", got)
+	}
+}
+
+// SPEC §3.7: every operation is audited, allowed or refused. A write that
+// fails on a database error (here a trigger aborting the insert) used to
+// leave no entry.
+func TestAuditWriteDatabaseError(t *testing.T) {
+	e := enginetest.Seeded(t)
+	ctx := context.Background()
+	if _, err := engine.RawDB(e).Exec(`CREATE TRIGGER rv_boom BEFORE INSERT ON "jobs" BEGIN SELECT RAISE(ABORT, 'rv boom'); END`); err != nil {
+		t.Fatal(err)
+	}
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	before, err := e.AuditEntries(ctx, engine.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, werr := e.Create(ctx, dana, "jobs", map[string]any{"title": "Welder"}, engine.WriteOptions{})
+	if werr == nil {
+		t.Fatal("create succeeded despite the trigger")
+	}
+	after, err := e.AuditEntries(ctx, engine.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+1 {
+		t.Fatalf("audit entries %d → %d after a failed create; want one more", len(before), len(after))
+	}
+	last := after[len(after)-1]
+	if last.Operation != "create" || last.Outcome == "ok" || last.Table != "jobs" {
+		t.Errorf("last entry %+v; want the failed create", last)
+	}
+	if v, err := e.VerifyAudit(ctx, ""); err != nil || !v.OK {
+		t.Errorf("verify: %+v %v", v, err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -89,10 +90,6 @@ func benchPath(rows int) string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("qb-bench-%d.db", rows))
 }
 
-func benchConfig() (*schema.Config, error) {
-	return schema.Load(filepath.Join("..", "quickback.toml"))
-}
-
 // benchHas reports whether the database at path holds exactly want rows in
 // each table (and the organizations).
 func benchHas(path string, want map[string]int) bool {
@@ -145,11 +142,7 @@ func benchSetup(b *testing.B) *benchEnv {
 		rows := benchRows()
 		path := benchPath(rows)
 		want := benchCounts(rows)
-		cfg, err := benchConfig()
-		if err != nil {
-			benchErr = err
-			return
-		}
+		cfg := enginetest.Config(b)
 		if !benchHas(path, want) {
 			b.Logf("building the benchmark database %s (%d rows per table); this takes a while", path, rows)
 			if err := buildBenchDB(b, cfg, path, want); err != nil {
@@ -577,12 +570,8 @@ func BenchmarkPagingMemory(b *testing.B) {
 	var path string
 	var orgs []string
 	var cfg *schema.Config
-	var err error
 	if os.Getenv("QB_BENCH_SMALL") != "" {
-		cfg, err = benchConfig()
-		if err != nil {
-			b.Fatal(err)
-		}
+		cfg = enginetest.Config(b)
 		path = filepath.Join(os.TempDir(), "qb-bench-10k.db")
 		if !benchHas1(path, "candidates", 10000) {
 			os.Remove(path)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // TestCreatorRoles: the roles the generator may pick row creators from are
@@ -12,11 +13,10 @@ import (
 // table; PUBLIC is left out, and a table nobody restricts is open to all.
 func TestCreatorRoles(t *testing.T) {
 	variant := func(old, new string) *engine.Engine {
-		cfg := ctParseConfig(t, ctApplyEdits(t, ctBaseConfigText(t), ctEdit{Section: "[tables.jobs.crud]", Old: old, New: new}))
-		return ctOpenEngine(t, cfg)
+		return enginetest.Open(t, enginetest.Edits(enginetest.Edit{Section: "[tables.jobs.crud]", Old: old, New: new}))
 	}
 	const jobsCreate = `create.access = { roles = ["owner", "hiring-manager"] }`
-	base := ctOpenEngine(t, ctParseConfig(t, ctBaseConfigText(t)))
+	base := enginetest.Open(t)
 	cases := []struct {
 		name  string
 		e     *engine.Engine

@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // TestFilterMistakes (SPEC §3.6): an operator that is not ours or a value an
 // enum column cannot hold is VALIDATION_FAILED, never an empty result; a
 // misspelt column or enum value carries the correction.
 func TestFilterMistakes(t *testing.T) {
-	e := ctSeeded(t, "")
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t)
+	dana := enginetest.Member(t, e, "u-dana", "")
 	ctx := context.Background()
 	cases := []struct {
 		table, filter string
@@ -66,8 +67,8 @@ func suggestionOf(err error) string {
 // input carries the name it is probably a misspelling of, and FormatError
 // says "did you mean".
 func TestMisspeltNamesAreSuggested(t *testing.T) {
-	e := ctSeeded(t, "")
-	dana := ctMember(t, e, "u-dana", "")
+	e := enginetest.Seeded(t)
+	dana := enginetest.Member(t, e, "u-dana", "")
 	ctx := context.Background()
 	_, err := e.List(ctx, dana, "jbos", engine.ListQuery{})
 	if suggestionOf(err) != "jobs" || !strings.Contains(engine.FormatError(err), `did you mean "jobs"?`) {
@@ -95,7 +96,7 @@ func TestMisspeltNamesAreSuggested(t *testing.T) {
 // firewall needs an organization refuses it with ORG_REQUIRED (and where
 // PUBLIC does not, access refuses it first).
 func TestAnonymousWithoutOrganization(t *testing.T) {
-	e := ctSeeded(t, "public")
+	e := enginetest.Seeded(t, ctVariant(t, "public"))
 	ctx := context.Background()
 	id, err := e.ResolveIdentity(ctx, "anonymous", "", "")
 	if err != nil || !id.Anonymous || id.OrgID != "" {

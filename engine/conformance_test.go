@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -83,16 +84,16 @@ func ctIdentityFor(t *testing.T, e *engine.Engine, as string) engine.Identity {
 	case strings.HasPrefix(as, "anon@"):
 		return engine.Identity{Anonymous: true, OrgID: strings.TrimPrefix(as, "anon@")}
 	case strings.HasPrefix(as, "noorg:"):
-		id := ctMember(t, e, strings.TrimPrefix(as, "noorg:"), "")
+		id := enginetest.Member(t, e, strings.TrimPrefix(as, "noorg:"), "")
 		id.OrgID = ""
 		return id
 	}
 	user, org, _ := strings.Cut(as, "@")
-	return ctMember(t, e, user, org)
+	return enginetest.Member(t, e, user, org)
 }
 
 func (c ctCase) run(t *testing.T) {
-	e := ctSeeded(t, c.variant)
+	e := enginetest.Seeded(t, ctVariant(t, c.variant))
 	ctx := context.Background()
 	if c.setup != nil {
 		c.setup(t, e)
@@ -102,7 +103,7 @@ func (c ctCase) run(t *testing.T) {
 	before := ""
 	write := c.op == "create" || c.op == "update" || c.op == "delete" || c.op == "upsert"
 	if write && c.code != "" {
-		before = ctDump(t, engine.RawDB(e))
+		before = enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	}
 	switch c.op {
 	case "list":
@@ -144,7 +145,7 @@ func (c ctCase) run(t *testing.T) {
 	}
 	if c.code != "" {
 		if write {
-			if after := ctDump(t, engine.RawDB(e)); after != before {
+			if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 				t.Errorf("a refused %s changed the database", c.op)
 			}
 		}
@@ -497,7 +498,7 @@ func ctConformanceCases() []ctCase {
 		{name: "ats/upsert/missing-key", as: "u-dana", op: "upsert", table: "ats_imports", data: map[string]any{"candidateName": "X"}, code: engine.ValidationFailed},
 		{name: "ats/upsert/soft-deleted-key", as: "u-dana", op: "upsert", table: "ats_imports", data: map[string]any{"externalId": "lever-5001", "candidateName": "Y"},
 			setup: func(t *testing.T, e *engine.Engine) {
-				if _, err := e.Delete(context.Background(), ctMember(t, e, "u-olivia", ""), "ats_imports", "x-acme-4", engine.WriteOptions{}); err != nil {
+				if _, err := e.Delete(context.Background(), enginetest.Member(t, e, "u-olivia", ""), "ats_imports", "x-acme-4", engine.WriteOptions{}); err != nil {
 					t.Fatalf("setup delete: %v", err)
 				}
 			},
@@ -672,9 +673,9 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 	}
 	for _, p := range probes {
 		t.Run(p.variant+"/"+p.table, func(t *testing.T) {
-			e := ctSeeded(t, p.variant)
+			e := enginetest.Seeded(t, ctVariant(t, p.variant))
 			ctx := context.Background()
-			id := ctMember(t, e, p.as, "")
+			id := enginetest.Member(t, e, p.as, "")
 			ops := map[string]func(rowID string) error{
 				"get": func(rowID string) error { _, err := e.Get(ctx, id, p.table, rowID); return err },
 				"delete": func(rowID string) error {
@@ -686,7 +687,7 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 					return err
 				},
 			}
-			before := ctDump(t, engine.RawDB(e))
+			before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 			names := p.ops
 			if names == nil {
 				names = []string{"get", "update", "delete"}
@@ -711,9 +712,128 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 					}
 				}
 			}
-			if ctDump(t, engine.RawDB(e)) != before {
+			if enginetest.Dump(t, engine.RawDB(e), "qb_audit") != before {
 				t.Errorf("refused writes changed the database")
 			}
 		})
+	}
+}
+
+// ctFirstID is the id of the first row id sees in table.
+func ctFirstID(t *testing.T, e *engine.Engine, id engine.Identity, table string) string {
+	t.Helper()
+	p, err := e.List(context.Background(), id, table, engine.ListQuery{Limit: 1})
+	if err != nil || len(p.Rows) == 0 {
+		t.Fatalf("list %s: %v (%d rows)", table, err, len(p.Rows))
+	}
+	return p.Rows[0].ID()
+}
+
+// SPEC §3.2: a "$ctx" value the caller lacks fails the condition. For notIn
+// it used to be dropped from the list, so the condition passed every row.
+func TestConditionNotInMissingCtxDenies(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Edits(enginetest.Edit{
+		Section: "[tables.candidates.crud]",
+		Old:     `list.access   = { roles = ["interviewer+"] }`,
+		New:     `list.access   = { roles = ["interviewer+"], record = { email = { notIn = ["$ctx.email"] } } }`,
+	}, enginetest.Edit{
+		Section: "[tables.candidates.crud]",
+		Old:     `get.access    = { roles = ["interviewer+"] }`,
+		New:     `get.access    = { roles = ["interviewer+"], record = { email = { notIn = ["$ctx.email"] } } }`,
+	}))
+	ctx := context.Background()
+	full := enginetest.Member(t, e, "u-dana", "acme")
+	candID := ctFirstID(t, e, full, "candidates")
+	noEmail := full
+	noEmail.Email = ""
+	p, err := e.List(ctx, noEmail, "candidates", engine.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 0 {
+		t.Errorf("notIn with a missing $ctx.email passed %d rows; want none (a missing value fails the condition)", len(p.Rows))
+	}
+	n, err := e.Count(ctx, noEmail, "candidates", engine.ListQuery{})
+	if err != nil || n != 0 {
+		t.Errorf("count = %d, %v; want 0", n, err)
+	}
+	_, err = e.Get(ctx, noEmail, "candidates", candID)
+	if c := ctErrCode(t, err); c != engine.AccessConditionFailed {
+		t.Errorf("get: %v, want ACCESS_CONDITION_FAILED", err)
+	}
+}
+
+// Updating a field the caller sees masked must not tell, through the
+// reported changes, whether the value written equals the hidden one.
+func TestMaskedUpdateEqualityOracle(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Edits(enginetest.Edit{
+		Section: "[tables.candidates.masking]",
+		Old:     `phone = { type = "phone", show = { roles = ["hiring-manager", "recruiter"] } }`,
+		New:     `phone = { type = "phone", show = { roles = ["hiring-manager"] } }`,
+	}))
+	ctx := context.Background()
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
+	p, err := e.List(ctx, dana, "candidates", engine.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var candID, phone string
+	for _, r := range p.Rows {
+		if s, ok := r.Get("phone").(string); ok && s != "" {
+			candID, phone = r.ID(), s
+			break
+		}
+	}
+	if candID == "" {
+		t.Fatal("no candidate with a phone")
+	}
+	has := func(res *engine.WriteResult) bool {
+		for _, c := range res.Changes {
+			if c.Field == "phone" {
+				if !c.Masked || c.After == phone || c.Before == phone {
+					t.Errorf("phone change not masked: %+v", c)
+				}
+				return true
+			}
+		}
+		return false
+	}
+	same, err := e.Update(ctx, rachel, "candidates", candID, map[string]any{"phone": phone}, engine.WriteOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.Update(ctx, rachel, "candidates", candID, map[string]any{"phone": "000-000-0000"}, engine.WriteOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if has(same) != has(other) {
+		t.Errorf("changes reveal whether the written phone equals the hidden one (same value listed: %v, other value listed: %v)", has(same), has(other))
+	}
+}
+
+// FK_NOT_FOUND on another organization's row, a soft-deleted row and a
+// nonexistent id must be identical in code, message and details.
+func TestForeignKeyIndistinguishable(t *testing.T) {
+	e := enginetest.Seeded(t)
+	ctx := context.Background()
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	helen := enginetest.Member(t, e, "u-helen", "globex")
+	otherOrg := ctFirstID(t, e, helen, "candidates")
+	deleted := ctFirstID(t, e, dana, "candidates")
+	if _, err := e.Delete(ctx, dana, "candidates", deleted, engine.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := map[string]string{}
+	for name, ref := range map[string]string{"other org": otherOrg, "soft-deleted": deleted, "nonexistent": "no-such-id"} {
+		_, err := e.Create(ctx, dana, "interview_notes", map[string]any{"candidateId": ref, "content": "x"}, engine.WriteOptions{})
+		if c := ctErrCode(t, err); c != engine.FKNotFound {
+			t.Fatalf("%s: %v, want FK_NOT_FOUND", name, err)
+		}
+		ee, _ := engine.AsError(err)
+		msgs[name] = ee.Message + " " + ctMustJSON(t, ee.Details)
+	}
+	if msgs["other org"] != msgs["nonexistent"] || msgs["soft-deleted"] != msgs["nonexistent"] {
+		t.Errorf("FK_NOT_FOUND differs: %v", msgs)
 	}
 }

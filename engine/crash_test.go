@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -89,7 +89,8 @@ func TestCrashKillSequence(t *testing.T) {
 	root := testkit.ModuleRoot(t)
 	bin := testkit.BuildQB(t)
 	cfgPath := filepath.Join(root, "quickback.toml")
-	cfg, data := ctVariantConfig(t, "")
+	cfg := enginetest.Config(t)
+	data := enginetest.Fixtures(t, cfg)
 	dir := crFastDir(t)
 	dbPath := filepath.Join(dir, "kill.db")
 	errLog := filepath.Join(dir, "stderr.log")
@@ -416,71 +417,9 @@ func mergeKeys(a, b map[string]int) map[string]bool {
 	return out
 }
 
-// crDumpHash hashes every table but the audit log, rows in rowid order,
-// values with their types.
+// crDumpHash hashes every table but the audit log.
 func crDumpHash(t *testing.T, db *sql.DB) string {
 	t.Helper()
-	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
-	h := sha256.New()
-	var b []byte
-	for _, tb := range tables {
-		h.Write([]byte("== " + tb + "\n"))
-		r, err := db.Query(`SELECT * FROM "` + tb + `" ORDER BY rowid`)
-		if err != nil {
-			t.Fatalf("dump %s: %v", tb, err)
-		}
-		cols, _ := r.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for r.Next() {
-			if err := r.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			b = b[:0]
-			for _, v := range vals {
-				switch x := v.(type) {
-				case nil:
-					b = append(b, 'N')
-				case int64:
-					b = append(b, 'I')
-					b = strconv.AppendInt(b, x, 10)
-				case float64:
-					b = append(b, 'F')
-					b = strconv.AppendFloat(b, x, 'g', -1, 64)
-				case string:
-					b = append(b, 'S')
-					b = strconv.AppendInt(b, int64(len(x)), 10)
-					b = append(b, ':')
-					b = append(b, x...)
-				case []byte:
-					b = append(b, 'B')
-					b = strconv.AppendInt(b, int64(len(x)), 10)
-					b = append(b, ':')
-					b = append(b, x...)
-				default:
-					b = fmt.Appendf(b, "%T:%v", x, x)
-				}
-				b = append(b, 0x1f)
-			}
-			b = append(b, '\n')
-			h.Write(b)
-		}
-		r.Close()
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	h := sha256.Sum256([]byte(enginetest.Dump(t, db, "qb_audit")))
+	return hex.EncodeToString(h[:])
 }

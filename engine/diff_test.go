@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -16,30 +17,11 @@ import (
 // (interview notes: strict → optional, hiring managers bypass).
 func dfVariant(t *testing.T) *schema.Config {
 	t.Helper()
-	return dfEdit(t,
-		[2]string{"[tables.candidates.crud]\nlist.access   = { roles = [\"interviewer+\"] }", "[tables.candidates.crud]\nlist.access   = { roles = [\"recruiter+\"] }"},
-		[2]string{`phone = { type = "phone", show = { roles = ["hiring-manager", "recruiter"] } }`, `phone = { type = "phone", show = { roles = ["hiring-manager", "recruiter", "interviewer"] } }`},
-		[2]string{`owner = { mode = "strict" }`, `owner = { mode = "optional", bypass = ["hiring-manager"] }`},
+	return enginetest.Config(t,
+		enginetest.Edit{Old: "[tables.candidates.crud]\nlist.access   = { roles = [\"interviewer+\"] }", New: "[tables.candidates.crud]\nlist.access   = { roles = [\"recruiter+\"] }"},
+		enginetest.Edit{Old: `phone = { type = "phone", show = { roles = ["hiring-manager", "recruiter"] } }`, New: `phone = { type = "phone", show = { roles = ["hiring-manager", "recruiter", "interviewer"] } }`},
+		enginetest.Edit{Old: `owner = { mode = "strict" }`, New: `owner = { mode = "optional", bypass = ["hiring-manager"] }`},
 	)
-}
-
-// dfEdit is the default quickback.toml with each old text replaced once
-// (the test fails if one is not found, so a drifting config cannot
-// silently void a case).
-func dfEdit(t *testing.T, edits ...[2]string) *schema.Config {
-	t.Helper()
-	src := auConfigText(t)
-	for _, e := range edits {
-		if strings.Count(src, e[0]) != 1 {
-			t.Fatalf("edit %q: found %d times in quickback.toml, want once", e[0], strings.Count(src, e[0]))
-		}
-		src = strings.Replace(src, e[0], e[1], 1)
-	}
-	cfg, err := schema.Parse("other.toml", []byte(src))
-	if err != nil {
-		t.Fatalf("variant config is invalid: %v", err)
-	}
-	return cfg
 }
 
 func dfKey(c engine.PolicyChange) string {
@@ -47,7 +29,7 @@ func dfKey(c engine.PolicyChange) string {
 }
 
 func TestDiffOneRoleListOneMaskOneOwnerMode(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	before := auCount(t, e)
 	d, err := e.Diff(ctx, dfVariant(t))
@@ -160,13 +142,17 @@ AND owner_id IN (SELECT user_id FROM qb_members WHERE organization_id = ? AND ro
 }
 
 func TestDiffIdenticalConfigs(t *testing.T) {
-	cfg := mxDefault(t)
-	if ch := engine.DiffConfigs(cfg, mxDefault(t)); len(ch) != 0 {
+	cfg := enginetest.Config(t)
+	again, err := schema.Parse(cfg.File, []byte(enginetest.ConfigText(t))) // a second, independent parse
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := engine.DiffConfigs(cfg, again); len(ch) != 0 {
 		t.Errorf("identical configs differ: %+v", ch)
 	}
 	// Rewriting a role list with "x+" that expands to the same roles is no
 	// change.
-	same := dfEdit(t, [2]string{`create.access = { roles = ["owner", "hiring-manager", "recruiter"] }`, `create.access = { roles = ["recruiter+"] }`})
+	same := enginetest.Config(t, enginetest.Edit{Old: `create.access = { roles = ["owner", "hiring-manager", "recruiter"] }`, New: `create.access = { roles = ["recruiter+"] }`})
 	if ch := engine.DiffConfigs(cfg, same); len(ch) != 0 {
 		t.Errorf("an equivalent role list differs: %+v", ch)
 	}
@@ -175,8 +161,8 @@ func TestDiffIdenticalConfigs(t *testing.T) {
 // Opening a table to PUBLIC introduces the anonymous caller: the role
 // appears, and the rows it gains are every live row of each organization.
 func TestDiffPublicAccess(t *testing.T) {
-	e := auSeeded(t)
-	other := dfEdit(t, [2]string{"[tables.jobs.crud]\nlist.access   = { roles = [\"interviewer+\"] }", "[tables.jobs.crud]\nlist.access   = { roles = [\"PUBLIC\", \"interviewer+\"] }"})
+	e := enginetest.Seeded(t)
+	other := enginetest.Config(t, enginetest.Edit{Old: "[tables.jobs.crud]\nlist.access   = { roles = [\"interviewer+\"] }", New: "[tables.jobs.crud]\nlist.access   = { roles = [\"PUBLIC\", \"interviewer+\"] }"})
 	d, err := e.Diff(context.Background(), other)
 	if err != nil {
 		t.Fatal(err)
@@ -209,9 +195,8 @@ func TestDiffPublicAccess(t *testing.T) {
 // A record condition on $ctx.userId is counted per member: the rows at
 // least one member of the role could see.
 func TestDiffRecordConditionCountsPerMember(t *testing.T) {
-	e := auSeeded(t)
-	other := dfEdit(t, [2]string{"[tables.candidates.crud]\nlist.access   = { roles = [\"interviewer+\"] }",
-		"[tables.candidates.crud]\nlist.access   = { or = [{ roles = [\"interviewer\", \"hiring-manager\", \"owner\"] }, { roles = [\"recruiter\"], record = { createdBy = { equals = \"$ctx.userId\" } } }] }"})
+	e := enginetest.Seeded(t)
+	other := enginetest.Config(t, enginetest.Edit{Old: "[tables.candidates.crud]\nlist.access   = { roles = [\"interviewer+\"] }", New: "[tables.candidates.crud]\nlist.access   = { or = [{ roles = [\"interviewer\", \"hiring-manager\", \"owner\"] }, { roles = [\"recruiter\"], record = { createdBy = { equals = \"$ctx.userId\" } } }] }"})
 	d, err := e.Diff(context.Background(), other)
 	if err != nil {
 		t.Fatal(err)
@@ -246,9 +231,8 @@ AND created_by IN (SELECT user_id FROM qb_members WHERE organization_id = ? AND 
 // a member of the role on that platform tier gain rows (u-sam, an acme
 // interviewer, is a platform admin; no recruiter is).
 func TestDiffUserRoleCountsPerTier(t *testing.T) {
-	e := auSeeded(t)
-	other := dfEdit(t, [2]string{"[tables.ats_imports.crud]\nlist.access   = { roles = [\"owner\", \"hiring-manager\"] }",
-		"[tables.ats_imports.crud]\nlist.access   = { or = [{ roles = [\"owner\", \"hiring-manager\"] }, { userRole = [\"admin\"] }] }"})
+	e := enginetest.Seeded(t)
+	other := enginetest.Config(t, enginetest.Edit{Old: "[tables.ats_imports.crud]\nlist.access   = { roles = [\"owner\", \"hiring-manager\"] }", New: "[tables.ats_imports.crud]\nlist.access   = { or = [{ roles = [\"owner\", \"hiring-manager\"] }, { userRole = [\"admin\"] }] }"})
 	d, err := e.Diff(context.Background(), other)
 	if err != nil {
 		t.Fatal(err)

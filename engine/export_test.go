@@ -1,8 +1,11 @@
 package engine
 
-import "database/sql"
-
 // Test-only access to the engine's internals, compiled into its tests only.
+
+import (
+	"context"
+	"database/sql"
+)
 
 // RawDB is e's connection pool, for tests that read or tamper with the
 // database behind the engine's back.
@@ -20,3 +23,37 @@ const (
 	FormatVersion = formatVersion
 	GenesisHash   = genesisHash
 )
+
+// SetBeforeActionUpdate installs f to run inside an action's transaction
+// just before the record's conditional update (a test changes the record
+// under the action with it). It returns a function restoring the previous
+// hook. Compiled into tests only.
+func SetBeforeActionUpdate(f func(ctx context.Context, tx *sql.Tx)) (restore func()) {
+	prev := beforeActionUpdate
+	beforeActionUpdate = f
+	return func() { beforeActionUpdate = prev }
+}
+
+// EntryHash is the hash the engine gives an audit entry (its content and
+// its previous hash), so a test can verify new entries chain onto a head it
+// verified before without re-reading the whole log. Compiled into tests
+// only.
+func EntryHash(e *AuditEntry) string { return entryHash(e) }
+
+// SetStmtCacheMax replaces e's statement cache with an empty one holding at
+// most n statements; n < 0 closes it (every statement is then run
+// unprepared, the path taken when a statement cannot be prepared).
+// Compiled into tests only.
+func SetStmtCacheMax(e *Engine, n int) {
+	c := newStmtCache(e.store.db, max(n, 0))
+	if n < 0 {
+		c.close()
+	}
+	e.stmtCache().close()
+	e.stmtMu.Lock()
+	e.stmts = c
+	e.stmtMu.Unlock()
+}
+
+// StmtCacheLen is the number of statements e keeps prepared.
+func StmtCacheLen(e *Engine) int { return e.stmtCache().len() }

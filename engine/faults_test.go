@@ -13,7 +13,7 @@ import (
 	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/schema"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // TestHelperLocker is not a test: the lock holder testkit.HoldLock runs.
@@ -25,25 +25,6 @@ func TestHelperLocker(t *testing.T) { testkit.ServeLocker(t) }
 func flLock(t *testing.T, path string) (release func()) {
 	t.Helper()
 	return testkit.HoldLock(t, "TestHelperLocker", path, "UPDATE candidates SET name = 'held by the locker' WHERE id = 'c-tomas'")
-}
-
-// flOpen opens the default project's engine on path with a short busy
-// timeout, seeding it when seed is set.
-func flOpen(t *testing.T, path string, busy time.Duration, seed bool) *engine.Engine {
-	t.Helper()
-	if seed {
-		auSeededAt(t, path).Close()
-	}
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, path, engine.Options{BusyTimeout: busy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
 }
 
 func flOps(t *testing.T, e *engine.Engine, after int64) []string {
@@ -78,8 +59,8 @@ func TestFaultLockedDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hiring.db")
 	const busy = 300 * time.Millisecond
-	e := flOpen(t, path, busy, true)
-	rachel := ctMember(t, e, "u-rachel", "acme")
+	e := enginetest.Seeded(t, enginetest.At(path), enginetest.Options(engine.Options{BusyTimeout: busy}))
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
 	n0, head0 := flHead(t, e)
 
 	release := flLock(t, path)
@@ -159,8 +140,8 @@ func TestFaultLockedDatabase(t *testing.T) {
 func TestFaultLockedPendingWrittenByWrite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hiring.db")
-	e := flOpen(t, path, 200*time.Millisecond, true)
-	rachel := ctMember(t, e, "u-rachel", "acme")
+	e := enginetest.Seeded(t, enginetest.At(path), enginetest.Options(engine.Options{BusyTimeout: 200 * time.Millisecond}))
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
 	n0, _ := flHead(t, e)
 	release := flLock(t, path)
 	if _, err := e.List(ctx, rachel, "jobs", engine.ListQuery{}); err != nil {
@@ -181,21 +162,13 @@ func TestFaultLockedPendingWrittenByWrite(t *testing.T) {
 func TestFaultLockedClose(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hiring.db")
-	auSeededAt(t, path).Close()
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, path, engine.Options{BusyTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rachel := ctMember(t, e, "u-rachel", "acme")
+	e := enginetest.Seeded(t, enginetest.At(path), enginetest.Options(engine.Options{BusyTimeout: 100 * time.Millisecond}))
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
 	flLock(t, path)
 	if _, err := e.List(ctx, rachel, "jobs", engine.ListQuery{}); err != nil {
 		t.Fatal(err)
 	}
-	err = e.Close()
+	err := e.Close()
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "1 audit entries") {
 		t.Fatalf("close under the lock: %v", err)
 	}
@@ -209,7 +182,7 @@ func TestFaultReadOnlyFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hiring.db")
-	auSeededAt(t, path).Close()
+	enginetest.Seeded(t, enginetest.At(path)).Close()
 	if err := os.Chmod(path, 0o444); err != nil {
 		t.Fatal(err)
 	}
@@ -221,19 +194,12 @@ func TestFaultReadOnlyFile(t *testing.T) {
 	if w := engine.ReadOnlyReason(filepath.Join(dir, "missing.db")); w != "" {
 		t.Errorf("a missing file is read-only: %q", w)
 	}
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, path, engine.Options{ReadOnly: true, ReadOnlyReason: why})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rachel := ctMember(t, e, "u-rachel", "acme")
+	e := enginetest.Open(t, enginetest.At(path), enginetest.Options(engine.Options{ReadOnly: true, ReadOnlyReason: why}))
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
 	if p, err := e.List(ctx, rachel, "candidates", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
 		t.Fatalf("read-only list: %v", err)
 	}
-	_, err = e.Update(ctx, rachel, "candidates", "c-tomas", map[string]any{"name": "x"}, engine.WriteOptions{})
+	_, err := e.Update(ctx, rachel, "candidates", "c-tomas", map[string]any{"name": "x"}, engine.WriteOptions{})
 	var ro *engine.ReadOnlyError
 	if !errors.As(err, &ro) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "mode 0444") || !strings.Contains(err.Error(), "chmod u+w") {
 		t.Fatalf("read-only write: %v", err)
@@ -259,7 +225,7 @@ func TestFaultReadOnlyDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "hiring.db")
-	auSeededAt(t, path).Close()
+	enginetest.Seeded(t, enginetest.At(path)).Close()
 	if err := os.Chmod(dir, 0o555); err != nil {
 		t.Fatal(err)
 	}
@@ -268,16 +234,12 @@ func TestFaultReadOnlyDirectory(t *testing.T) {
 	if !strings.Contains(why, "directory") {
 		t.Fatalf("ReadOnlyReason = %q", why)
 	}
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, path, engine.Options{ReadOnly: true, ReadOnlyReason: why})
+	e, err := engine.Open(enginetest.Config(t), path, engine.Options{ReadOnly: true, ReadOnlyReason: why})
 	if err != nil {
 		t.Fatalf("read-only open in a read-only directory: %v", err)
 	}
 	defer e.Close()
-	if p, err := e.List(ctx, ctMember(t, e, "u-rachel", "acme"), "jobs", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
+	if p, err := e.List(ctx, enginetest.Member(t, e, "u-rachel", "acme"), "jobs", engine.ListQuery{}); err != nil || len(p.Rows) == 0 {
 		t.Fatalf("list: %v", err)
 	}
 }
@@ -288,7 +250,7 @@ func TestFaultReadOnlyDirectory(t *testing.T) {
 func TestFaultNotADatabase(t *testing.T) {
 	dir := t.TempDir()
 	seeded := filepath.Join(dir, "seeded.db")
-	auSeededAt(t, seeded).Close()
+	enginetest.Seeded(t, enginetest.At(seeded)).Close()
 	full := flRead(t, seeded)
 	random := make([]byte, 8192)
 	for i := range random {
@@ -303,10 +265,7 @@ func TestFaultNotADatabase(t *testing.T) {
 		"truncated": {full[:len(full)/2], "is truncated"},
 		"header":    {full[:60], "is not a SQLite database"},
 	}
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := enginetest.Config(t)
 	for name, c := range cases {
 		for _, ro := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/readonly=%v", name, ro), func(t *testing.T) {
@@ -339,10 +298,7 @@ func TestFaultNotADatabase(t *testing.T) {
 // column the config lacks, is refused with the difference named, before
 // anything is written.
 func TestFaultNewerDatabase(t *testing.T) {
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := enginetest.Config(t)
 	for name, c := range map[string]struct {
 		sql  string
 		want []string
@@ -352,7 +308,7 @@ func TestFaultNewerDatabase(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "hiring.db")
-			e := auSeededAt(t, path)
+			e := enginetest.Seeded(t, enginetest.At(path))
 			if _, err := engine.RawDB(e).Exec(c.sql); err != nil {
 				t.Fatal(err)
 			}
@@ -380,13 +336,9 @@ func TestFaultNewerDatabase(t *testing.T) {
 // store, refuses one that cannot be applied, and shares the audit queue.
 func TestFaultReload(t *testing.T) {
 	ctx := context.Background()
-	e := auSeeded(t)
-	rachel := ctMember(t, e, "u-rachel", "acme")
-	text := auConfigText(t)
-	cfg2, err := schema.Parse(filepath.Join("..", "quickback.toml"), []byte(text+flNotesTable))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enginetest.Seeded(t)
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
+	cfg2 := enginetest.Config(t, enginetest.Edit{New: flNotesTable})
 	e2, err := e.Reload(ctx, cfg2)
 	if err != nil {
 		t.Fatal(err)
@@ -401,14 +353,7 @@ func TestFaultReload(t *testing.T) {
 
 	// A config that changes a column's type is refused, and the
 	// engine keeps working on the old one.
-	drop := strings.Replace(text, `salaryMin      = { type = "integer", min = 0 }`, `salaryMin      = { type = "text" }`, 1)
-	if drop == text {
-		t.Fatal("the jobs.salaryMin column was not found in the config")
-	}
-	cfg3, err := schema.Parse(filepath.Join("..", "quickback.toml"), []byte(drop))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg3 := enginetest.Config(t, enginetest.Edit{Old: `salaryMin      = { type = "integer", min = 0 }`, New: `salaryMin      = { type = "text" }`})
 	if _, err := e.Reload(ctx, cfg3); err == nil || !strings.Contains(err.Error(), "column salaryMin is INTEGER in the database but TEXT") {
 		t.Fatalf("reload changing a column's type: %v", err)
 	}

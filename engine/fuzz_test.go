@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -35,9 +36,9 @@ func fzIdentities(f *testing.F, e *engine.Engine) []fzWho {
 	var out []fzWho
 	for _, as := range []string{"u-dana", "u-ivan", "u-rachel", "u-olivia", "u-helen", "u-marco@globex"} {
 		user, org, _ := strings.Cut(as, "@")
-		out = append(out, fzWho{as, ctMember(f, e, user, org)})
+		out = append(out, fzWho{as, enginetest.Member(f, e, user, org)})
 	}
-	noorg := ctMember(f, e, "u-dana", "")
+	noorg := enginetest.Member(f, e, "u-dana", "")
 	noorg.OrgID = ""
 	out = append(out, fzWho{"noorg:u-dana", noorg})
 	out = append(out, fzWho{"anon@acme", engine.Identity{Anonymous: true, OrgID: "acme"}})
@@ -150,7 +151,7 @@ func fzOrgExpr(tb *schema.Table) string {
 // fzChecksum is a digest of every table but the audit log.
 func fzChecksum(t testing.TB, e *engine.Engine) [32]byte {
 	t.Helper()
-	return sha256.Sum256([]byte(ctDump(t, engine.RawDB(e))))
+	return sha256.Sum256([]byte(enginetest.Dump(t, engine.RawDB(e), "qb_audit")))
 }
 
 // fzDecodeObject decodes data like main.go's decodeObject (--data,
@@ -181,9 +182,9 @@ func FuzzFilter(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	e := ctSeeded(f, "")
-	dana := ctMember(f, e, "u-dana", "")
-	ivan := ctMember(f, e, "u-ivan", "")
+	e := enginetest.Seeded(f)
+	dana := enginetest.Member(f, e, "u-dana", "")
+	ivan := enginetest.Member(f, e, "u-ivan", "")
 	secrets := fzSecrets(f, e)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, expr string) {
@@ -256,7 +257,7 @@ func FuzzWriteJSON(f *testing.F) {
 	} {
 		f.Add(uint8(i), uint8(i/3), uint8(i/2), i%2 == 0, []byte(s))
 	}
-	e := ctSeeded(f, "")
+	e := enginetest.Seeded(f)
 	whos := fzIdentities(f, e)
 	secrets := fzSecrets(f, e)
 	ctx := context.Background()
@@ -339,7 +340,7 @@ func FuzzActionInput(f *testing.F) {
 	} {
 		f.Add(uint8(i), uint8(i/2), uint8(i), i%3 == 0, []byte(s))
 	}
-	e := ctSeeded(f, "")
+	e := enginetest.Seeded(f)
 	whos := fzIdentities(f, e)
 	secrets := fzSecrets(f, e)
 	apps := []string{"a-1001", "a-1003", "a-1010", "a-2001", "a-1024", "a-none", ""}
@@ -397,7 +398,7 @@ var fzCursorSorts = [][]schema.SortKey{nil, {{Column: "id"}}, {{Column: "name", 
 // organization's rows) never returns a row outside the caller's firewall
 // (organization, owner scope, not deleted); a refusal is VALIDATION_FAILED.
 func FuzzCursor(f *testing.F) {
-	e := ctSeeded(f, "")
+	e := enginetest.Seeded(f)
 	ctx := context.Background()
 	whos := fzIdentities(f, e)[:5] // members of acme and globex
 	secrets := fzSecrets(f, e)
@@ -405,7 +406,7 @@ func FuzzCursor(f *testing.F) {
 	// Real signatures: the first page of each query as the owner of acme
 	// (notes: as the author of n-01).
 	sigs := map[string]bool{}
-	olivia, ivan := ctMember(f, e, "u-olivia", ""), ctMember(f, e, "u-ivan", "")
+	olivia, ivan := enginetest.Member(f, e, "u-olivia", ""), enginetest.Member(f, e, "u-ivan", "")
 	for _, tb := range tables {
 		for _, s := range fzCursorSorts {
 			id := olivia
@@ -502,10 +503,10 @@ func FuzzCursor(f *testing.F) {
 // statement runs, and values only travel as parameters (an injection in a
 // value matches nothing and never appears in the statement's text).
 func TestFuzzIdentifiersNeverReachSQL(t *testing.T) {
-	e := ctSeeded(t, "")
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
-	dana := ctMember(t, e, "u-dana", "")
-	before := ctDump(t, engine.RawDB(e))
+	dana := enginetest.Member(t, e, "u-dana", "")
+	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	hostile := []string{`name" OR 1=1 --`, `name"; DROP TABLE candidates; --`, "name`", "name'", "name OR 1", "\"name\"", "name\x00", "candidates.name"}
 	want := func(what string, err error, codes ...engine.Code) {
 		t.Helper()
@@ -578,7 +579,7 @@ func TestFuzzIdentifiersNeverReachSQL(t *testing.T) {
 			t.Errorf("get id %q: %v", "c-jane"+v, err)
 		}
 	}
-	if after := ctDump(t, engine.RawDB(e)); after != before {
+	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("the tables changed")
 	}
 	for _, tb := range []string{"candidates", "jobs", "applications"} {

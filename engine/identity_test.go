@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // TestResolveIdentity: every way of naming an identity, and every mistake
 // as a typed *IdentityError whose message names no command-line flag.
 func TestResolveIdentity(t *testing.T) {
-	e := ctSeeded(t, "")
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	if _, err := engine.RawDB(e).Exec(`INSERT INTO qb_users (id, name, email) VALUES ('u-loner', 'Loner', 'loner@nowhere.test')`); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -84,7 +85,7 @@ func TestLongRunRandomOperations(t *testing.T) {
 		seed = v
 	}
 	t.Logf("QB_LONGRUN_SEED=%d", seed)
-	e := ctSeeded(t, "ownerWrites")
+	e := enginetest.Seeded(t, ctVariant(t, "ownerWrites"))
 	r := &lrRun{t: t, e: e, cfg: e.Config(), rng: rand.New(rand.NewPCG(seed, 0x10a6)), ctx: context.Background(), stats: map[string]int{}}
 	ids := lrIdentities(t, e)
 	r.scan()
@@ -143,64 +144,20 @@ func lrIdentities(t *testing.T, e *engine.Engine) []engine.Identity {
 // masked columns and the visible text of unmasked ones.
 func (r *lrRun) scan() {
 	t := r.t
-	h := sha256.New()
+	db := engine.RawDB(r.e)
 	st := lrState{ids: map[string][]string{}, orgIDs: map[string][]string{}, visible: map[string][]string{}, seq: r.st.seq, head: r.st.head}
-	rows, err := engine.RawDB(r.e).Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		names = append(names, n)
-	}
-	rows.Close()
+	h := sha256.New()
 	var b []byte
-	for _, name := range names {
-		tb := r.cfg.Table(name)
-		h.Write([]byte("== " + name + "\n"))
-		rs, err := engine.RawDB(r.e).Query(`SELECT * FROM "` + name + `" ORDER BY rowid`)
-		if err != nil {
-			t.Fatalf("scan %s: %v", name, err)
-		}
-		cols, _ := rs.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rs.Next() {
-			if err := rs.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			b = b[:0]
-			for i, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-					vals[i] = v
-				}
-				switch x := v.(type) {
-				case nil:
-					b = append(b, 'N')
-				case int64:
-					b = strconv.AppendInt(append(b, 'I'), x, 10)
-				case float64:
-					b = strconv.AppendFloat(append(b, 'F'), x, 'g', -1, 64)
-				case string:
-					b = append(strconv.AppendInt(append(b, 'S'), int64(len(x)), 10), ':')
-					b = append(b, x...)
-				default:
-					b = fmt.Appendf(b, "%T:%v", x, x)
-				}
-				b = append(b, 0x1f)
-			}
-			h.Write(append(b, '\n'))
+	for _, name := range enginetest.Rows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+		tb := r.cfg.Table(name[0].(string))
+		h.Write([]byte("== " + name[0].(string) + "\n"))
+		enginetest.Each(t, db, func(vals []any) {
+			b = enginetest.AppendRow(b[:0], vals)
+			h.Write(b)
 			if tb != nil {
 				r.collect(&st, tb, vals)
 			}
-		}
-		rs.Close()
+		}, `SELECT * FROM "`+name[0].(string)+`" ORDER BY rowid`)
 	}
 	st.hash = hex.EncodeToString(h.Sum(nil))
 	r.st = st

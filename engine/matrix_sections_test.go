@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -35,7 +36,7 @@ func mxCell(t *testing.T, ts engine.TableSections, kind engine.MatrixSectionKind
 // their masking; record conditions, other tiers' decisions and starting
 // states are numbered notes.
 func TestMatrixSections(t *testing.T) {
-	def, err := engine.BuildMatrix(mxDefault(t), "")
+	def, err := engine.BuildMatrix(enginetest.Config(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}

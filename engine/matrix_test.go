@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -24,17 +25,8 @@ const (
 // [4]string below is in this order.
 var mxRoles = []string{"interviewer", "recruiter", "hiring-manager", "owner"}
 
-func mxDefault(t *testing.T) *schema.Config {
-	t.Helper()
-	cfg, err := schema.Load("../quickback.toml")
-	if err != nil {
-		t.Fatalf("load default project: %v", err)
-	}
-	return cfg
-}
-
 func TestMatrixDefaultProjectOperations(t *testing.T) {
-	m, err := engine.BuildMatrix(mxDefault(t), "")
+	m, err := engine.BuildMatrix(enginetest.Config(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +137,7 @@ var (
 )
 
 func TestMatrixDefaultProjectFields(t *testing.T) {
-	m, err := engine.BuildMatrix(mxDefault(t), "")
+	m, err := engine.BuildMatrix(enginetest.Config(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +247,7 @@ func TestMatrixDefaultProjectFields(t *testing.T) {
 }
 
 func TestMatrixDefaultProjectActions(t *testing.T) {
-	m, err := engine.BuildMatrix(mxDefault(t), "applications")
+	m, err := engine.BuildMatrix(enginetest.Config(t), "applications")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +293,7 @@ func TestMatrixDefaultProjectActions(t *testing.T) {
 		}
 	}
 
-	if _, err := engine.BuildMatrix(mxDefault(t), "nope"); err == nil {
+	if _, err := engine.BuildMatrix(enginetest.Config(t), "nope"); err == nil {
 		t.Error("BuildMatrix of an unknown table should fail")
 	} else if e, ok := engine.AsError(err); !ok || e.Code != engine.NotFound {
 		t.Errorf("unknown table: %v, want NOT_FOUND", err)

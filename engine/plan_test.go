@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -68,22 +69,22 @@ func ctAssertIndexed(t *testing.T, query string, plan []string, table, index str
 }
 
 func TestPlanFirewallListUsesIndex(t *testing.T) {
-	e := ctSeeded(t, "")
-	ivan := ctMember(t, e, "u-ivan", "")
+	e := enginetest.Seeded(t)
+	ivan := enginetest.Member(t, e, "u-ivan", "")
 	q, plan := ctQueryPlan(t, e, ivan, "candidates", engine.ListQuery{})
 	ctAssertIndexed(t, q, plan, "candidates", "qbx_candidates_scope", []string{"organization_id=?"})
 
 	q, plan = ctQueryPlan(t, e, ivan, "interview_notes", engine.ListQuery{})
 	ctAssertIndexed(t, q, plan, "interview_notes", "qbx_interview_notes_owner", []string{"organization_id=?", "owner_id=?"})
 
-	q, plan = ctQueryPlan(t, e, ctMember(t, e, "u-dana", ""), "applications", engine.ListQuery{Limit: 5})
+	q, plan = ctQueryPlan(t, e, enginetest.Member(t, e, "u-dana", ""), "applications", engine.ListQuery{Limit: 5})
 	ctAssertIndexed(t, q, plan, "applications", "qbx_applications_scope", []string{"organization_id=?"})
 }
 
 // A deep page (after a cursor) seeks in the index instead of reading and
 // skipping the rows before it.
 func TestPlanDeepPageSeeks(t *testing.T) {
-	e := ctSeeded(t, "")
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	for _, tc := range []struct{ user, table, index string }{
 		{"u-ivan", "candidates", "qbx_candidates_scope"},
@@ -91,7 +92,7 @@ func TestPlanDeepPageSeeks(t *testing.T) {
 		{"u-hiro", "applications", "qbx_applications_scope"},
 	} {
 		t.Run(tc.table, func(t *testing.T) {
-			id := ctMember(t, e, tc.user, "")
+			id := enginetest.Member(t, e, tc.user, "")
 			p, err := e.List(ctx, id, tc.table, engine.ListQuery{Limit: 2})
 			if err != nil || p.Next == "" {
 				t.Fatalf("first page: %v (next %q)", err, p.Next)
@@ -106,21 +107,21 @@ func TestPlanDeepPageSeeks(t *testing.T) {
 // scope index; a record-condition list (compiled into the WHERE) still
 // reads through the firewall index.
 func TestPlanVariantsUseIndex(t *testing.T) {
-	e := ctSeeded(t, "notesOptional")
-	q, plan := ctQueryPlan(t, e, ctMember(t, e, "u-dana", ""), "interview_notes", engine.ListQuery{})
+	e := enginetest.Seeded(t, ctVariant(t, "notesOptional"))
+	q, plan := ctQueryPlan(t, e, enginetest.Member(t, e, "u-dana", ""), "interview_notes", engine.ListQuery{})
 	ctAssertIndexed(t, q, plan, "interview_notes", "qbx_interview_notes_scope", []string{"organization_id=?"})
-	q, plan = ctQueryPlan(t, e, ctMember(t, e, "u-ivan", ""), "interview_notes", engine.ListQuery{})
+	q, plan = ctQueryPlan(t, e, enginetest.Member(t, e, "u-ivan", ""), "interview_notes", engine.ListQuery{})
 	ctAssertIndexed(t, q, plan, "interview_notes", "qbx_interview_notes_owner", []string{"organization_id=?", "owner_id=?"})
 
-	e = ctSeeded(t, "candidatesOrList")
-	q, plan = ctQueryPlan(t, e, ctMember(t, e, "u-rachel", ""), "candidates", engine.ListQuery{})
+	e = enginetest.Seeded(t, ctVariant(t, "candidatesOrList"))
+	q, plan = ctQueryPlan(t, e, enginetest.Member(t, e, "u-rachel", ""), "candidates", engine.ListQuery{})
 	ctAssertIndexed(t, q, plan, "candidates", "qbx_candidates_scope", []string{"organization_id=?"})
 }
 
 // ListSQL is the statement List runs: executed directly, it returns the
 // rows of List's page (plus the one look-ahead row), firewall included.
 func TestPlanListSQLIsTheRealStatement(t *testing.T) {
-	e := ctSeeded(t, "")
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		user, table string
@@ -130,7 +131,7 @@ func TestPlanListSQLIsTheRealStatement(t *testing.T) {
 		{"u-ivan", "interview_notes", engine.ListQuery{Limit: 2}},
 		{"u-dana", "applications", engine.ListQuery{Limit: 4, Sort: []schema.SortKey{{Column: "stage"}}, Filters: []engine.Filter{{Column: "notes", Op: "~", Value: "e"}}}},
 	} {
-		id := ctMember(t, e, tc.user, "")
+		id := enginetest.Member(t, e, tc.user, "")
 		q := tc.q
 		for page := 0; page < 3; page++ {
 			p, err := e.List(ctx, id, tc.table, q)
@@ -141,24 +142,10 @@ func TestPlanListSQLIsTheRealStatement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := engine.RawDB(e).Query(query, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var ids []string
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
+			for _, vals := range enginetest.Rows(t, engine.RawDB(e), query, args...) {
 				ids = append(ids, fmt.Sprint(vals[0])) // id is the first column
 			}
-			rows.Close()
 			want := make([]string, len(p.Rows))
 			for i, r := range p.Rows {
 				want[i] = r.ID()
@@ -173,10 +160,10 @@ func TestPlanListSQLIsTheRealStatement(t *testing.T) {
 		}
 	}
 	// Refusals are the same as List's.
-	if _, _, err := e.ListSQL(ctMember(t, e, "u-ivan", ""), "ats_imports", engine.ListQuery{}); ctErrCode(t, err) != engine.AccessRoleRequired {
+	if _, _, err := e.ListSQL(enginetest.Member(t, e, "u-ivan", ""), "ats_imports", engine.ListQuery{}); ctErrCode(t, err) != engine.AccessRoleRequired {
 		t.Errorf("ListSQL as interviewer on ats_imports: %v", err)
 	}
-	if _, _, err := e.ListSQL(ctMember(t, e, "u-ivan", ""), "candidates", engine.ListQuery{Sort: []schema.SortKey{{Column: "email"}}}); ctErrCode(t, err) != engine.QueryColumnMasked {
+	if _, _, err := e.ListSQL(enginetest.Member(t, e, "u-ivan", ""), "candidates", engine.ListQuery{Sort: []schema.SortKey{{Column: "email"}}}); ctErrCode(t, err) != engine.QueryColumnMasked {
 		t.Errorf("ListSQL sorting on a masked column: %v", err)
 	}
 }

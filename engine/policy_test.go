@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
+	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
 )
 
@@ -34,25 +35,25 @@ func TestRuleWithoutRoleTestDenies(t *testing.T) {
 	}
 	callers := map[string]func(e *engine.Engine) engine.Identity{
 		"anonymous":   func(*engine.Engine) engine.Identity { return engine.Identity{Anonymous: true, OrgID: "globex"} },
-		"interviewer": func(e *engine.Engine) engine.Identity { return ctMember(t, e, "u-ivan", "acme") },
-		"owner":       func(e *engine.Engine) engine.Identity { return ctMember(t, e, "u-olivia", "acme") },
+		"interviewer": func(e *engine.Engine) engine.Identity { return enginetest.Member(t, e, "u-ivan", "acme") },
+		"owner":       func(e *engine.Engine) engine.Identity { return enginetest.Member(t, e, "u-olivia", "acme") },
 	}
 	ctx := context.Background()
 	for name, rule := range rules {
 		t.Run(name, func(t *testing.T) {
-			cfg := ctParseConfig(t, ctBaseConfigText(t))
+			// A config of its own: the test changes it.
+			cfg, err := schema.Parse(filepath.Join(testkit.ModuleRoot(t), "quickback.toml"), []byte(enginetest.ConfigText(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
 			jobs := cfg.Table("jobs")
 			jobs.CRUD[schema.OpList].Access = rule("tables.jobs.crud.list.access")
 			jobs.CRUD[schema.OpGet].Access = rule("tables.jobs.crud.get.access")
 			if jobs.CRUD[schema.OpList].Access.TestsRole() {
 				t.Fatal("the rule under test tests a role")
 			}
-			data, err := fixtures.Read(cfg, filepath.Join(ctProjectDir, "fixtures"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := ctOpenEngine(t, cfg)
-			if _, err := e.Seed(ctx, data, false); err != nil {
+			e := enginetest.Open(t, enginetest.WithConfig(cfg))
+			if _, err := e.Seed(ctx, enginetest.Fixtures(t, cfg), false); err != nil {
 				t.Fatal(err)
 			}
 			for who, idOf := range callers {

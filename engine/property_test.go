@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -150,14 +151,10 @@ var ctPropVariants = []string{"", "notesOptional", "propCond", "notesOptional+pr
 // paging through List to the end yields exactly the ids Get returns, each
 // once, with the same values.
 func TestPropertyListMatchesGet(t *testing.T) {
-	cfgs := map[string]*schema.Config{}
-	for _, v := range ctPropVariants {
-		cfgs[v], _ = ctVariantConfig(t, v)
-	}
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		variant := ctDrawFrom(rt, ctPropVariants, "variant")
-		e := ctOpenEngine(rt, cfgs[variant]) // a fresh database
+		e := enginetest.Open(rt, ctVariant(rt, variant)) // a fresh database
 		g := ctDrawData(rt)
 		if _, err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
@@ -205,10 +202,9 @@ func TestPropertyListMatchesGet(t *testing.T) {
 // never receives a raw value of them, through any list, get, write result,
 // explanation or error.
 func TestPropertyMaskedNeverRaw(t *testing.T) {
-	cfg, _ := ctVariantConfig(t, "ownerWrites")
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
-		e := ctOpenEngine(rt, cfg) // a fresh database
+		e := enginetest.Open(rt, ctVariant(rt, "ownerWrites")) // a fresh database
 		g := ctDrawData(rt)
 		if _, err := e.Seed(ctx, g.seed, false); err != nil {
 			rt.Fatalf("seed: %v", err)
@@ -297,7 +293,7 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 		"lever-5001", "jane@example.com", strings.Repeat("y", 5000), map[string]any{"a": 1}, "2026-13-45", "acme", "globex", "u-ivan"}
 	rapid.Check(t, func(rt *rapid.T) {
 		variant := ctDrawFrom(rt, []string{"", "candidatesOr", "jobsDraftOnly", "hide"}, "variant")
-		e := ctSeeded(rt, variant)
+		e := enginetest.Seeded(rt, ctVariant(rt, variant))
 		ctx := context.Background()
 		for n := rapid.IntRange(1, 6).Draw(rt, "writes"); n > 0; n-- {
 			as := ctDrawFrom(rt, users, "as")
@@ -306,11 +302,11 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 			case as == "anon@acme":
 				id = engine.Identity{Anonymous: true, OrgID: "acme"}
 			case strings.HasPrefix(as, "noorg:"):
-				id = ctMember(rt, e, strings.TrimPrefix(as, "noorg:"), "")
+				id = enginetest.Member(rt, e, strings.TrimPrefix(as, "noorg:"), "")
 				id.OrgID = ""
 			default:
 				user, org, _ := strings.Cut(as, "@")
-				id = ctMember(rt, e, user, org)
+				id = enginetest.Member(rt, e, user, org)
 			}
 			table := ctDrawFrom(rt, tables, "table")
 			data := map[string]any{}
@@ -318,7 +314,7 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 				data[ctDrawFrom(rt, fields, "field")] = ctDrawFrom(rt, values, "value")
 			}
 			rowID := ctDrawFrom(rt, rowIDs[table], "rowID")
-			before := ctDump(rt, engine.RawDB(e))
+			before := enginetest.Dump(rt, engine.RawDB(e), "qb_audit")
 			var err error
 			op := ctDrawFrom(rt, []string{"create", "update", "delete", "upsert"}, "op")
 			switch op {
@@ -337,7 +333,7 @@ func TestPropertyRefusedWriteChangesNothing(t *testing.T) {
 			if _, ok := engine.AsError(err); !ok {
 				rt.Fatalf("%s %s as %s: not a catalogue error: %v", op, table, as, err)
 			}
-			if after := ctDump(rt, engine.RawDB(e)); after != before {
+			if after := enginetest.Dump(rt, engine.RawDB(e), "qb_audit"); after != before {
 				rt.Fatalf("refused %s %s %s as %s with %v (%v) changed the database", op, table, rowID, as, data, err)
 			}
 		}

@@ -10,24 +10,16 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 func scaleEngine(t *testing.T) *engine.Engine {
 	t.Helper()
-	cfg, err := benchConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "scale.db"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e := enginetest.Open(t)
 	for _, g := range []struct {
 		table string
 		rows  int
@@ -43,8 +35,8 @@ func TestScaleListPlansUseIndexes(t *testing.T) {
 	e := scaleEngine(t)
 	ctx := context.Background()
 	const org = "gen-org-001"
-	iv := ctMember(t, e, org+"-u01", org)
-	hm := ctMember(t, e, org+"-u15", org)
+	iv := enginetest.Member(t, e, org+"-u01", org)
+	hm := enginetest.Member(t, e, org+"-u15", org)
 	if iv.Role != "interviewer" || hm.Role != "hiring-manager" {
 		t.Fatalf("generated roles changed: %s, %s", iv, hm)
 	}

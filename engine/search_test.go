@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // Search and the ~ filter ignore case for every letter, not only ASCII.
 func TestSearchFoldsUnicodeCase(t *testing.T) {
-	e := ctSeeded(t, "")
-	dana := ctMember(t, e, "u-dana", "acme")
+	e := enginetest.Seeded(t)
+	dana := enginetest.Member(t, e, "u-dana", "acme")
 	cases := []struct {
 		name string
 		q    engine.ListQuery

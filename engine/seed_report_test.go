@@ -7,6 +7,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // sdReport seeds e from dir and returns the report.
@@ -43,14 +44,10 @@ func TestSeedReport(t *testing.T) {
 	dir := sdCopyFixtures(t)
 	sdEdit(t, filepath.Join(dir, "jobs.toml"), `id = "j-firmware"`, `createdAt = "2026-01-06T10:30:00Z"`, ``)
 	now := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
-	e, err := engine.Open(layConfig(t), filepath.Join(t.TempDir(), "seed.db"), engine.Options{Clock: func() time.Time {
+	e := enginetest.Open(t, enginetest.Clock(func() time.Time {
 		now = now.Add(time.Minute)
 		return now
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	}))
 	createdAt := func() string {
 		return layStrings(t, engine.RawDB(e), "SELECT created_at FROM jobs WHERE id = 'j-firmware'")[0]
 	}

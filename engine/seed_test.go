@@ -10,6 +10,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -95,30 +96,30 @@ func sdEdit(t testing.TB, file, after, old, new string) int {
 }
 
 func TestSeedTwiceIsIdentical(t *testing.T) {
-	cfg := layConfig(t)
+	cfg := enginetest.Config(t)
 	dir := filepath.Join("..", "fixtures")
-	a := layOpen(t, cfg, filepath.Join(t.TempDir(), "a.db"))
+	a := enginetest.Open(t, enginetest.At(filepath.Join(t.TempDir(), "a.db")))
 	defer a.Close()
-	b := layOpen(t, cfg, filepath.Join(t.TempDir(), "b.db"))
+	b := enginetest.Open(t, enginetest.At(filepath.Join(t.TempDir(), "b.db")))
 	defer b.Close()
 	if err := sdSeed(t, cfg, a, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	once := layData(t, engine.RawDB(a), true)
-	if !strings.Contains(once, "c-jane|acme|") || !strings.Contains(once, "u-dana|Dana Reyes|") {
+	once := enginetest.Dump(t, engine.RawDB(a), "qb_audit")
+	if !strings.Contains(once, "t6:c-jane|t4:acme|") || !strings.Contains(once, "t6:u-dana|t10:Dana Reyes|") {
 		t.Fatalf("fixtures not loaded:\n%.500s", once)
 	}
 	if err := sdSeed(t, cfg, a, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	if twice := layData(t, engine.RawDB(a), true); twice != once {
+	if twice := enginetest.Dump(t, engine.RawDB(a), "qb_audit"); twice != once {
 		t.Fatalf("seeding twice changed rows:\n%s", sdFirstDiff(once, twice))
 	}
 	// Another database seeded once holds the very same rows.
 	if err := sdSeed(t, cfg, b, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	if other := layData(t, engine.RawDB(b), true); other != once {
+	if other := enginetest.Dump(t, engine.RawDB(b), "qb_audit"); other != once {
 		t.Fatalf("two databases seeded from the same fixtures differ:\n%s", sdFirstDiff(once, other))
 	}
 	// Each run is one audit entry.
@@ -142,10 +143,10 @@ func sdFirstDiff(a, b string) string {
 // and the line of that row's [[rows]] header, and the database, identities
 // and audit log included, is unchanged.
 func TestSeedBadRowWritesNothing(t *testing.T) {
-	cfg := layConfig(t)
+	cfg := enginetest.Config(t)
 	for _, preSeeded := range []bool{false, true} {
 		t.Run("preseeded="+strconv.FormatBool(preSeeded), func(t *testing.T) {
-			st := layOpen(t, cfg, filepath.Join(t.TempDir(), "bad.db"))
+			st := enginetest.Open(t, enginetest.At(filepath.Join(t.TempDir(), "bad.db")))
 			defer st.Close()
 			if preSeeded {
 				if err := sdSeed(t, cfg, st, filepath.Join("..", "fixtures"), false); err != nil {
@@ -160,7 +161,7 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 			sdEdit(t, filepath.Join(dir, "identities.toml"), `id = "u-dana"`, `name = "Dana Reyes"`, `name = "Dana Changed"`)
 			sdEdit(t, filepath.Join(dir, "jobs.toml"), `id = "j-firmware"`, `status = "open"`, `status = "closed"`)
 
-			before := layData(t, engine.RawDB(st), false)
+			before := enginetest.Dump(t, engine.RawDB(st))
 			err := sdSeed(t, cfg, st, dir, false)
 			if err == nil {
 				t.Fatal("a bad enum was seeded")
@@ -176,7 +177,7 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 			if strings.Contains(err.Error(), "promoted") {
 				t.Errorf("the message echoes the bad value: %v", err)
 			}
-			if after := layData(t, engine.RawDB(st), false); after != before {
+			if after := enginetest.Dump(t, engine.RawDB(st)); after != before {
 				t.Fatalf("a failed seed wrote something:\n%s", sdFirstDiff(before, after))
 			}
 		})
@@ -187,16 +188,16 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 // removed, the fixtures reloaded, and the audit log is kept and records the
 // reset.
 func TestSeedReset(t *testing.T) {
-	cfg := layConfig(t)
+	cfg := enginetest.Config(t)
 	dir := filepath.Join("..", "fixtures")
-	fresh := layOpen(t, cfg, filepath.Join(t.TempDir(), "fresh.db"))
+	fresh := enginetest.Open(t, enginetest.At(filepath.Join(t.TempDir(), "fresh.db")))
 	defer fresh.Close()
 	if err := sdSeed(t, cfg, fresh, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	want := layData(t, engine.RawDB(fresh), true)
+	want := enginetest.Dump(t, engine.RawDB(fresh), "qb_audit")
 
-	st := layOpen(t, cfg, filepath.Join(t.TempDir(), "reset.db"))
+	st := enginetest.Open(t, enginetest.At(filepath.Join(t.TempDir(), "reset.db")))
 	defer st.Close()
 	if err := sdSeed(t, cfg, st, dir, false); err != nil {
 		t.Fatal(err)
@@ -232,7 +233,7 @@ func TestSeedReset(t *testing.T) {
 	if err := sdSeed(t, cfg, st, dir, true); err != nil {
 		t.Fatal(err)
 	}
-	if got := layData(t, engine.RawDB(st), true); got != want {
+	if got := enginetest.Dump(t, engine.RawDB(st), "qb_audit"); got != want {
 		t.Fatalf("after --reset the database differs from a fresh seed:\n%s", sdFirstDiff(want, got))
 	}
 	auditAfter, err := st.AuditEntries(t.Context(), engine.AuditFilter{})
@@ -258,11 +259,11 @@ func TestSeedReset(t *testing.T) {
 	// A reset whose fixtures are bad removes nothing either.
 	bad := sdCopyFixtures(t)
 	sdEdit(t, filepath.Join(bad, "applications.toml"), `id = "a-1003"`, `stage = "screening"`, `stage = "promoted"`)
-	before := layData(t, engine.RawDB(st), false)
+	before := enginetest.Dump(t, engine.RawDB(st))
 	if err := sdSeed(t, cfg, st, bad, true); err == nil {
 		t.Fatal("a bad reset went through")
 	}
-	if layData(t, engine.RawDB(st), false) != before {
+	if enginetest.Dump(t, engine.RawDB(st)) != before {
 		t.Fatal("a failed reset changed the database")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
@@ -38,7 +39,7 @@ func TestStmtCache(t *testing.T) {
 		}
 		ids := map[string]engine.Identity{}
 		for _, u := range []string{"u-ivan", "u-rachel", "u-dana"} {
-			ids[u] = ctMember(t, e, u, "acme")
+			ids[u] = enginetest.Member(t, e, u, "acme")
 		}
 		queries := []engine.ListQuery{
 			{Limit: 2}, {Limit: 3}, {},
@@ -78,7 +79,7 @@ func TestStmtCache(t *testing.T) {
 		return out
 	}
 
-	cached := ctSeeded(t, "", engine.Options{Clock: pinned})
+	cached := enginetest.Seeded(t, enginetest.Options(engine.Options{Clock: pinned}))
 	engine.SetStmtCacheMax(cached, capN)
 	var maxSeen int
 	// Another goroutine keeps using (and evicting) statements meanwhile.
@@ -86,7 +87,7 @@ func TestStmtCache(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		id := ctMember(t, cached, "u-dana", "acme")
+		id := enginetest.Member(t, cached, "u-dana", "acme")
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
@@ -117,7 +118,7 @@ func TestStmtCache(t *testing.T) {
 		t.Fatal("the statement cache was never used")
 	}
 
-	plain := ctSeeded(t, "", engine.Options{Clock: pinned})
+	plain := enginetest.Seeded(t, enginetest.Options(engine.Options{Clock: pinned}))
 	engine.SetStmtCacheMax(plain, -1)
 	want := run(plain, func() {
 		if n := engine.StmtCacheLen(plain); n != 0 {
@@ -144,7 +145,7 @@ func TestStmtCache(t *testing.T) {
 			t.Fatalf("result %d differs\n cached: %s\n  plain: %s", i, got[i], want[i])
 		}
 	}
-	if a, b := ctDump(t, engine.RawDB(cached)), ctDump(t, engine.RawDB(plain)); a != b {
+	if a, b := enginetest.Dump(t, engine.RawDB(cached), "qb_audit"), enginetest.Dump(t, engine.RawDB(plain), "qb_audit"); a != b {
 		t.Fatal("the databases differ after the same operations")
 	}
 	for _, e := range []*engine.Engine{cached, plain} {
@@ -159,7 +160,7 @@ func TestStmtCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := re.Get(ctx, ctMember(t, re, "u-dana", "acme"), "candidates", "c-jane"); err != nil {
+	if _, err := re.Get(ctx, enginetest.Member(t, re, "u-dana", "acme"), "candidates", "c-jane"); err != nil {
 		t.Fatal(err)
 	}
 	if engine.StmtCacheLen(re) != engine.StmtCacheLen(cached) || engine.StmtCacheLen(re) == 0 {

@@ -4,49 +4,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
-
-// layConfig parses the default project after applying edits (old, new
-// pairs of exact text replacements) to its source. The config file is
-// written next to the real one's fixtures path so FixturesPath resolves.
-func layConfig(t testing.TB, edits ...string) *schema.Config {
-	t.Helper()
-	path := filepath.Join("..", "quickback.toml")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(src, edits[i]) {
-			t.Fatalf("config edit: %q not found", edits[i])
-		}
-		src = strings.Replace(src, edits[i], edits[i+1], 1)
-	}
-	cfg, err := schema.Parse(path, []byte(src))
-	if err != nil {
-		t.Fatalf("config with edits:\n%v", err)
-	}
-	return cfg
-}
-
-func layOpen(t testing.TB, cfg *schema.Config, path string) *engine.Engine {
-	t.Helper()
-	st, err := engine.Open(cfg, path, engine.Options{})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	return st
-}
 
 // layRaw opens the file without the store (no migration, no pragmas but
 // the driver's defaults), for before/after comparisons.
@@ -62,33 +28,13 @@ func layRaw(t testing.TB, path string) *sql.DB {
 
 func layStrings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range enginetest.Rows(t, db, q, args...) {
 		parts := make([]string, len(vals))
 		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			parts[i] = fmt.Sprintf("%v", v)
+			parts[i] = fmt.Sprint(v)
 		}
 		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
@@ -97,23 +43,6 @@ func layStrings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 func laySchema(t testing.TB, db *sql.DB) string {
 	t.Helper()
 	return strings.Join(layStrings(t, db, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name"), "\n")
-}
-
-// layData is every row of every table (the audit log included unless
-// skipAudit), in primary-key order.
-func layData(t testing.TB, db *sql.DB, skipAudit bool) string {
-	t.Helper()
-	var b strings.Builder
-	for _, tn := range layStrings(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
-		if skipAudit && tn == "qb_audit" {
-			continue
-		}
-		fmt.Fprintf(&b, "== %s\n", tn)
-		for _, r := range layStrings(t, db, `SELECT * FROM "`+tn+`" ORDER BY 1, 2`) {
-			b.WriteString(r + "\n")
-		}
-	}
-	return b.String()
 }
 
 type layCol struct {
@@ -144,9 +73,9 @@ func layColumns(t testing.TB, db *sql.DB, table string) map[string]layCol {
 }
 
 func TestStoreCreatesLayout(t *testing.T) {
-	cfg := layConfig(t)
+	cfg := enginetest.Config(t)
 	path := filepath.Join(t.TempDir(), "layout.db")
-	st := layOpen(t, cfg, path)
+	st := enginetest.Open(t, enginetest.WithConfig(cfg), enginetest.At(path))
 	defer st.Close()
 	db := engine.RawDB(st)
 
@@ -276,7 +205,7 @@ func TestStoreCreatesLayout(t *testing.T) {
 
 func TestStorePragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pragmas.db")
-	st := layOpen(t, layConfig(t), path)
+	st := enginetest.Open(t, enginetest.At(path))
 	defer st.Close()
 	engine.RawDB(st).SetMaxOpenConns(3) // every pooled connection gets the pragmas
 	for i := 0; i < 3; i++ {
@@ -301,37 +230,20 @@ func TestStorePragmas(t *testing.T) {
 	}
 }
 
-// laySeeded creates a database seeded from the fixtures with the default
-// config, closes it and returns its path.
-func laySeeded(t testing.TB) string {
-	t.Helper()
-	cfg := layConfig(t)
-	path := filepath.Join(t.TempDir(), "seeded.db")
-	st := layOpen(t, cfg, path)
-	defer st.Close()
-	data, err := fixtures.Read(cfg, cfg.FixturesPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Seed(t.Context(), data, false); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestStoreAddsTableAndNullableColumn(t *testing.T) {
-	path := laySeeded(t)
+	path := filepath.Join(t.TempDir(), "seeded.db")
+	enginetest.Seeded(t, enginetest.At(path)).Close()
 	raw := layRaw(t, path)
 	before := layStrings(t, raw, "SELECT * FROM candidates ORDER BY id")
-	beforeData := layData(t, raw, false)
+	beforeData := enginetest.Dump(t, raw)
 
-	cfg2 := layConfig(t,
-		`source         = { type = "enum", values = ["referral", "linkedin", "website", "agency", "ats"], searchable = true }`,
-		`source         = { type = "enum", values = ["referral", "linkedin", "website", "agency", "ats"], searchable = true }
+	cfg2 := enginetest.Config(t,
+		enginetest.Edit{Old: `source         = { type = "enum", values = ["referral", "linkedin", "website", "agency", "ats"], searchable = true }`,
+			New: `source         = { type = "enum", values = ["referral", "linkedin", "website", "agency", "ats"], searchable = true }
 linkedinUrl    = { type = "text", maxLength = 500 }
-rating         = { type = "integer", min = 1, max = 5 }`,
-		`# ── External system sync`,
-		`[tables.referrals]
+rating         = { type = "integer", min = 1, max = 5 }`},
+		enginetest.Edit{Old: `# ── External system sync`,
+			New: `[tables.referrals]
 [tables.referrals.columns]
 id             = { type = "id" }
 organizationId = { type = "text", required = true }
@@ -340,8 +252,8 @@ note           = { type = "text", maxLength = 100 }
 [tables.referrals.firewall]
 organization = {}
 
-# ── External system sync`)
-	st := layOpen(t, cfg2, path)
+# ── External system sync`})
+	st := enginetest.Open(t, enginetest.WithConfig(cfg2), enginetest.At(path))
 	cols := layColumns(t, engine.RawDB(st), "candidates")
 	for _, n := range []string{"linkedin_url", "rating"} {
 		if c, ok := cols[n]; !ok || c.notNull {
@@ -371,13 +283,13 @@ organization = {}
 	st.Close()
 	// Opening again with the same config changes nothing.
 	s1 := laySchema(t, raw)
-	st = layOpen(t, cfg2, path)
+	st = enginetest.Open(t, enginetest.WithConfig(cfg2), enginetest.At(path))
 	st.Close()
 	if laySchema(t, raw) != s1 {
 		t.Fatal("a second open with the same config changed the schema")
 	}
 	// Nothing but the layout changed (the audit log included).
-	if d := layData(t, raw, false); !strings.Contains(d, "== referrals\n") || strings.Count(d, "\n") != strings.Count(beforeData, "\n")+1 {
+	if d := enginetest.Dump(t, raw); !strings.Contains(d, "== referrals\n") || strings.Count(d, "\n") != strings.Count(beforeData, "\n")+1 {
 		t.Errorf("data changed beyond the new table")
 	}
 }
@@ -385,24 +297,25 @@ organization = {}
 func TestStoreRefusesUnsafeChanges(t *testing.T) {
 	cases := []struct {
 		name        string
-		edits       []string
+		edits       []enginetest.Edit
 		table, col  string
 		wantMessage string
 	}{
-		{"dropped column", []string{
-			"resumeUrl      = { type = \"text\", maxLength = 2000 }\n", "",
-			`createable = ["name", "email", "phone", "resumeUrl", "source"]`, `createable = ["name", "email", "phone", "source"]`,
+		{"dropped column", []enginetest.Edit{
+			{Old: "resumeUrl      = { type = \"text\", maxLength = 2000 }\n", New: ""},
+			{Old: `createable = ["name", "email", "phone", "resumeUrl", "source"]`, New: `createable = ["name", "email", "phone", "source"]`},
 		}, "candidates", "resume_url", "not in the config"},
-		{"retyped column", []string{`salaryMin      = { type = "integer", min = 0 }`, `salaryMin      = { type = "text" }`}, "jobs", "salaryMin", "is INTEGER in the database but TEXT"},
-		{"new required column", []string{`phone          = { type = "text", maxLength = 40 }`, `phone          = { type = "text", maxLength = 40 }
-score          = { type = "integer", required = true }`}, "candidates", "score", "required"},
+		{"retyped column", []enginetest.Edit{{Old: `salaryMin      = { type = "integer", min = 0 }`, New: `salaryMin      = { type = "text" }`}}, "jobs", "salaryMin", "is INTEGER in the database but TEXT"},
+		{"new required column", []enginetest.Edit{{Old: `phone          = { type = "text", maxLength = 40 }`, New: `phone          = { type = "text", maxLength = 40 }
+score          = { type = "integer", required = true }`}}, "candidates", "score", "required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := laySeeded(t)
+			path := filepath.Join(t.TempDir(), "seeded.db")
+			enginetest.Seeded(t, enginetest.At(path)).Close()
 			raw := layRaw(t, path)
-			schemaBefore, dataBefore := laySchema(t, raw), layData(t, raw, false)
-			cfg2 := layConfig(t, tc.edits...)
+			schemaBefore, dataBefore := laySchema(t, raw), enginetest.Dump(t, raw)
+			cfg2 := enginetest.Config(t, tc.edits...)
 			st, err := engine.Open(cfg2, path, engine.Options{})
 			if err == nil {
 				st.Close()
@@ -425,15 +338,16 @@ score          = { type = "integer", required = true }`}, "candidates", "score",
 			if laySchema(t, raw) != schemaBefore {
 				t.Error("the schema changed")
 			}
-			if layData(t, raw, false) != dataBefore {
+			if enginetest.Dump(t, raw) != dataBefore {
 				t.Error("the data changed")
 			}
 		})
 	}
 
 	// Several differences are all reported.
-	path := laySeeded(t)
-	_, err := engine.Open(layConfig(t, append(slices.Clone(cases[0].edits), cases[1].edits...)...), path, engine.Options{})
+	path := filepath.Join(t.TempDir(), "seeded.db")
+	enginetest.Seeded(t, enginetest.At(path)).Close()
+	_, err := engine.Open(enginetest.Config(t, append(slices.Clone(cases[0].edits), cases[1].edits...)...), path, engine.Options{})
 	var le *engine.LayoutError
 	if !errors.As(err, &le) || len(le.Differences) != 2 {
 		t.Fatalf("err = %v, want both differences", err)
@@ -441,14 +355,15 @@ score          = { type = "integer", required = true }`}, "candidates", "score",
 }
 
 func TestStoreRefusesNewerFormat(t *testing.T) {
-	path := laySeeded(t)
+	path := filepath.Join(t.TempDir(), "seeded.db")
+	enginetest.Seeded(t, enginetest.At(path)).Close()
 	raw := layRaw(t, path)
 	if _, err := raw.Exec("UPDATE qb_meta SET value = ? WHERE key = 'format'", fmt.Sprint(engine.FormatVersion+1)); err != nil {
 		t.Fatal(err)
 	}
-	schemaBefore, dataBefore := laySchema(t, raw), layData(t, raw, false)
+	schemaBefore, dataBefore := laySchema(t, raw), enginetest.Dump(t, raw)
 	for _, ro := range []bool{false, true} {
-		st, err := engine.Open(layConfig(t), path, engine.Options{ReadOnly: ro})
+		st, err := engine.Open(enginetest.Config(t), path, engine.Options{ReadOnly: ro})
 		if err == nil {
 			st.Close()
 			t.Fatalf("read-only %v: a database of format %d was opened", ro, engine.FormatVersion+1)
@@ -457,7 +372,7 @@ func TestStoreRefusesNewerFormat(t *testing.T) {
 			t.Errorf("read-only %v: message %q", ro, err)
 		}
 	}
-	if laySchema(t, raw) != schemaBefore || layData(t, raw, false) != dataBefore {
+	if laySchema(t, raw) != schemaBefore || enginetest.Dump(t, raw) != dataBefore {
 		t.Error("a refused open changed the database")
 	}
 }

@@ -319,6 +319,7 @@ var brokenCases = []struct {
 	{"unknown mask type", edit(24, `name = { type = "fullname" }`), 24, "tables.items.masking.name.type", `unknown mask type "fullname"`},
 	{"show.or not owner", edit(24, `name = { type = "name", show = { or = "creator" } }`), 24, "tables.items.masking.name.show.or", `must be "owner"`},
 	{"PUBLIC in show roles", edit(24, `name = { type = "name", show = { roles = ["PUBLIC"] } }`), 24, "tables.items.masking.name.show.roles[0]", `"PUBLIC" is not allowed here`},
+	{"masked primary key", edit(24, `id = { type = "redact", show = { roles = ["admin"] } }`), 24, "tables.items.masking.id", `the primary key "id" cannot be masked`},
 	{"unknown action key", edit(26, `kind = "record"`+"\n"+`type = "record"`), 26, "tables.items.actions.finish.kind", `unknown key "kind"`},
 	{"bad action type", edit(26, `type = "update"`), 26, "tables.items.actions.finish.type", `must be "record" or "standalone"`},
 	{"unknown input option", edit(28, `input.note = { type = "text", required = false, len = 3 }`), 28, "tables.items.actions.finish.input.note.len", `unknown key "len"`},

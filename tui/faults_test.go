@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/testkit"
 )
 
@@ -24,13 +25,7 @@ func tuLock(t *testing.T, path string) func() {
 // tuReopen opens a second engine on a seeded engine's database with opts.
 func tuReopen(t *testing.T, base *engine.Engine, opts engine.Options) *engine.Engine {
 	t.Helper()
-	opts.Clock, opts.OSUser = func() time.Time { return fixedNow }, "tester"
-	e, err := engine.Open(base.Config(), base.Path(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.Open(t, enginetest.At(base.Path()), enginetest.Options(opts), enginetest.Fixed())
 }
 
 func tuVerify(t *testing.T, e *engine.Engine) int64 {

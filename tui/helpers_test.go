@@ -2,9 +2,7 @@ package tui
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,48 +16,25 @@ import (
 	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/fixtures"
-	"quickback.dev/qb/schema"
+	"quickback.dev/qb/internal/enginetest"
 )
-
-// fixedNow pins the engine's clock so audit columns written by tests are
-// the same on every run.
-var fixedNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func init() {
 	// Goldens are plain text: no colour, no attributes.
 	lipgloss.SetColorProfile(termenv.Ascii)
 }
 
-// newEngine seeds a temporary database from the default project.
+// newEngine is a seeded copy of the default project with a fixed clock
+// (enginetest.Fixed), so what the console writes is the same on every run.
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	cfg, err := schema.Load(filepath.Join("..", "quickback.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(cfg, filepath.Join(t.TempDir(), "hiring.db"), engine.Options{Clock: func() time.Time { return fixedNow }, OSUser: "tester"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	data, err := fixtures.Read(cfg, cfg.FixturesPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Seed(context.Background(), data, false); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return enginetest.Seeded(t, enginetest.Fixed())
 }
 
 // identity resolves a user id (and optional org) like --as does.
 func identity(t testing.TB, e *engine.Engine, as, org string) *engine.Identity {
 	t.Helper()
-	id, err := e.ResolveIdentity(context.Background(), as, org, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := enginetest.Member(t, e, as, org)
 	return &id
 }
 

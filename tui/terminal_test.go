@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -46,12 +46,7 @@ func tmInsert(t *testing.T, e *engine.Engine, table string, vals map[string]any)
 		args = append(args, v)
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", engine.Q(table), strings.Join(cols, ", "), strings.Join(marks, ", "))
-	db, err := sql.Open("sqlite", engine.DSN(e.Path(), false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+	if _, err := enginetest.DB(t, e).ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("insert %s: %v", table, err)
 	}
 }

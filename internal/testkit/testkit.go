@@ -19,9 +19,15 @@ import (
 	"quickback.dev/qb/engine"
 )
 
+// TB is what ModuleRoot needs of a test (*testing.T, *testing.B, *rapid.T).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 // ModuleRoot is the nearest directory above the working directory that
 // holds go.mod.
-func ModuleRoot(t testing.TB) string {
+func ModuleRoot(t TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {

@@ -1,0 +1,395 @@
+// Package enginetest is the one way tests build engines over the default
+// project (quickback.toml and fixtures/ at the module root): its config with
+// edits, an empty or a seeded database in a temporary directory (seeded ones
+// are copies of one seeded template per config, so a seeded engine costs a
+// file copy), identities, a fixed clock, and a look at the database behind
+// the engine's back. Only tests import it.
+package enginetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"quickback.dev/qb/engine"
+	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/testkit"
+	"quickback.dev/qb/schema"
+)
+
+// TB is what the kit needs of *testing.T, *testing.B and *rapid.T.
+type TB interface {
+	rapid.TB
+	Cleanup(func())
+}
+
+// Now is the time of the fixed clock (Fixed).
+var Now = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// OSUser is the operator a Fixed engine records.
+const OSUser = "tester"
+
+// Edit changes the default quickback.toml before it is parsed: the first
+// occurrence of Old after the line Section (a TOML header such as
+// "[tables.jobs.crud]") becomes New. Without Section, Old must occur
+// exactly once in the file; an empty Old appends New at the end. An edit
+// that does not apply fails the test, so a drifting config cannot silently
+// void a case.
+type Edit struct {
+	Section, Old, New string
+}
+
+// ConfigText is the default project's quickback.toml with edits applied.
+func ConfigText(t TB, edits ...Edit) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root(t), "quickback.toml"))
+	if err != nil {
+		t.Fatalf("read quickback.toml: %v", err)
+	}
+	text := string(b)
+	for _, e := range edits {
+		switch {
+		case e.Old == "":
+			text += "\n" + e.New + "\n"
+			continue
+		case e.Section == "":
+			if n := strings.Count(text, e.Old); n != 1 {
+				t.Fatalf("config edit: %q occurs %d times, want once", e.Old, n)
+			}
+		}
+		start := 0
+		if e.Section != "" {
+			i := strings.Index(text, e.Section+"\n")
+			if i < 0 {
+				t.Fatalf("config edit: section %q not found", e.Section)
+			}
+			start = i + len(e.Section) + 1
+		}
+		j := strings.Index(text[start:], e.Old)
+		if j < 0 {
+			t.Fatalf("config edit: %q not found after %q", e.Old, e.Section)
+		}
+		j += start
+		text = text[:j] + e.New + text[j+len(e.Old):]
+	}
+	return text
+}
+
+var (
+	mu        sync.Mutex
+	configs   = map[string]*schema.Config{}           // by text
+	seedData  = map[*schema.Config]*engine.SeedData{} // by config
+	templates = map[*schema.Config][]byte{}           // seeded database files
+)
+
+// Config is the default project's config with edits applied, parsed as if
+// it were the project's quickback.toml (relative paths resolve against the
+// project). Configs are cached by their text and shared: do not change one.
+func Config(t TB, edits ...Edit) *schema.Config {
+	t.Helper()
+	text := ConfigText(t, edits...)
+	mu.Lock()
+	defer mu.Unlock()
+	if cfg, ok := configs[text]; ok {
+		return cfg
+	}
+	cfg, err := schema.Parse(filepath.Join(root(t), "quickback.toml"), []byte(text))
+	if err != nil {
+		t.Fatalf("parse config:\n%v", err)
+	}
+	configs[text] = cfg
+	return cfg
+}
+
+// Fixtures are the project's fixtures read against cfg (cached per config).
+func Fixtures(t TB, cfg *schema.Config) *engine.SeedData {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	return fixturesLocked(t, cfg)
+}
+
+func fixturesLocked(t TB, cfg *schema.Config) *engine.SeedData {
+	t.Helper()
+	if d, ok := seedData[cfg]; ok {
+		return d
+	}
+	d, err := fixtures.Read(cfg, filepath.Join(root(t), "fixtures"))
+	if err != nil {
+		t.Fatalf("read fixtures:\n%v", err)
+	}
+	seedData[cfg] = d
+	return d
+}
+
+// Option tunes Open and Seeded.
+type Option func(*setup)
+
+type setup struct {
+	cfg   *schema.Config
+	edits []Edit
+	opts  engine.Options
+	path  string
+}
+
+// Edits uses the default config with edits applied (see Config).
+func Edits(edits ...Edit) Option {
+	return func(s *setup) { s.cfg, s.edits = nil, append(s.edits, edits...) }
+}
+
+// WithConfig uses cfg instead of the default config.
+func WithConfig(cfg *schema.Config) Option { return func(s *setup) { s.cfg, s.edits = cfg, nil } }
+
+// Options opens the engine with o (a later Fixed or Clock still applies).
+func Options(o engine.Options) Option { return func(s *setup) { s.opts = o } }
+
+// Fixed pins the engine's clock to Now and its operator to OSUser, so what
+// it writes is the same on every run.
+func Fixed() Option {
+	return func(s *setup) { s.opts.Clock, s.opts.OSUser = func() time.Time { return Now }, OSUser }
+}
+
+// Clock gives the engine its clock.
+func Clock(now func() time.Time) Option { return func(s *setup) { s.opts.Clock = now } }
+
+// At puts the database file at path instead of a temporary directory.
+func At(path string) Option { return func(s *setup) { s.path = path } }
+
+func (s *setup) apply(t TB, opts []Option) {
+	t.Helper()
+	for _, o := range opts {
+		o(s)
+	}
+	if s.cfg == nil {
+		s.cfg = Config(t, s.edits...)
+	}
+	if s.path == "" {
+		s.path = filepath.Join(TempDir(t), "test.db")
+	}
+}
+
+// Open opens an engine on a new, empty database (the config's tables, no
+// rows), closed when the test ends.
+func Open(t TB, opts ...Option) *engine.Engine {
+	t.Helper()
+	var s setup
+	s.apply(t, opts)
+	return open(t, s)
+}
+
+func open(t TB, s setup) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(s.cfg, s.path, s.opts)
+	if err != nil {
+		t.Fatalf("open %s: %v", s.path, err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// Seeded opens an engine on a new database holding the project's fixtures,
+// closed when the test ends. The first call per config seeds a template
+// (Engine.Seed, with the engine's default clock and operator) and keeps its
+// bytes; every call starts from a copy of them.
+func Seeded(t TB, opts ...Option) *engine.Engine {
+	t.Helper()
+	var s setup
+	s.apply(t, opts)
+	img := template(t, s.cfg)
+	if err := os.WriteFile(s.path, img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return open(t, s)
+}
+
+func template(t TB, cfg *schema.Config) []byte {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if img, ok := templates[cfg]; ok {
+		return img
+	}
+	data := fixturesLocked(t, cfg)
+	path := filepath.Join(TempDir(t), "template.db")
+	e, err := engine.Open(cfg, path, engine.Options{})
+	if err != nil {
+		t.Fatalf("open template: %v", err)
+	}
+	_, err = e.Seed(context.Background(), data, false)
+	if cerr := e.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("seed template: %v", err)
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Fatalf("the template database left a WAL file behind")
+	}
+	img, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates[cfg] = img
+	return img
+}
+
+// Member resolves a user (id or email) in org ("" for a user with one
+// membership) through the engine, as --as does.
+func Member(t TB, e *engine.Engine, user, org string) engine.Identity {
+	t.Helper()
+	id, err := e.ResolveIdentity(context.Background(), user, org, "")
+	if err != nil {
+		t.Fatalf("identity %s@%s: %v", user, org, err)
+	}
+	return id
+}
+
+var (
+	dbMu sync.Mutex
+	dbs  = map[TB]map[string]*sql.DB{}
+)
+
+// DB is a second connection pool on e's database (one per test), for
+// reading or changing it behind the engine's back.
+func DB(t TB, e *engine.Engine) *sql.DB {
+	t.Helper()
+	dbMu.Lock()
+	defer dbMu.Unlock()
+	if db := dbs[t][e.Path()]; db != nil {
+		return db
+	}
+	db, err := sql.Open("sqlite", engine.DSN(e.Path(), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dbs[t] == nil {
+		dbs[t] = map[string]*sql.DB{}
+		t.Cleanup(func() {
+			dbMu.Lock()
+			defer dbMu.Unlock()
+			for _, db := range dbs[t] {
+				db.Close()
+			}
+			delete(dbs, t)
+		})
+	}
+	dbs[t][e.Path()] = db
+	return db
+}
+
+// Rows runs query and returns every row, each value as the driver gives it
+// but []byte as a string.
+func Rows(t TB, db *sql.DB, query string, args ...any) [][]any {
+	t.Helper()
+	var out [][]any
+	Each(t, db, func(vals []any) { out = append(out, slices.Clone(vals)) }, query, args...)
+	return out
+}
+
+// Each calls fn with every row of query, each value as the driver gives it
+// but []byte as a string; vals is reused from row to row.
+func Each(t TB, db *sql.DB, fn func(vals []any), query string, args ...any) {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		fn(vals)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// Dump renders every table of db but those named in skip: tables by name,
+// rows in rowid order, each value with its SQLite type (NULL, i42, r1.5,
+// t4:text with its length), so two dumps are equal exactly when the data
+// is.
+func Dump(t TB, db *sql.DB, skip ...string) string {
+	t.Helper()
+	var b []byte
+	for _, tr := range Rows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+		name := tr[0].(string)
+		if slices.Contains(skip, name) {
+			continue
+		}
+		b = append(b, "== "+name+"\n"...)
+		Each(t, db, func(row []any) { b = AppendRow(b, row) }, `SELECT * FROM "`+strings.ReplaceAll(name, `"`, `""`)+`" ORDER BY rowid`)
+	}
+	return string(b)
+}
+
+// AppendRow appends one line of Dump: the values with their types, "|"
+// between them.
+func AppendRow(b []byte, vals []any) []byte {
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, '|')
+		}
+		b = appendValue(b, v)
+	}
+	return append(b, '\n')
+}
+
+func appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "NULL"...)
+	case int64:
+		return strconv.AppendInt(append(b, 'i'), x, 10)
+	case float64:
+		return strconv.AppendFloat(append(b, 'r'), x, 'g', -1, 64)
+	case string:
+		return append(append(strconv.AppendInt(append(b, 't'), int64(len(x)), 10), ':'), x...)
+	}
+	return fmt.Appendf(b, "%T:%v", v, v)
+}
+
+// TempDir is t.TempDir, and a directory removed at cleanup for a *rapid.T
+// (which has none).
+func TempDir(t TB) string {
+	t.Helper()
+	if tt, ok := t.(interface{ TempDir() string }); ok {
+		return tt.TempDir()
+	}
+	d, err := os.MkdirTemp("", "qbtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// root is the module's directory.
+func root(t TB) string {
+	t.Helper()
+	return testkit.ModuleRoot(t)
+}
