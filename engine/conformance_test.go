@@ -284,6 +284,27 @@ func ctUniqueColumns(value string, cols ...string) func(t *testing.T, e *engine.
 	}
 }
 
+// ctSameEmailMask asserts the caller sees candidates.email of cand and
+// ats_imports.candidateEmail of imp (the same address) identically: both
+// raw or both masked to the same text.
+func ctSameEmailMask(cand, imp string) func(t *testing.T, e *engine.Engine, r ctResult) {
+	return func(t *testing.T, e *engine.Engine, r ctResult) {
+		t.Helper()
+		ctx := context.Background()
+		c, err := e.Get(ctx, r.id, "candidates", cand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := e.Get(ctx, r.id, "ats_imports", imp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Get("email") != x.Get("candidateEmail") {
+			t.Errorf("candidates.email shows %v, ats_imports.candidateEmail %v", c.Get("email"), x.Get("candidateEmail"))
+		}
+	}
+}
+
 func ctStr(n int) string { return strings.Repeat("x", n) }
 
 var ctJaneMasked = map[string]any{"email": ctJaneEmailMasked, "phone": ctJanePhoneMasked}
@@ -508,6 +529,16 @@ func ctConformanceCases() []ctCase {
 		{name: "ats/list/recruiter-denied", as: "u-rachel", op: "list", table: "ats_imports", code: engine.AccessRoleRequired},
 		{name: "ats/get/interviewer-denied", as: "u-ivan", op: "get", table: "ats_imports", id: "x-acme-1", code: engine.AccessRoleRequired},
 		{name: "ats/list/owner", as: "u-olivia", op: "list", table: "ats_imports", ids: ctAcmeImports},
+		// The imported email is masked exactly as candidates.email is: the
+		// owner sees it masked in both tables and cannot filter on it.
+		{name: "ats/get/owner-email-masked", as: "u-olivia", op: "get", table: "ats_imports", id: "x-acme-1",
+			vals: map[string]any{"candidateEmail": "k*************@e******.com"}, check: ctSameEmailMask("c-kenji", "x-acme-1")},
+		{name: "ats/get/hiring-manager-email-raw", as: "u-dana", op: "get", table: "ats_imports", id: "x-acme-1",
+			vals: map[string]any{"candidateEmail": "kenji.watanabe@example.com"}, check: ctSameEmailMask("c-kenji", "x-acme-1")},
+		{name: "ats/list/owner-filter-email-refused", as: "u-olivia", op: "list", table: "ats_imports",
+			q: engine.ListQuery{Filters: []engine.Filter{{Column: "candidateEmail", Op: "~", Value: "kenji"}}}, code: engine.QueryColumnMasked},
+		{name: "ats/list/owner-sort-email-refused", as: "u-olivia", op: "list", table: "ats_imports",
+			q: engine.ListQuery{Sort: []schema.SortKey{{Column: "candidateEmail"}}}, code: engine.QueryColumnMasked},
 		{name: "ats/delete/hiring-manager-denied", as: "u-dana", op: "delete", table: "ats_imports", id: "x-acme-1", code: engine.AccessRoleRequired},
 		{name: "ats/create/duplicate-key", as: "u-dana", op: "create", table: "ats_imports", data: map[string]any{"externalId": "greenhouse-1001"}, code: engine.UniqueViolation},
 

@@ -175,8 +175,8 @@ func TestMatrixDefaultProjectFields(t *testing.T) {
 		},
 		"ats_imports": {
 			"externalId":     {mxRaw4, mxOH, mxNone},
-			"candidateEmail": {mxRaw4, mxOH, mxOH},
-			"syncedAt":       {mxRaw4, mxNone, mxOH}, // updatable, not createable
+			"candidateEmail": {masked("email"), mxOH, mxOH}, // as candidates.email
+			"syncedAt":       {mxRaw4, mxNone, mxOH},        // updatable, not createable
 		},
 		"interview_scores": {
 			"score":    {mxRaw4, mxNone, mxNone},
