@@ -108,3 +108,72 @@ func TestCLIConfigPathSanitized(t *testing.T) {
 		checkSafeOutput(t, "stderr of "+args[0], errOut)
 	}
 }
+
+// SPEC §3.4: a write or action on a row the identity may not get answers
+// with the row's id and the changed field names, in text and in JSON.
+func TestCLIWithheldWriteResponse(t *testing.T) {
+	p := newProject(t)
+	src, err := os.ReadFile(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const getLine = "get.access    = { roles = [\"interviewer+\"] }\ncreate.access = { roles = [\"hiring-manager\", \"recruiter\"] }"
+	if !strings.Contains(string(src), getLine) {
+		t.Fatal("the default project's candidates get rule moved")
+	}
+	noGet := strings.Replace(string(src), getLine, "get.access    = { roles = [\"interviewer\", \"hiring-manager\", \"owner\"] }\ncreate.access = { roles = [\"hiring-manager\", \"recruiter\"] }", 1)
+	if err := os.WriteFile(p.cfg, []byte(noGet), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{"Jane", "jane@example.com", "555-123-4567", "555-000-1111", "referral"}
+	out, errOut, code := p.run("update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Row      map[string]any `json:"row"`
+		Withheld struct {
+			Table  string   `json:"table"`
+			ID     string   `json:"id"`
+			Fields []string `json:"fields"`
+		} `json:"withheld"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Row) != 1 || res.Row["id"] != "c-jane" || res.Withheld.ID != "c-jane" || strings.Join(res.Withheld.Fields, ",") != "phone,modifiedAt,modifiedBy" {
+		t.Errorf("update --json = %s", out)
+	}
+	for _, args := range [][]string{
+		{"update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`, "--json"},
+		{"update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`},
+		{"update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`, "--dry-run"},
+		{"update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`, "--dry-run", "--json"},
+	} {
+		out, errOut, code := p.run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		for _, s := range secrets[:3] {
+			if strings.Contains(out, s) {
+				t.Errorf("%v shows %q of a record the recruiter may not get:\n%s", args, s, out)
+			}
+		}
+		if !strings.Contains(out, "c-jane") || !strings.Contains(out, "phone") {
+			t.Errorf("%v does not name the record and its changed field:\n%s", args, out)
+		}
+	}
+	// submitScore inserts into the internal interview_scores: nobody may get
+	// that row, so its values are withheld too.
+	out, errOut, code = p.run("run", "applications", "submitScore", "a-1001", "--as", "u-ivan", "--input", `{"score":4,"feedback":"a secret opinion"}`, "--json")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "a secret opinion") || !strings.Contains(out, `"table": "interview_scores"`) || !strings.Contains(out, `"feedback"`) {
+		t.Errorf("run --json:\n%s", out)
+	}
+	out, _, _ = p.run("run", "applications", "submitScore", "a-1001", "--as", "u-ivan", "--input", `{"score":4,"feedback":"a secret opinion"}`)
+	if strings.Contains(out, "a secret opinion") || !strings.Contains(out, "interview_scores") || strings.Contains(out, "no field changes") {
+		t.Errorf("run:\n%s", out)
+	}
+}

@@ -123,6 +123,10 @@ func (c *cli) write(op string, args []string, o writeOptions) error {
 			return nil
 		}
 		r := rowResponse{Row: res.Row, Changes: changes, DryRun: opts.DryRun}
+		if res.Withheld != nil {
+			r.Row = map[string]any{c.cfg.Table(table).PrimaryKey().Name: res.ID}
+			r.Withheld = res.Withheld
+		}
 		if op == "upsert" {
 			r.Path = res.Path
 		}
@@ -136,11 +140,17 @@ func (c *cli) write(op string, args []string, o writeOptions) error {
 		if op == "upsert" {
 			fmt.Fprintf(c.errw, "upsert took the %s path\n", res.Path)
 		}
-		printRecord(c.out, *res.Row)
+		if res.Withheld != nil {
+			printWithheld(c.out, *res.Withheld)
+		} else {
+			printRecord(c.out, *res.Row)
+		}
 	}
-	if opts.DryRun {
+	if opts.DryRun && res.Withheld == nil {
 		fmt.Fprintln(c.out)
 		printChanges(c.out, res.Changes)
+	}
+	if opts.DryRun {
 		fmt.Fprintln(c.errw, "dry run: nothing was written")
 	}
 	return nil
@@ -224,11 +234,15 @@ func (c *cli) runAction(args []string, o runOptions) error {
 		changes = []engine.Change{}
 	}
 	if c.json {
-		out := runResponse{Changes: changes, DryRun: opts.DryRun}
-		if res.Row != nil {
+		out := runResponse{Changes: changes, Withheld: res.Withheld, DryRun: opts.DryRun}
+		switch {
+		case res.Row != nil:
 			out.Result = res.Row
 			out.Inserted = res.Inserted
-		} else {
+		case rowID != "": // a record the identity may not get: see withheld
+			out.Result = map[string]any{c.cfg.Table(table).PrimaryKey().Name: rowID}
+			out.Inserted = res.Inserted
+		default:
 			out.Result = insertedResult{Inserted: inserted}
 		}
 		c.writeJSON(out)
@@ -241,8 +255,14 @@ func (c *cli) runAction(args []string, o runOptions) error {
 		fmt.Fprintf(c.out, "\ninserted into %s:\n", r.Table.Name)
 		printRecord(c.out, r)
 	}
-	fmt.Fprintln(c.out)
-	printChanges(c.out, changes)
+	for _, w := range res.Withheld {
+		fmt.Fprintln(c.out)
+		printWithheld(c.out, w)
+	}
+	if len(changes) > 0 || len(res.Withheld) == 0 {
+		fmt.Fprintln(c.out)
+		printChanges(c.out, changes)
+	}
 	if opts.DryRun {
 		fmt.Fprintln(c.errw, "dry run: nothing was written")
 	}

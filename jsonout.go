@@ -30,12 +30,15 @@ type listResponse struct {
 }
 
 // rowResponse is `get`, and `create`, `update` and `upsert` with the fields
-// that changed; upsert says which path it took.
+// that changed; upsert says which path it took. For a written row the
+// identity may not get, Row holds only its id and Withheld names the
+// changed fields, never a value (SPEC §3.4).
 type rowResponse struct {
-	Row     *engine.Row     `json:"row"`
-	Path    string          `json:"path,omitempty"`
-	Changes []engine.Change `json:"changes,omitempty"`
-	DryRun  bool            `json:"dryRun,omitempty"`
+	Row      any                 `json:"row"`
+	Withheld *engine.WithheldRow `json:"withheld,omitempty"`
+	Path     string              `json:"path,omitempty"`
+	Changes  []engine.Change     `json:"changes,omitempty"`
+	DryRun   bool                `json:"dryRun,omitempty"`
 }
 
 // deleteResponse is `delete`.
@@ -47,11 +50,15 @@ type deleteResponse struct {
 
 // runResponse is `run`: the record after a record action (a standalone
 // action's result is the rows it inserted), the rows inserted, the changes.
+// Rows the identity may not get — the record (then Result holds only its
+// id), rows inserted into an internal table — are in Withheld: table, id and
+// field names (SPEC §3.4).
 type runResponse struct {
-	Result   any             `json:"result"`
-	Inserted []engine.Row    `json:"inserted,omitempty"`
-	Changes  []engine.Change `json:"changes"`
-	DryRun   bool            `json:"dryRun,omitempty"`
+	Result   any                  `json:"result"`
+	Inserted []engine.Row         `json:"inserted,omitempty"`
+	Changes  []engine.Change      `json:"changes"`
+	Withheld []engine.WithheldRow `json:"withheld,omitempty"`
+	DryRun   bool                 `json:"dryRun,omitempty"`
 }
 
 // insertedResult is the result of a standalone action.

@@ -117,6 +117,17 @@ func printRecord(w io.Writer, r engine.Row) {
 	printTable(w, rows)
 }
 
+// printWithheld prints a written row the identity may not get: its table,
+// id and changed field names, never a value (SPEC §3.4).
+func printWithheld(w io.Writer, r engine.WithheldRow) {
+	fields := "none"
+	if len(r.Fields) > 0 {
+		fields = strings.Join(r.Fields, ", ")
+	}
+	fmt.Fprintf(w, "%s %s: changed %s\n", r.Table, termsafe.Sanitize(r.ID), fields)
+	fmt.Fprintln(w, "(this identity may not get the record: its values are withheld)")
+}
+
 // printChanges prints a write's field-by-field change.
 func printChanges(w io.Writer, cs []engine.Change) {
 	if len(cs) == 0 {

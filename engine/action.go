@@ -45,7 +45,9 @@ var beforeActionUpdate func(ctx context.Context, tx *sql.Tx)
 // The result holds the updated record (record actions) and the inserted
 // rows, masked for the caller. Changes lists the record's changed fields
 // followed by one entry per non-null column of each inserted row, named
-// "<table>.<column>" (before is null). With opts.DryRun everything runs and
+// "<table>.<column>" (before is null). A row the caller may not get — the
+// record, or a row inserted into an internal table — is in Withheld instead:
+// its id and changed field names, never its values (SPEC §3.4). With opts.DryRun everything runs and
 // is reported, then rolled back; only the audit entry of the attempt stays.
 func (e *Engine) Run(ctx context.Context, id Identity, table, action, rowID string, input map[string]any, opts WriteOptions) (*ActionResult, error) {
 	var res *ActionResult
@@ -198,13 +200,25 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 			return nil, nil, err
 		}
 		res.Row, res.Changes = wr.Row, wr.Changes
-		fields = changedFields(wr.Changes)
+		if wr.Withheld != nil {
+			res.Withheld = append(res.Withheld, *wr.Withheld)
+		}
+		fields = wr.fields()
 	} else if record {
-		row := e.present(t, e.maskPlanFor(t, id), id, before)
-		res.Row = &row
+		ok, err := e.mayGet(ctx, tx, t, id, rowID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			row := e.present(t, e.maskPlanFor(t, id), id, before)
+			res.Row = &row
+		} else {
+			res.Withheld = append(res.Withheld, WithheldRow{Table: t.Name, ID: rowID, Fields: []string{}})
+		}
 	}
 
-	// Inserted rows.
+	// Inserted rows; one the caller may not get (an internal table's, say)
+	// is reported by id and field names only.
 	for i, ins := range a.Inserts {
 		row, err := e.actionInsert(ctx, tx, t, a, i, ins, id, inputs, rec)
 		if err != nil {
@@ -213,14 +227,26 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		if row == nil {
 			continue
 		}
-		res.Inserted = append(res.Inserted, *row)
+		ok, err := e.mayGet(ctx, tx, row.Table, id, row.ID())
+		if err != nil {
+			return nil, nil, err
+		}
+		var set []string
 		for j, c := range row.Table.Columns {
 			if row.Values[j] == nil {
 				continue
 			}
+			set = append(set, c.Name)
 			name := row.Table.Name + "." + c.Name
-			res.Changes = append(res.Changes, Change{Field: name, After: row.Values[j], Masked: row.Masked[j]})
 			fields = append(fields, name)
+			if ok {
+				res.Changes = append(res.Changes, Change{Field: name, After: row.Values[j], Masked: row.Masked[j]})
+			}
+		}
+		if ok {
+			res.Inserted = append(res.Inserted, *row)
+		} else {
+			res.Withheld = append(res.Withheld, WithheldRow{Table: row.Table.Name, ID: row.ID(), Fields: set})
 		}
 	}
 	return res, fields, nil

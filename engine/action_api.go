@@ -30,5 +30,10 @@ type ActionResult struct {
 	Row      *Row     `json:"row,omitempty"`
 	Inserted []Row    `json:"inserted,omitempty"`
 	Changes  []Change `json:"changes,omitempty"`
-	DryRun   bool     `json:"dryRun,omitempty"`
+	// Withheld lists the rows the action changed or inserted that the
+	// caller may not get (SPEC §3.4): the record first, if it is one of
+	// them, then inserted rows in order. They appear in neither Row,
+	// Inserted nor Changes.
+	Withheld []WithheldRow `json:"withheld,omitempty"`
+	DryRun   bool          `json:"dryRun,omitempty"`
 }

@@ -383,28 +383,27 @@ func TestActionSubmitScoreInserts(t *testing.T) {
 	if res.Row == nil || !reflect.DeepEqual(res.Row.Map(), appBefore.Map()) {
 		t.Errorf("the record changed or is missing: %v", res.Row)
 	}
-	if len(res.Inserted) != 1 {
-		t.Fatalf("inserted %d rows", len(res.Inserted))
+	// interview_scores is internal: nobody may get its rows, so the result
+	// names the inserted row and its fields, never its values (SPEC §3.4).
+	if len(res.Inserted) != 0 || len(res.Withheld) != 1 {
+		t.Fatalf("inserted %v, withheld %v", res.Inserted, res.Withheld)
 	}
-	got := res.Inserted[0].Map()
-	want := map[string]any{"organizationId": "acme", "applicationId": "a-1001", "interviewerId": "u-ivan", "score": int64(4),
-		"feedback": "Strong systems design", "createdAt": actNowText, "createdBy": "u-ivan", "modifiedAt": actNowText, "modifiedBy": "u-ivan", "deletedAt": nil}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("inserted %s = %#v, want %#v", k, got[k], v)
-		}
+	w := res.Withheld[0]
+	wantFields := []string{"id", "organizationId", "applicationId", "interviewerId", "score", "feedback", "createdAt", "createdBy", "modifiedAt", "modifiedBy"}
+	if w.Table != "interview_scores" || w.ID == "" || !reflect.DeepEqual(w.Fields, wantFields) {
+		t.Errorf("withheld %+v", w)
 	}
-	var org, by, at, app string
+	var org, by, at, app, feedback string
 	var score int64
-	err = engine.RawDB(e).QueryRow("SELECT organization_id, created_by, created_at, application_id, score FROM interview_scores WHERE id = ?", res.Inserted[0].ID()).Scan(&org, &by, &at, &app, &score)
+	err = engine.RawDB(e).QueryRow("SELECT organization_id, created_by, created_at, application_id, score, feedback FROM interview_scores WHERE id = ?", w.ID).Scan(&org, &by, &at, &app, &score, &feedback)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if org != "acme" || by != "u-ivan" || at != actNowText || app != "a-1001" || score != 4 {
-		t.Errorf("stored row %s %s %s %s %d", org, by, at, app, score)
+	if org != "acme" || by != "u-ivan" || at != actNowText || app != "a-1001" || score != 4 || feedback != "Strong systems design" {
+		t.Errorf("stored row %s %s %s %s %d %q", org, by, at, app, score, feedback)
 	}
-	if !slices.ContainsFunc(res.Changes, func(c engine.Change) bool { return c.Field == "interview_scores.score" && c.After == int64(4) }) {
-		t.Errorf("changes %+v", res.Changes)
+	if slices.ContainsFunc(res.Changes, func(c engine.Change) bool { return strings.HasPrefix(c.Field, "interview_scores.") }) {
+		t.Errorf("changes show the withheld row's values: %+v", res.Changes)
 	}
 	audit := actAudit(t, e)
 	if l := audit[len(audit)-1]; l.Operation != "action:submitScore" || l.Outcome != "ok" || !slices.Contains(l.Fields, "interview_scores.score") {
@@ -533,8 +532,8 @@ func TestActionDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Inserted) != 1 || res.Inserted[0].Get("score") != int64(3) {
-		t.Errorf("dry-run inserted %+v", res.Inserted)
+	if len(res.Withheld) != 1 || res.Withheld[0].Table != "interview_scores" {
+		t.Errorf("dry-run inserted %+v, withheld %+v", res.Inserted, res.Withheld)
 	}
 	if after := enginetest.Dump(t, engine.RawDB(e), "qb_audit"); after != before {
 		t.Error("a dry run changed the database")
@@ -929,5 +928,43 @@ func TestActionsMaskedTransitionField(t *testing.T) {
 		if strings.Contains(in.Reason, "screening") || strings.Contains(in.Reason, "rejected") {
 			t.Errorf("reason names targets of a masked state: %q", in.Reason)
 		}
+	}
+}
+
+// An action on a record the caller may not get answers with the record's id
+// and changed field names only (SPEC §3.4), dry run or not.
+func TestActionResultWithheldBeyondGet(t *testing.T) {
+	e := enginetest.Seeded(t, ctVariant(t, "appsNoGetForHM"))
+	dana := enginetest.Member(t, e, "u-dana", "")
+	if _, err := e.Get(actCtx, dana, "applications", "a-1002"); ctErrCode(t, err) != engine.AccessRoleRequired {
+		t.Fatalf("the variant lets dana get applications: %v", err)
+	}
+	for _, dry := range []bool{true, false} {
+		res, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "screening"), engine.WriteOptions{DryRun: dry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []engine.WithheldRow{{Table: "applications", ID: "a-1002", Fields: []string{"stage", "modifiedAt", "modifiedBy"}}}
+		if res.Row != nil || len(res.Changes) != 0 || !reflect.DeepEqual(res.Withheld, want) {
+			t.Errorf("dry run %v: row %v, changes %+v, withheld %+v", dry, res.Row, res.Changes, res.Withheld)
+		}
+		if s := ctMustJSON(t, res); strings.Contains(s, "screening") || strings.Contains(s, "c-") {
+			t.Errorf("the result shows values of the record: %s", s)
+		}
+	}
+	if got := ctRawValue(t, e, "applications", "stage", "a-1002"); got != "screening" {
+		t.Errorf("stored stage %v", got)
+	}
+	audit := actAudit(t, e)
+	if l := audit[len(audit)-1]; l.Operation != "action:advanceStage" || !reflect.DeepEqual(l.Fields, []string{"stage", "modifiedAt", "modifiedBy"}) {
+		t.Errorf("audit %+v", l)
+	}
+	// No field of the record changes: the record is named with no fields.
+	res, err := e.Run(actCtx, dana, "applications", "submitScore", "a-1002", actIn("score", json.Number("3"), "feedback", "ok"), engine.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Row != nil || len(res.Withheld) != 2 || res.Withheld[0].Table != "applications" || len(res.Withheld[0].Fields) != 0 || res.Withheld[1].Table != "interview_scores" {
+		t.Errorf("submitScore: row %v, withheld %+v", res.Row, res.Withheld)
 	}
 }

@@ -284,6 +284,36 @@ func ctUniqueColumns(value string, cols ...string) func(t *testing.T, e *engine.
 	}
 }
 
+// ctWithheld asserts a write succeeded but answered with only the row's
+// id and changed field names (rowID "" accepts any generated id): no row, no
+// changes, and no value of the stored row anywhere in the result.
+func ctWithheld(table, rowID string, fields ...string) func(t *testing.T, e *engine.Engine, r ctResult) {
+	return func(t *testing.T, e *engine.Engine, r ctResult) {
+		t.Helper()
+		w := r.write
+		if w == nil || w.Withheld == nil {
+			t.Fatalf("write result %+v is not withheld", w)
+		}
+		if w.Row != nil || w.Changes != nil {
+			t.Errorf("a withheld result carries row %v and changes %+v", w.Row, w.Changes)
+		}
+		got := w.Withheld
+		if got.Table != table || (rowID != "" && got.ID != rowID) || got.ID == "" || got.ID != w.ID || !reflect.DeepEqual(got.Fields, fields) {
+			t.Errorf("withheld %+v (id %q), want %s %s %v", got, w.ID, table, rowID, fields)
+		}
+		out := ctMustJSON(t, w)
+		var name, email, phone string
+		if err := engine.RawDB(e).QueryRow(fmt.Sprintf("SELECT name, email, coalesce(phone, '') FROM %s WHERE id = ?", engine.Q(table)), got.ID).Scan(&name, &email, &phone); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{name, email, phone} {
+			if v != "" && strings.Contains(out, v) {
+				t.Errorf("the withheld result holds the value %q: %s", v, out)
+			}
+		}
+	}
+}
+
 // ctSameEmailMask asserts the caller sees candidates.email of cand and
 // ats_imports.candidateEmail of imp (the same address) identically: both
 // raw or both masked to the same text.
@@ -541,6 +571,24 @@ func ctConformanceCases() []ctCase {
 			q: engine.ListQuery{Sort: []schema.SortKey{{Column: "candidateEmail"}}}, code: engine.QueryColumnMasked},
 		{name: "ats/delete/hiring-manager-denied", as: "u-dana", op: "delete", table: "ats_imports", id: "x-acme-1", code: engine.AccessRoleRequired},
 		{name: "ats/create/duplicate-key", as: "u-dana", op: "create", table: "ats_imports", data: map[string]any{"externalId": "greenhouse-1001"}, code: engine.UniqueViolation},
+
+		// ── write responses for a row the caller may not get (SPEC §3.4): the
+		// id and the changed field names, never the row.
+		{name: "withheld/update/get-condition-fails", variant: "candidatesGetOwn", as: "u-rachel", op: "update", table: "candidates", id: "c-layla",
+			data: map[string]any{"phone": "555-000-1111"}, check: ctWithheld("candidates", "c-layla", "phone", "modifiedAt", "modifiedBy")},
+		{name: "withheld/update/get-condition-holds", variant: "candidatesGetOwn", as: "u-rachel", op: "update", table: "candidates", id: "c-jane",
+			data: map[string]any{"phone": "555-000-1111"}, vals: map[string]any{"phone": "555-000-1111", "email": ctJaneEmail}},
+		{name: "withheld/update/get-denied", variant: "candidatesNoGet", as: "u-rachel", op: "update", table: "candidates", id: "c-jane",
+			data: map[string]any{"name": "Jane D."}, check: ctWithheld("candidates", "c-jane", "name", "modifiedAt", "modifiedBy")},
+		{name: "withheld/create/get-denied", variant: "candidatesNoGet", as: "u-rachel", op: "create", table: "candidates",
+			data:  map[string]any{"name": "Zed Quinn", "email": "zed.quinn@example.org", "phone": "555-999-1234"},
+			check: ctWithheld("candidates", "", "id", "organizationId", "name", "email", "phone", "createdAt", "createdBy", "modifiedAt", "modifiedBy")},
+		{name: "withheld/upsert/get-denied", variant: "candidatesNoGet", as: "u-rachel", op: "upsert", table: "candidates", path: "update",
+			data: map[string]any{"id": "c-jane", "phone": "555-000-2222"}, check: ctWithheld("candidates", "c-jane", "phone", "modifiedAt", "modifiedBy")},
+		{name: "withheld/update/same-value-still-named", variant: "candidatesNoGet", as: "u-rachel", op: "update", table: "candidates", id: "c-jane",
+			data: map[string]any{"phone": ctJanePhone}, check: ctWithheld("candidates", "c-jane", "phone", "modifiedAt", "modifiedBy")},
+		{name: "withheld/update/other-roles-unchanged", variant: "candidatesNoGet", as: "u-dana", op: "update", table: "candidates", id: "c-jane",
+			data: map[string]any{"phone": "555-000-1111"}, vals: map[string]any{"phone": "555-000-1111", "name": "Jane Doe"}},
 
 		// ── internal table.
 		{name: "scores/list/internal", as: "u-olivia", op: "list", table: "interview_scores", code: engine.InternalTable},

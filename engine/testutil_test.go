@@ -50,6 +50,21 @@ var ctVariants = map[string][]enginetest.Edit{
 		{Section: "[tables.candidates.crud]", Old: `get.access    = { roles = ["interviewer+"] }`, New: `get.access    = { or = [ { roles = ["interviewer", "hiring-manager", "owner"] }, { roles = ["recruiter"], record = { createdBy = { equals = "$ctx.userId" } } } ] }`},
 		{Section: "[tables.candidates.crud]", Old: `update.access = { roles = ["hiring-manager", "recruiter"] }`, New: `update.access = { or = [ { roles = ["hiring-manager"] }, { roles = ["recruiter"], record = { createdBy = { equals = "$ctx.userId" } } } ] }`},
 	},
+	// Recruiters list and get only the candidates they created, yet update
+	// every candidate (write responses beyond get, SPEC §3.4).
+	"candidatesGetOwn": {
+		{Section: "[tables.candidates.crud]", Old: `list.access   = { roles = ["interviewer+"] }`, New: `list.access   = { or = [ { roles = ["interviewer", "hiring-manager", "owner"] }, { roles = ["recruiter"], record = { createdBy = { equals = "$ctx.userId" } } } ] }`},
+		{Section: "[tables.candidates.crud]", Old: `get.access    = { roles = ["interviewer+"] }`, New: `get.access    = { or = [ { roles = ["interviewer", "hiring-manager", "owner"] }, { roles = ["recruiter"], record = { createdBy = { equals = "$ctx.userId" } } } ] }`},
+	},
+	// Recruiters create and update candidates but may not list or get them.
+	"candidatesNoGet": {
+		{Section: "[tables.candidates.crud]", Old: `list.access   = { roles = ["interviewer+"] }`, New: `list.access   = { roles = ["interviewer", "hiring-manager", "owner"] }`},
+		{Section: "[tables.candidates.crud]", Old: `get.access    = { roles = ["interviewer+"] }`, New: `get.access    = { roles = ["interviewer", "hiring-manager", "owner"] }`},
+	},
+	// Hiring managers run advanceStage but may not get applications.
+	"appsNoGetForHM": {
+		{Section: "[tables.applications.crud]", Old: `get.access    = { roles = ["interviewer+"] }`, New: `get.access    = { roles = ["interviewer", "recruiter", "owner"] }`},
+	},
 	// Record conditions on list and get of two tables (property tests):
 	// recruiters see the candidates they created; interviewers and
 	// recruiters see notes rated 3 or more (a NULL rating fails).

@@ -27,13 +27,29 @@ type Change struct {
 
 // WriteResult is the outcome of a write.
 type WriteResult struct {
-	// Row is the record after the write (nil after a delete), masked.
+	// ID is the written row's primary key.
+	ID string
+	// Row is the record after the write, masked; nil after a delete and
+	// when Withheld.
 	Row *Row
-	// Changes lists the fields that changed, in column order.
+	// Changes lists the fields that changed, in column order; nil when
+	// Withheld.
 	Changes []Change
+	// Withheld is set instead of Row and Changes when the caller may not
+	// get the written row (access or record condition, SPEC §3.4).
+	Withheld *WithheldRow
 	// Path is "create" or "update" (upsert reports the path it took).
 	Path   string
 	DryRun bool
+}
+
+// WithheldRow is a row a write or action changed that the caller may not
+// get: its table, id and the names of the fields that changed, never a
+// value (SPEC §3.4).
+type WithheldRow struct {
+	Table  string   `json:"table"`
+	ID     string   `json:"id"`
+	Fields []string `json:"fields"`
 }
 
 // FieldProblem is one offending field of a refused write.
@@ -361,7 +377,7 @@ func (e *Engine) Create(ctx context.Context, id Identity, table string, data map
 			return "", sortedKeys(data), err
 		}
 		res = r
-		return r.Row.ID(), changedFields(r.Changes), nil
+		return r.ID, r.fields(), nil
 	})
 	if err != nil {
 		return nil, err
@@ -445,7 +461,50 @@ func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id
 		}
 		res.Changes = append(res.Changes, Change{Field: c.Name, Before: b, After: row.Values[i], Masked: row.Masked[i] || (before != nil && prev.Masked[i])})
 	}
+	res.ID = rowID
+	ok, err := e.mayGet(ctx, tx, t, id, rowID)
+	if err != nil || ok {
+		return res, err
+	}
+	// The caller may not get the row (SPEC §3.4): its id and the names of
+	// the fields the write changed or set — every field written is named,
+	// so the list never tells whether a value written equals the hidden one.
+	changed := map[string]bool{}
+	for _, c := range res.Changes {
+		changed[c.Field] = true
+	}
+	w := &WithheldRow{Table: t.Name, ID: rowID, Fields: []string{}}
+	for _, c := range t.Columns {
+		if _, set := written[c.Name]; set || changed[c.Name] {
+			w.Fields = append(w.Fields, c.Name)
+		}
+	}
+	res.Withheld, res.Row, res.Changes = w, nil, nil
 	return res, nil
+}
+
+// mayGet reports whether id may get the row rowID of t as q sees it now:
+// get access admits the caller and its record condition holds on the row
+// inside the caller's firewall.
+func (e *Engine) mayGet(ctx context.Context, q querier, t *schema.Table, id Identity, rowID string) (bool, error) {
+	acc := e.crudAccess(t, schema.OpGet, id)
+	if acc.Denied {
+		return false, nil
+	}
+	fw := firewallFor(t, id)
+	if fw.err != nil {
+		return false, nil
+	}
+	_, pass, found, err := e.fetch(ctx, q, t, id, fw, acc, rowID)
+	return found && pass, err
+}
+
+// fields are the names of the fields a write changed, for the audit log.
+func (r *WriteResult) fields() []string {
+	if r.Withheld != nil {
+		return r.Withheld.Fields
+	}
+	return changedFields(r.Changes)
 }
 
 func equalStored(a, b any) bool {
@@ -473,7 +532,7 @@ func (e *Engine) Update(ctx context.Context, id Identity, table, rowID string, d
 			return rowID, sortedKeys(data), err
 		}
 		res = r
-		return rowID, changedFields(r.Changes), nil
+		return rowID, r.fields(), nil
 	})
 	if err != nil {
 		return nil, err
@@ -552,7 +611,7 @@ func (e *Engine) updateRow(ctx context.Context, tx *sql.Tx, t *schema.Table, id 
 
 // Delete removes a row as id: soft (deletedAt) or hard per crud.delete.mode.
 func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, opts WriteOptions) (*WriteResult, error) {
-	res := &WriteResult{Path: "delete", DryRun: opts.DryRun}
+	res := &WriteResult{ID: rowID, Path: "delete", DryRun: opts.DryRun}
 	err := e.writeTx(ctx, id, "delete", table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
 		t, err := e.table(table, true)
 		if err != nil {
@@ -637,7 +696,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 				return "", sortedKeys(data), err
 			}
 			res = r
-			return r.Row.ID(), changedFields(r.Changes), nil
+			return r.ID, r.fields(), nil
 		case err != nil:
 			return "", nil, e.store.wrapErr(err)
 		case deleted != nil:
@@ -655,7 +714,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 			return rowID, sortedKeys(upd), err
 		}
 		res = r
-		return rowID, changedFields(r.Changes), nil
+		return rowID, r.fields(), nil
 	})
 	if err != nil {
 		return nil, err

@@ -187,6 +187,7 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 	}
 	if msg.dry {
 		lines := changeLines(m.c, msg.res.Changes, m.c.Width-4)
+		lines = append(lines, withheldLines(m.c, msg.res.Withheld)...)
 		if len(lines) == 0 {
 			lines = []string{"(no changes)"}
 		}
@@ -204,6 +205,9 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 		for _, l := range changeLines(c, res.Changes, w-4) {
 			lines = append(lines, "  "+l)
 		}
+		if len(res.Changes) == 0 {
+			lines = append(lines, st.Reason.Render("  (none shown)"))
+		}
 		if res.Row != nil {
 			lines = append(lines, "", st.Label.Render("Record now"))
 			lines = append(lines, recordLines(c, *res.Row)...)
@@ -211,6 +215,12 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 		for _, r := range res.Inserted {
 			lines = append(lines, "", st.Label.Render("Inserted into "+r.Table.Name))
 			lines = append(lines, recordLines(c, r)...)
+		}
+		if len(res.Withheld) > 0 {
+			lines = append(lines, "", st.Label.Render("Not shown"))
+			for _, l := range withheldLines(c, res.Withheld) {
+				lines = append(lines, "  "+l)
+			}
 		}
 		return lines
 	})), m.grid.refresh())

@@ -59,6 +59,9 @@ func (m *Model) onWrite(msg writeMsg) tea.Cmd {
 	}
 	if msg.dry {
 		lines := changeLines(m.c, msg.res.Changes, m.c.Width-4)
+		if w := msg.res.Withheld; w != nil {
+			lines = withheldLines(m.c, []engine.WithheldRow{*w})
+		}
 		switch msg.op {
 		case "delete":
 			mode := "soft delete: deletedAt is set, the row leaves every firewall"
@@ -86,15 +89,42 @@ func (m *Model) onWrite(msg writeMsg) tea.Cmd {
 	case "delete":
 		m.setStatus("deleted "+what, false)
 	case "create":
-		id := ""
-		if msg.res.Row != nil {
-			id = " " + termsafe.Sanitize(msg.res.Row.ID())
-		}
-		m.setStatus("created "+msg.table+id+fieldsNote(msg.res.Changes), false)
+		m.setStatus("created "+msg.table+" "+termsafe.Sanitize(msg.res.ID)+writeNote(msg.res), false)
 	default:
-		m.setStatus("updated "+what+fieldsNote(msg.res.Changes), false)
+		m.setStatus("updated "+what+writeNote(msg.res), false)
 	}
 	return m.grid.refresh()
+}
+
+// writeNote names the fields a write changed; for a row the identity may
+// not get, it says the values are withheld.
+func writeNote(res *engine.WriteResult) string {
+	if w := res.Withheld; w != nil {
+		var names []string
+		for _, f := range w.Fields {
+			if !strings.HasPrefix(f, "modified") && !strings.HasPrefix(f, "created") {
+				names = append(names, f)
+			}
+		}
+		return ": " + strings.Join(names, ", ") + " (values withheld: this identity may not get the record)"
+	}
+	return fieldsNote(res.Changes)
+}
+
+// withheldLines lists rows a write or action changed that the identity may
+// not get: table, id and field names, never a value (SPEC §3.4).
+func withheldLines(c *Common, ws []engine.WithheldRow) []string {
+	st := c.Styles
+	var out []string
+	for _, w := range ws {
+		fields := "no field changes"
+		if len(w.Fields) > 0 {
+			fields = strings.Join(w.Fields, ", ")
+		}
+		out = append(out, termsafe.Sanitize(w.Table+" "+w.ID+": "+fields),
+			st.Reason.Render("  values withheld: this identity may not get this record"))
+	}
+	return out
 }
 
 func fieldsNote(cs []engine.Change) string {
