@@ -63,7 +63,8 @@ func TestMatrixSections(t *testing.T) {
 	}{
 		{"ats_imports", engine.SectionFields, "candidateEmail", "interviewer", engine.MatrixCell{Effect: engine.Denied, Text: "no read"}},
 		{"ats_imports", engine.SectionFields, "candidateEmail", "recruiter", engine.MatrixCell{Effect: engine.Denied, Text: "no read"}},
-		{"ats_imports", engine.SectionFields, "candidateEmail", "owner", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Create: true, Update: true, Text: "raw c+u"}},
+		{"ats_imports", engine.SectionFields, "candidateEmail", "owner", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Create: true, Update: true, Text: "masked(email) c+u"}},
+		{"ats_imports", engine.SectionFields, "candidateEmail", "hiring-manager", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Create: true, Update: true, Text: "raw c+u"}},
 		{"ats_imports", engine.SectionOperations, "list", "interviewer", engine.MatrixCell{Effect: engine.Denied, Text: "denied"}},
 		{"candidates", engine.SectionFields, "email", "interviewer", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Text: "masked(email)"}},
 		{"candidates", engine.SectionFields, "email", "recruiter", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Create: true, Text: "raw c"}},

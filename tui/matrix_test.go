@@ -43,7 +43,7 @@ func TestMatrixViewNoRead(t *testing.T) {
 	press(m, "m")
 	v := plain(m)
 	for _, want := range []string{
-		"candidateEmail  no read      no read    raw c+u         raw c+u",
+		"candidateEmail  no read      no read    raw c+u         masked(email) c+u",
 		"no read = the role may neither list nor get the table",
 	} {
 		if !strings.Contains(v, want) {
