@@ -177,3 +177,79 @@ func TestCLIWithheldWriteResponse(t *testing.T) {
 		t.Errorf("run:\n%s", out)
 	}
 }
+
+// writeProjectConfig replaces text old (which must occur) by new in the
+// project's quickback.toml.
+func writeProjectConfig(t *testing.T, p *project, old, new string) {
+	t.Helper()
+	src, err := os.ReadFile(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), old) {
+		t.Fatalf("the default project no longer holds %q", old)
+	}
+	if err := os.WriteFile(p.cfg, []byte(strings.Replace(string(src), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SPEC §3.3: check prints each warning as file:line: warning: ..., exits 0,
+// and exits 1 on warnings with --strict.
+func TestCLICheckWarnings(t *testing.T) {
+	p := newProject(t)
+	if out, errOut, code := p.run("check", "--strict"); code != 0 || errOut != "" || !strings.Contains(out, "ok (6 tables)") {
+		t.Fatalf("the default project under --strict: exit %d\n%s%s", code, out, errOut)
+	}
+	writeProjectConfig(t, p, `title          = { type = "text", required = true, maxLength = 200, searchable = true }`,
+		`title          = { type = "text", required = true, maxLength = 200, searchable = true, unique = true }`)
+	const want = `quickback.toml:23: warning: tables.jobs.columns.title.unique: a single-column unique spans the firewall`
+	out, errOut, code := p.run("check")
+	if code != 0 || !strings.Contains(out, "ok (6 tables, 1 warning)") || !strings.Contains(errOut, want) || !strings.Contains(errOut, `unique = [["organizationId", "title"]]`) {
+		t.Errorf("check: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	out, errOut, code = p.run("check", "--strict")
+	if code != 1 || !strings.Contains(errOut, want) || strings.Contains(out, "ok") {
+		t.Errorf("check --strict: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	out, _, code = p.run("check", "--json")
+	var ok struct {
+		OK       bool `json:"ok"`
+		Warnings []struct {
+			Line    int    `json:"line"`
+			Path    string `json:"path"`
+			Warning bool   `json:"warning"`
+		} `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &ok); err != nil || code != 0 || !ok.OK || len(ok.Warnings) != 1 || ok.Warnings[0].Line != 23 || !ok.Warnings[0].Warning {
+		t.Errorf("check --json: exit %d, %v\n%s", code, err, out)
+	}
+	out, _, code = p.run("check", "--strict", "--json")
+	var refused struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &refused); err != nil || code != 1 || refused.Error.Code != "CONFIG_ERROR" || !strings.Contains(refused.Error.Message, "1 warnings (check --strict)") {
+		t.Errorf("check --strict --json: exit %d, %v\n%s", code, err, out)
+	}
+}
+
+// SPEC §3.2: a rule that admits callers by record alone is a config error
+// (it used to pass check and admit anonymous callers).
+func TestCLICheckRecordOnlyRule(t *testing.T) {
+	p := newProject(t)
+	writeProjectConfig(t, p, `list.access   = { roles = ["interviewer+"] }
+get.access    = { roles = ["interviewer+"] }
+create.access = { roles = ["owner", "hiring-manager"] }`, `list.access   = { record = { status = { equals = "open" } } }
+get.access    = { roles = ["interviewer+"] }
+create.access = { roles = ["owner", "hiring-manager"] }`)
+	_, errOut, code := p.run("check")
+	if code != 1 || !strings.Contains(errOut, `quickback.toml:37: tables.jobs.crud.list.access: this rule admits callers by "record" alone`) {
+		t.Errorf("check: exit %d\n%s", code, errOut)
+	}
+	if out, _, code := p.run("list", "jobs", "--as", "anonymous", "--org", "globex", "--json"); code != 1 || strings.Contains(out, `"rows"`) {
+		t.Errorf("list as anonymous: exit %d\n%s", code, out)
+	}
+}

@@ -21,12 +21,19 @@ import (
 )
 
 func (c *cli) checkCmd() *cobra.Command {
-	return &cobra.Command{
+	var strict bool
+	cmd := &cobra.Command{
 		Use:   "check [CONFIG]",
 		Short: "Validate the config; exit 1 with every problem",
 		Long: `Validate the config (CONFIG, else --config, $QB_CONFIG or ./quickback.toml) and report every
-problem at once, each with its file, line and key path. Exit 1 when there is any.`,
+problem at once, each with its file, line and key path. Exit 1 when there is any.
+
+Warnings (file:line: warning: ...) name valid configurations whose refusals would reveal data
+the caller cannot see — a unique constraint that spans the firewall, a masked upsert key, a
+masked transition field, a hard delete of rows hidden rows reference — each with the safe
+alternative. They do not fail the check unless --strict is given.`,
 		Example: `qb check
+qb check --strict
 qb check quickback.toml --json`,
 		Args:              positional("[CONFIG]"),
 		ValidArgsFunction: completeFiles("toml"),
@@ -40,14 +47,31 @@ qb check quickback.toml --json`,
 			if err := c.loadConfig(); err != nil {
 				return err
 			}
+			ws := c.cfg.Warnings
+			if strict && len(ws) > 0 {
+				return &ws
+			}
 			if c.json {
-				c.writeJSON(checkResponse{Config: c.configPath(), OK: true, Tables: len(c.cfg.Tables)})
+				c.writeJSON(checkResponse{Config: c.configPath(), OK: true, Tables: len(c.cfg.Tables), Warnings: problemList(ws)})
 				return nil
 			}
-			fmt.Fprintf(c.out, "%s: ok (%d tables)\n", termsafe.Sanitize(c.configPath()), len(c.cfg.Tables))
+			for _, w := range ws {
+				fmt.Fprintln(c.errw, termsafe.Sanitize(w.String()))
+			}
+			note := ""
+			switch len(ws) {
+			case 0:
+			case 1:
+				note = ", 1 warning"
+			default:
+				note = fmt.Sprintf(", %d warnings", len(ws))
+			}
+			fmt.Fprintf(c.out, "%s: ok (%d tables%s)\n", termsafe.Sanitize(c.configPath()), len(c.cfg.Tables), note)
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVar(&strict, "strict", false, "exit 1 when there are warnings too")
+	return cmd
 }
 
 func (c *cli) seedCmd() *cobra.Command {

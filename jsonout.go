@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/engine"
@@ -66,11 +68,12 @@ type insertedResult struct {
 	Inserted []engine.Row `json:"inserted"`
 }
 
-// checkResponse is a valid config's `check`.
+// checkResponse is a valid config's `check`, with its warnings.
 type checkResponse struct {
-	Config string `json:"config"`
-	OK     bool   `json:"ok"`
-	Tables int    `json:"tables"`
+	Config   string    `json:"config"`
+	OK       bool      `json:"ok"`
+	Tables   int       `json:"tables"`
+	Warnings []problem `json:"warnings,omitempty"`
 }
 
 // seedResponse is `seed`: per table, the rows inserted, updated, found
@@ -117,18 +120,19 @@ type versionResponse struct {
 	Go       string `json:"go"`
 }
 
-// problem is one problem of an invalid config.
+// problem is one problem of an invalid config, or one warning.
 type problem struct {
 	File    string `json:"file"`
 	Line    int    `json:"line,omitempty"`
 	Path    string `json:"path,omitempty"`
 	Message string `json:"message"`
+	Warning bool   `json:"warning,omitempty"`
 }
 
 func problemList(ps schema.Problems) []problem {
 	out := make([]problem, len(ps))
 	for i, p := range ps {
-		out[i] = problem{File: p.File, Line: p.Line, Path: p.Path, Message: p.Message}
+		out[i] = problem{File: p.File, Line: p.Line, Path: p.Path, Message: p.Message, Warning: p.Warning}
 	}
 	return out
 }
@@ -142,6 +146,9 @@ func configError(err error) *engine.Error {
 	var ps *schema.Problems
 	var se *engine.SeedError
 	switch {
+	case errors.As(err, &ps) && len(*ps) > 0 && !slices.ContainsFunc(*ps, func(p schema.Problem) bool { return !p.Warning }):
+		e.Message = fmt.Sprintf("config %s has %d warnings (check --strict)", (*ps)[0].File, len(*ps))
+		e.Details = map[string]any{"problems": problemList(*ps)}
 	case errors.As(err, &ps):
 		e.Message = "invalid config"
 		if len(*ps) > 0 {

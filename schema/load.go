@@ -61,6 +61,7 @@ func Parse(file string, src []byte) (*Config, error) {
 		return nil, &l.probs
 	}
 	cfg.index()
+	l.warnings()
 	return cfg, nil
 }
 

@@ -6,21 +6,29 @@ import (
 	"strings"
 )
 
-// Problem is one config error: the file, the 1-based line (0 when the file
-// could not be read), the key path (e.g. tables.jobs.guards.updatable[2];
-// empty for syntax errors) and what is wrong.
+// Problem is one config error (or, with Warning, one warning): the file,
+// the 1-based line (0 when the file could not be read), the key path (e.g.
+// tables.jobs.guards.updatable[2]; empty for syntax errors) and what is
+// wrong.
 type Problem struct {
 	File    string
 	Line    int
 	Path    string
 	Message string
+	// Warning marks a valid configuration whose refusals would reveal data
+	// the caller cannot see (Config.Warnings, SPEC §3.3).
+	Warning bool
 }
 
-// String renders the problem as FILE:LINE: key.path: message.
+// String renders the problem as FILE:LINE: key.path: message, a warning as
+// FILE:LINE: warning: key.path: message.
 func (p Problem) String() string {
 	loc := p.File
 	if p.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	if p.Warning {
+		loc += ": warning"
 	}
 	if p.Path == "" {
 		return loc + ": " + p.Message

@@ -13,7 +13,11 @@ type Config struct {
 	Auth    Auth
 	// Tables in file order.
 	Tables []*Table
-	byName map[string]*Table
+	// Warnings are valid configurations whose refusals would reveal data
+	// the caller cannot see (SPEC §3.3), each naming the safe alternative,
+	// sorted by line. `qb check` prints them; `check --strict` fails on them.
+	Warnings Problems
+	byName   map[string]*Table
 }
 
 // Project is the [project] section.
