@@ -69,6 +69,12 @@ func TestJSONShapes(t *testing.T) {
 	other := filepath.Join(dir, "proposed.toml")
 	src, _ := os.ReadFile(cfg)
 	os.WriteFile(other, []byte(strings.Replace(string(src), `list.access   = { roles = ["interviewer+"] }`, `list.access   = { roles = ["recruiter+"] }`, 1)), 0o644)
+	// Recruiters may update candidates but not get them (write responses
+	// withheld, SPEC §3.4); a unique title spans the firewall (a warning).
+	noGet := filepath.Join(dir, "noget.toml")
+	os.WriteFile(noGet, []byte(strings.Replace(string(src), "get.access    = { roles = [\"interviewer+\"] }\ncreate.access = { roles = [\"hiring-manager\", \"recruiter\"] }", "get.access    = { roles = [\"interviewer\", \"hiring-manager\", \"owner\"] }\ncreate.access = { roles = [\"hiring-manager\", \"recruiter\"] }", 1)), 0o644)
+	warn := filepath.Join(dir, "warn.toml")
+	os.WriteFile(warn, []byte(strings.Replace(string(src), "maxLength = 200, searchable = true }", "maxLength = 200, searchable = true, unique = true }", 1)), 0o644)
 	broken := filepath.Join(dir, "broken.toml")
 	os.WriteFile(broken, []byte("[project]\nname = 1\n\n[tables.x]\ncolour = \"red\"\n"), 0o644)
 	qb := func(args ...string) (string, int) {
@@ -94,6 +100,7 @@ func TestJSONShapes(t *testing.T) {
 		{"delete_dry_run", []string{"delete", "jobs", "j-firmware", "--as", "u-dana", "--dry-run"}, 0, &deleteResponse{}},
 		{"run_record", []string{"run", "applications", "advanceStage", "a-1001", "--as", "u-dana", "--input", `{"stage":"offer"}`, "--dry-run"}, 0, &runResponse{}},
 		{"run_insert", []string{"run", "applications", "submitScore", "a-1001", "--as", "u-ivan", "--input", `{"score":4,"feedback":"Clear"}`, "--dry-run"}, 0, &runResponse{}},
+		{"update_withheld", []string{"--config", noGet, "update", "candidates", "c-jane", "--as", "u-rachel", "--data", `{"phone":"555-000-1111"}`, "--dry-run"}, 0, &rowResponse{}},
 		{"explain", []string{"explain", "candidates", "c-jane", "--as", "u-ivan"}, 0, nil},
 		{"matrix", []string{"matrix", "interview_notes"}, 0, nil},
 		{"matrix_diff", []string{"matrix", "--diff", other}, 0, nil},
@@ -101,6 +108,8 @@ func TestJSONShapes(t *testing.T) {
 		{"audit", []string{"audit", "--limit", "2"}, 0, &auditResponse{}},
 		{"audit_verify", []string{"audit", "--verify"}, 0, nil},
 		{"check", []string{"check"}, 0, &checkResponse{}},
+		{"check_warnings", []string{"--config", warn, "check"}, 0, &checkResponse{}},
+		{"check_strict", []string{"--config", warn, "check", "--strict"}, exitUsage, &errorResponse{}},
 		{"seed", []string{"seed"}, 0, &seedResponse{}},
 		{"generate", []string{"generate", "jobs", "3", "--org", "acme", "--seed", "9"}, 0, &generateResponse{}},
 		{"version", []string{"--version"}, 0, &versionResponse{}},
