@@ -180,6 +180,15 @@ func (im *importer) action(t *table, d actionDef, orig string, cfg *obj, where l
 	if desc := cfg.str("description"); desc != "" {
 		a.def = append(a.def, kv{"description", desc})
 	}
+	for _, k := range cfg.keys {
+		switch k {
+		case "type", "standalone", "description", "access", "guard", "input", "transition", "handler", "execute":
+		case "path", "method", "responseType":
+			im.add(Skipped, where, sub+"."+k, "HTTP routing is not modelled; the console runs actions by name")
+		default:
+			im.add(Skipped, where, sub+"."+k, "not modelled")
+		}
+	}
 	acc := cfg.val("access")
 	if acc == nil {
 		acc = cfg.val("guard")
@@ -192,6 +201,7 @@ func (im *importer) action(t *table, d actionDef, orig string, cfg *obj, where l
 	rule, ok := im.access(t, acc, sub+".access", where)
 	if !ok {
 		a.dropped = "its access rule could not be imported"
+		im.add(Skipped, where, sub, "left out (written as a comment): %s", a.dropped)
 		return a
 	}
 	a.def = append(a.def, kv{"access", rule})
@@ -201,15 +211,6 @@ func (im *importer) action(t *table, d actionDef, orig string, cfg *obj, where l
 			im.add(Skipped, where, sub+".transition", "a standalone action has no record to transition")
 		} else {
 			a.transition = im.transition(t, a, tr, sub+".transition", where)
-		}
-	}
-	for _, k := range cfg.keys {
-		switch k {
-		case "type", "standalone", "description", "access", "guard", "input", "transition", "handler", "execute":
-		case "path", "method", "responseType":
-			im.add(Skipped, where, sub+"."+k, "HTTP routing is not modelled; the console runs actions by name")
-		default:
-			im.add(Skipped, where, sub+"."+k, "not modelled")
 		}
 	}
 	// Effects.

@@ -37,7 +37,18 @@ func (pf *parsedFile) line(n ast.Node) int {
 	if f == nil || n == nil {
 		return 0
 	}
-	off := int(n.Idx0()) - f.Base()
+	idx := n.Idx0()
+	if idx == 0 {
+		// goja leaves some statements' own position unset (if): use the
+		// first child that has one.
+		walk(n, func(c ast.Node, _ bool) bool {
+			if idx == 0 && c != n && c.Idx0() > 0 {
+				idx = c.Idx0()
+			}
+			return idx == 0
+		})
+	}
+	off := int(idx) - f.Base()
 	if off < 0 {
 		off = 0
 	}
@@ -387,7 +398,7 @@ func (h *handlerScope) statement(st ast.Statement) {
 	calls, nested := h.dbCalls(st)
 	if len(calls) == 0 {
 		if ifs, ok := st.(*ast.IfStatement); ok && throwsOrReturns(ifs.Consequent) {
-			h.note(Approximated, ifs, "the check at this line is handler code; not imported (add a transition or a record condition to the access rule to express it)")
+			h.note(Approximated, ifs, "a check in the handler (if … throw) is code; not imported (a transition or a record condition in the access rule can express it)")
 		}
 		return
 	}

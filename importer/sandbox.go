@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -212,6 +213,18 @@ func (s *sandbox) readSourceQuiet(abs string) (string, error) {
 // transform turns TypeScript into CommonJS with an inline source map, so
 // that goja's positions are the TypeScript file's lines.
 func transform(rel, src string) (string, error) {
+	// esbuild does not return on some invalid UTF-8: refuse it first.
+	if !utf8.ValidString(src) {
+		bad := 0
+		for bad < len(src) {
+			r, n := utf8.DecodeRuneInString(src[bad:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			bad += n
+		}
+		return "", &ImportError{Where: loc{File: rel, Line: 1 + strings.Count(src[:bad], "\n")}, Msg: "the file is not valid UTF-8"}
+	}
 	res := api.Transform(src, api.TransformOptions{
 		Loader:     api.LoaderTS,
 		Format:     api.FormatCommonJS,
@@ -388,7 +401,11 @@ func (s *sandbox) jsError(rel string, err error) error {
 	var frames []goja.StackFrame
 	var ex *goja.Exception
 	var intr *goja.InterruptedError
+	var so *goja.StackOverflowError
 	switch {
+	case errors.As(err, &so):
+		msg = "the definitions recurse too deep (stack overflow)"
+		frames = so.Stack()
 	case errors.As(err, &intr):
 		msg = fmt.Sprint(intr.Value())
 		frames = intr.Stack()

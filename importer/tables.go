@@ -691,6 +691,44 @@ func (im *importer) guards(t *table) {
 			im.add(Skipped, t.where, sub, "unknown guard")
 		}
 	}
+	im.reconcileGuards(t)
+}
+
+// reconcileGuards removes what qb calls a contradiction: a protected field
+// in a client list (only actions set it) or an immutable one in updatable.
+func (im *importer) reconcileGuards(t *table) {
+	var protected []string
+	switch p, _ := t.guards.get("protected"); x := p.(type) {
+	case []string:
+		protected = x
+	case omap:
+		for _, e := range x {
+			protected = append(protected, e.k)
+		}
+	}
+	immutable, _ := t.guards.get("immutable")
+	imm, _ := immutable.([]string)
+	for _, k := range []string{"createable", "updatable", "immutable"} {
+		v, ok := t.guards.get(k)
+		if !ok {
+			continue
+		}
+		var keep []string
+		for _, c := range v.([]string) {
+			switch {
+			case contains(protected, c):
+				im.add(Approximated, t.where, t.subject("guards", k), "%q is protected: only actions set it, so it is left out", c)
+			case k == "updatable" && contains(imm, c):
+				im.add(Approximated, t.where, t.subject("guards", k), "%q is immutable: no update sets it, so it is left out", c)
+			default:
+				keep = append(keep, c)
+			}
+		}
+		if keep == nil {
+			keep = []string{}
+		}
+		t.guards.set(k, keep)
+	}
 }
 
 // guardColumns keeps the columns a guard list may name.
