@@ -89,6 +89,14 @@ type OrgRows struct {
 	Lost   int64 `json:"lost"`
 }
 
+// DiffConfigs lists every policy decision that differs between cur and
+// other, from the two configs alone: no database is read and nothing is
+// audited (Diff adds the rows each change affects). `qb import --check`
+// compares an imported project with the current config this way.
+func DiffConfigs(cur, other *schema.Config) []PolicyChange {
+	return diffConfigs(cur, other)
+}
+
 // diffConfigs lists every decision that differs between cur and other
 // (PolicyDiff.Changes without row counts). Both matrices are built over the
 // union of both configs' roles, so a role one config lacks is decided as the
