@@ -144,5 +144,10 @@ func FuzzTOMLString(f *testing.F) {
 		if tm, _ := got["t"].(map[string]any); tm[s] != int64(1) {
 			t.Fatalf("key %q read back as %v", s, got["t"])
 		}
+		for _, r := range tomlString(s) + tomlKey(s) {
+			if unsafeRune(r) {
+				t.Fatalf("%q is written with the raw %U", s, r)
+			}
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // kv is one key of an ordered TOML table.
@@ -63,7 +64,7 @@ func tomlString(s string) string {
 		case '\r':
 			b.WriteString(`\r`)
 		default:
-			if r < 0x20 || r == 0x7f {
+			if unsafeRune(r) {
 				fmt.Fprintf(&b, `\u%04X`, r)
 			} else {
 				b.WriteRune(r)
@@ -72,6 +73,14 @@ func tomlString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// unsafeRune is a rune a terminal would act on or hide: C0 and C1
+// controls, bidi and other format characters, line and paragraph
+// separators. The TOML escapes them, so the file reads the same and prints
+// safely.
+func unsafeRune(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r)
 }
 
 // tomlValue writes a value inline: strings, numbers, booleans, lists and
@@ -127,7 +136,7 @@ func comment(b *strings.Builder, text string) {
 	for _, line := range strings.Split(text, "\n") {
 		b.WriteString("# ")
 		b.WriteString(strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f {
+			if unsafeRune(r) {
 				return ' '
 			}
 			return r
