@@ -25,7 +25,7 @@ written after a space ("title= =x" is title equal to "=x").`
 	jsonNote = `--data and --input take JSON text, @FILE (read the file) or - (read standard input).`
 
 	exitNote = `Exit status: 0 success; 1 usage or config error; 2 refused by the policy engine;
-3 a check that found problems (audit --verify).`
+3 a check that found problems (audit --verify, import --check).`
 
 	envNote = `QB_CONFIG and QB_DB set the defaults of --config and --db.`
 )

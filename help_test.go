@@ -123,6 +123,7 @@ func TestHelpExamplesRun(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := testkit.BuildQB(t)
+	testkit.BuildQBImport(t, filepath.Dir(bin))
 	for _, cmd := range everyDeclared(declared()) {
 		t.Run(cmd.Name(), func(t *testing.T) {
 			dir := scratchProject(t)
@@ -147,7 +148,8 @@ func TestHelpExamplesRun(t *testing.T) {
 }
 
 // scratchProject is a temporary copy of the default project (config and
-// fixtures) with a second config, proposed.toml, for `matrix --diff`.
+// fixtures) with a second config, proposed.toml, for `matrix --diff`, and
+// hiring-app, the default project as Quickback TypeScript, for `import`.
 func scratchProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -159,6 +161,7 @@ func scratchProject(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "proposed.toml"), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	testkit.CopyTree(t, "importer/testdata/seed", filepath.Join(dir, "hiring-app"))
 	return dir
 }
 

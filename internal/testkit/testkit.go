@@ -61,6 +61,42 @@ func BuildQB(t testing.TB) string {
 	return bin
 }
 
+// BuildQBImport builds the qb-import program (cmd/qb-import) into dir,
+// where `qb import` finds it beside a qb built there, and returns its path.
+func BuildQBImport(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "qb-import")
+	cmd := exec.Command("go", "build", "-o", bin, "quickback.dev/qb/cmd/qb-import")
+	cmd.Dir = ModuleRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build qb-import: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// CopyTree copies the directory src into dst (created).
+func CopyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // lockerDB and lockerSQL carry the lock holder's arguments to the child.
 const (
 	lockerDB  = "QB_TESTKIT_LOCKER_DB"
