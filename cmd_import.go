@@ -78,32 +78,6 @@ type importReport struct {
 	} `json:"error"`
 }
 
-type importItem struct {
-	Status  string `json:"status"`
-	Where   string `json:"where,omitempty"`
-	Subject string `json:"subject"`
-	Note    string `json:"note"`
-}
-
-// importResponse is `import` under --json.
-type importResponse struct {
-	Output       string       `json:"output,omitempty"`
-	TOML         string       `json:"toml,omitempty"`
-	Tables       int          `json:"tables"`
-	Imported     int          `json:"imported"`
-	Approximated int          `json:"approximated"`
-	Skipped      int          `json:"skipped"`
-	Report       []importItem `json:"report"`
-}
-
-// importCheckResponse is `import --check` under --json.
-type importCheckResponse struct {
-	Current string                `json:"current"`
-	Other   string                `json:"other"`
-	Changes []engine.PolicyChange `json:"changes"`
-	Report  []importItem          `json:"report"`
-}
-
 // findImporter locates the qb-import program.
 func findImporter() (string, error) {
 	if p := os.Getenv(importerEnv); p != "" {

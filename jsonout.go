@@ -225,3 +225,31 @@ func (s *rowStream) close() error {
 	s.w.WriteString("],\n  \"next\": null\n}\n")
 	return s.w.Flush()
 }
+
+// importItem is one line of the import report (also what qb-import
+// --json gives qb).
+type importItem struct {
+	Status  string `json:"status"`
+	Where   string `json:"where,omitempty"`
+	Subject string `json:"subject"`
+	Note    string `json:"note"`
+}
+
+// importResponse is `import` under --json.
+type importResponse struct {
+	Output       string       `json:"output,omitempty"`
+	TOML         string       `json:"toml,omitempty"`
+	Tables       int          `json:"tables"`
+	Imported     int          `json:"imported"`
+	Approximated int          `json:"approximated"`
+	Skipped      int          `json:"skipped"`
+	Report       []importItem `json:"report"`
+}
+
+// importCheckResponse is `import --check` under --json.
+type importCheckResponse struct {
+	Current string                `json:"current"`
+	Other   string                `json:"other"`
+	Changes []engine.PolicyChange `json:"changes"`
+	Report  []importItem          `json:"report"`
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+
+	"quickback.dev/qb/internal/testkit"
 )
 
 // volatileKeys hold values that differ between runs (hashes, cursors,
@@ -116,6 +118,20 @@ func TestJSONShapes(t *testing.T) {
 		{"refused", []string{"update", "applications", "a-1001", "--as", "u-rachel", "--data", `{"stage":"hired"}`}, exitRefused, &errorResponse{}},
 		{"usage_error", []string{"list", "jobs", "--lmit", "3"}, exitUsage, &errorResponse{}},
 		{"config_error", []string{"--config", broken, "check"}, exitUsage, &errorResponse{}},
+	}
+	if !testing.Short() {
+		withImporter(t)
+		testkit.CopyTree(t, "importer/testdata/seed", filepath.Join(dir, "hiring-app"))
+		app := filepath.Join(dir, "hiring-app")
+		cases = append(cases, []struct {
+			name string
+			args []string
+			code int
+			into any
+		}{
+			{"import", []string{"import", app, "-o", filepath.Join(dir, "imported.toml")}, 0, &importResponse{}},
+			{"import_check", []string{"import", app, "--check"}, 0, &importCheckResponse{}},
+		}...)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
