@@ -23,6 +23,11 @@ export default defineTable(atsImports, {
     createable: ["externalId", "source", "candidateName", "candidateEmail", "rawPayload"],
     updatable: ["candidateName", "candidateEmail", "rawPayload", "syncedAt"],
   },
+  // As the default project does: the imported email is masked as
+  // candidates.email is.
+  masking: {
+    candidateEmail: { type: "email", show: { roles: ["hiring-manager", "recruiter"] } },
+  },
   crud: {
     list: { access: { roles: ["owner", "hiring-manager"] } },
     get: { access: { roles: ["owner", "hiring-manager"] } },
