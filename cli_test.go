@@ -233,3 +233,45 @@ func TestCLIIdentityMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestCLISeedBadFixtures: fixtures that do not read, or rows the seed
+// refuses, are listed one per line on stderr, and under --json as the
+// error "fixtures do not load" with the same lines as its problems (exit 1).
+func TestCLISeedBadFixtures(t *testing.T) {
+	for name, c := range map[string]struct{ file, old, new, want string }{
+		"a row the seed refuses":    {"applications.toml", `stage = "screening"`, `stage = "promoted"`, `applications.toml:`},
+		"a file that does not read": {"jobs.toml", `[[rows]]`, `[[rowz]]`, `jobs.toml:`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := newProject(t)
+			path := filepath.Join(filepath.Dir(p.cfg), "fixtures", c.file)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(b), c.old, c.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, errOut, code := p.run("seed")
+			if code != 1 || !strings.HasPrefix(errOut, "qb: ") || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			out, _, code := p.run("seed", "--json")
+			var res struct {
+				Error struct {
+					Message string
+					Details struct{ Problems []string }
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 {
+				t.Fatalf("exit %d, stdout %q: %v", code, out, err)
+			}
+			if res.Error.Message != "fixtures do not load" || len(res.Error.Details.Problems) == 0 || !strings.Contains(res.Error.Details.Problems[0], c.want) {
+				t.Errorf("error %+v", res.Error)
+			}
+			if strings.Join(res.Error.Details.Problems, "\n") != strings.TrimSpace(strings.TrimPrefix(errOut, "qb: ")) {
+				t.Errorf("the JSON problems %q differ from stderr %q", res.Error.Details.Problems, errOut)
+			}
+		})
+	}
+}

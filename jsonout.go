@@ -137,15 +137,28 @@ func problemList(ps schema.Problems) []problem {
 	return out
 }
 
+// fixturesError is the problems of fixtures that do not read or seed (the
+// config's problems are a bare *schema.Problems).
+type fixturesError struct{ problems schema.Problems }
+
+func (e fixturesError) Error() string { return e.problems.Error() }
+
 // configError is a failure as the error object of the JSON output: an
 // invalid config's problems one by one (file, line, key path, message);
 // fixtures that do not load, one bad row a line; anything else (a database
 // fault) as its message.
 func configError(err error) *engine.Error {
 	e := &engine.Error{Code: codeConfig, Status: 400, Message: err.Error()}
+	var fe fixturesError
 	var ps *schema.Problems
-	var se *engine.SeedError
 	switch {
+	case errors.As(err, &fe):
+		e.Message = "fixtures do not load"
+		lines := make([]string, len(fe.problems))
+		for i, p := range fe.problems {
+			lines[i] = p.String()
+		}
+		e.Details = map[string]any{"problems": lines}
 	case errors.As(err, &ps) && len(*ps) > 0 && !slices.ContainsFunc(*ps, func(p schema.Problem) bool { return !p.Warning }):
 		e.Message = fmt.Sprintf("config %s has %d warnings (check --strict)", (*ps)[0].File, len(*ps))
 		e.Details = map[string]any{"problems": problemList(*ps)}
@@ -155,9 +168,6 @@ func configError(err error) *engine.Error {
 			e.Message += " " + (*ps)[0].File
 		}
 		e.Details = map[string]any{"problems": problemList(*ps)}
-	case errors.As(err, &se):
-		e.Message = "fixtures do not load"
-		e.Details = map[string]any{"problems": se.Problems}
 	}
 	return e
 }

@@ -90,10 +90,13 @@ func (c *cli) open(readOnly bool) error {
 // for `qb seed` to print.
 func (c *cli) loadFixtures(reset bool) error {
 	data, err := fixtures.Read(c.cfg, c.cfg.FixturesPath())
-	if err != nil {
-		return err
+	if err == nil {
+		c.seedReport, err = c.eng.Seed(c.ctx, data, reset)
 	}
-	c.seedReport, err = c.eng.Seed(c.ctx, data, reset)
+	var ps *schema.Problems
+	if errors.As(err, &ps) {
+		return fixturesError{*ps}
+	}
 	return err
 }
 

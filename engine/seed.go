@@ -53,12 +53,6 @@ type SeedRow struct {
 	Line   int
 }
 
-// SeedError lists every bad row of a seed run, one per line as
-// "file:line: table.column: problem". Nothing of the run was written.
-type SeedError struct{ Problems []string }
-
-func (e *SeedError) Error() string { return strings.Join(e.Problems, "\n") }
-
 // SeedReport says what a seed run did, per table: the identity tables
 // first (organizations, users, memberships), then the feature tables in
 // load order.
@@ -123,9 +117,10 @@ func (c *SeedCount) add(o seedOutcome) {
 // are updated, so seeding twice changes nothing (a timestamp the fixtures
 // leave out, createdAt or a "now" default, is set when the row is inserted
 // and never re-stamped). It bypasses access and guards but not types,
-// enums, required fields, references or uniqueness. With reset, every
-// identity and feature row is removed first (the audit log is kept, and
-// records the reset).
+// enums, required fields, references or uniqueness: every bad row is
+// reported in one *schema.Problems, and then nothing of the run is
+// written. With reset, every identity and feature row is removed first
+// (the audit log is kept, and records the reset).
 func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedReport, error) {
 	s := e.store
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -140,9 +135,9 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 	for _, st := range data.Tables {
 		rep.count(st.Table)
 	}
-	var probs []string
+	var probs schema.Problems
 	bad := func(file string, line int, where, msg string) {
-		probs = append(probs, fmt.Sprintf("%s:%d: %s: %s", file, line, where, msg))
+		probs = append(probs, schema.Problem{File: file, Line: line, Path: where, Message: msg})
 	}
 	if reset {
 		removed := func(report, table string) error {
@@ -222,7 +217,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 		}
 	}
 	if len(probs) > 0 {
-		return nil, &SeedError{Problems: probs}
+		return nil, &probs
 	}
 	ent := e.systemEntry("seed", "", "", nil)
 	if reset {
@@ -303,11 +298,11 @@ func sameValue(a, b any) bool {
 
 // seedRow writes one row; now fills "now" defaults and a missing createdAt
 // of a row it inserts (an existing row keeps the time it has).
-func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []string) {
-	var probs []string
+func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []schema.Problem) {
+	var probs []schema.Problem
 	stamped := map[string]bool{}
 	bad := func(col, msg string) {
-		probs = append(probs, fmt.Sprintf("%s:%d: %s.%s: %s", r.File, r.Line, t.Name, col, msg))
+		probs = append(probs, schema.Problem{File: r.File, Line: r.Line, Path: t.Name + "." + col, Message: msg})
 	}
 	vals := map[string]any{}
 	for _, name := range sortedKeys(r.Values) {

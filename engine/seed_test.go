@@ -167,12 +167,12 @@ func TestSeedBadRowWritesNothing(t *testing.T) {
 				t.Fatal("a bad enum was seeded")
 			}
 			want := apps + ":" + strconv.Itoa(line) + ": applications.stage: "
-			var se *engine.SeedError
+			var se *schema.Problems
 			if !errors.As(err, &se) {
-				t.Fatalf("err = %T %v, want *engine.SeedError", err, err)
+				t.Fatalf("err = %T %v, want *schema.Problems", err, err)
 			}
-			if len(se.Problems) != 1 || !strings.HasPrefix(se.Problems[0], want) || !strings.Contains(se.Problems[0], "must be one of applied, screening") {
-				t.Fatalf("problems = %q, want one starting %q", se.Problems, want)
+			if len(*se) != 1 || !strings.HasPrefix((*se)[0].String(), want) || !strings.Contains((*se)[0].String(), "must be one of applied, screening") {
+				t.Fatalf("problems = %q, want one starting %q", se.Error(), want)
 			}
 			if strings.Contains(err.Error(), "promoted") {
 				t.Errorf("the message echoes the bad value: %v", err)

@@ -2,7 +2,7 @@ package schema
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -36,22 +36,20 @@ func (p Problem) String() string {
 	return loc + ": " + p.Path + ": " + p.Message
 }
 
-// Problems is every problem found while loading a config. Load and Parse
-// return it as a *Problems error, sorted by line.
+// Problems is every problem found in a project's files: a config's (Load
+// and Parse return it as a *Problems error, sorted by line), its fixtures'
+// (fixtures.Read) and a seed run's bad rows (engine.Engine.Seed).
 type Problems []Problem
 
-// Error prints one problem per line, sorted by line.
+// Error prints one problem per line, in order.
 func (ps Problems) Error() string {
-	sorted := make(Problems, len(ps))
-	copy(sorted, ps)
-	sorted.sort()
-	lines := make([]string, len(sorted))
-	for i, p := range sorted {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (ps Problems) sort() {
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
 }
