@@ -59,6 +59,14 @@ func isBareByte(c byte) bool {
 // defined. Array elements get the line where the element starts.
 type lineIndex map[string]int
 
+// KeyLines maps the key paths of TOML source to the 1-based lines that
+// define them: table headers, keys (dotted and inline), array elements and
+// the entries of arrays of tables ("rows[2]"; "rows" is the first entry's).
+// Segments that are not bare keys are double-quoted. A multi-line string is
+// skipped whole, so a header inside one is not counted. It never panics and
+// always terminates, even on input that is not TOML.
+func KeyLines(src string) map[string]int { return indexLines(src) }
+
 // indexLines scans TOML source (already known to parse) for table headers,
 // keys (dotted and inline) and array elements, recording the line of each.
 // It never panics and always terminates, even on input that is not TOML.
