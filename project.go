@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -28,8 +29,7 @@ func (c *cli) configPath() string {
 func (c *cli) loadConfig() error {
 	cfg, err := schema.Load(c.configPath())
 	if err != nil {
-		var ps *schema.Problems
-		if errors.As(err, &ps) && len(*ps) == 1 && strings.Contains((*ps)[0].Message, "cannot read config") {
+		if errors.As(err, new(*fs.PathError)) { // the file could not be read
 			return fmt.Errorf("%w\nrun qb in the project's directory, or pass the config with --config FILE (or QB_CONFIG)", err)
 		}
 		return err

@@ -24,7 +24,7 @@ func Load(path string) (*Config, error) {
 		if errors.As(err, &pe) {
 			msg = pe.Err.Error()
 		}
-		return nil, &Problems{{File: path, Message: "cannot read config: " + msg}}
+		return nil, &Problems{{File: path, Message: "cannot read config: " + msg, Err: err}}
 	}
 	return Parse(path, src)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -685,5 +686,25 @@ func TestMissingSections(t *testing.T) {
 		"empty.toml:1: tables: no tables declared"
 	if err == nil || err.Error() != want {
 		t.Errorf("got:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestLoadUnreadable: a config that cannot be read is one problem naming
+// the file, with the operating system's error underneath for errors.Is and
+// errors.As.
+func TestLoadUnreadable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.toml")
+	_, err := Load(missing)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), missing+": cannot read config: ") {
+		t.Errorf("missing file: %v", err)
+	}
+	dir := t.TempDir()
+	_, err = Load(dir)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Path != dir || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a directory: %v", err)
+	}
+	if _, err := Parse("x.toml", []byte("[project\n")); errors.As(err, &pe) {
+		t.Errorf("a syntax error unwraps to a file error: %v", err)
 	}
 }

@@ -18,6 +18,9 @@ type Problem struct {
 	// Warning marks a valid configuration whose refusals would reveal data
 	// the caller cannot see (Config.Warnings, SPEC §3.3).
 	Warning bool
+	// Err is the error underneath, when there is one: the *fs.PathError
+	// of a config file that could not be read.
+	Err error
 }
 
 // String renders the problem as FILE:LINE: key.path: message, a warning as
@@ -48,6 +51,18 @@ func (ps Problems) Error() string {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Unwrap is the errors underneath the problems (see Problem.Err), for
+// errors.Is and errors.As.
+func (ps Problems) Unwrap() []error {
+	var out []error
+	for _, p := range ps {
+		if p.Err != nil {
+			out = append(out, p.Err)
+		}
+	}
+	return out
 }
 
 func (ps Problems) sort() {
