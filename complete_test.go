@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,12 +66,12 @@ func TestCompletionValues(t *testing.T) {
 	for _, c := range cases {
 		got, _ := completions(t, cfg, c.args...)
 		for _, w := range c.want {
-			if !contains(got, w) {
+			if !slices.Contains(got, w) {
 				t.Errorf("%s: %v lacks %q", c.name, got, w)
 			}
 		}
 		for _, n := range c.not {
-			if contains(got, n) {
+			if slices.Contains(got, n) {
 				t.Errorf("%s: %v offers %q", c.name, got, n)
 			}
 		}
@@ -90,7 +91,7 @@ func TestCompletionNeedsNoDatabase(t *testing.T) {
 	if got, _ := completions(t, cfg, "list", "jobs", "--as", ""); len(got) != 0 {
 		t.Errorf("users without a database: %v", got)
 	}
-	if got, _ := completions(t, cfg, "list", ""); !contains(got, "jobs") {
+	if got, _ := completions(t, cfg, "list", ""); !slices.Contains(got, "jobs") {
 		t.Errorf("tables come from the config alone: %v", got)
 	}
 	if _, _, code := runQB("--config", cfg, "users"); code != 0 {
@@ -107,13 +108,4 @@ func TestCompletionScripts(t *testing.T) {
 			t.Errorf("completion %s: exit %d %s\n%.300s", shell, code, errw, out)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -164,7 +166,7 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		}
 		cur := ValueString(fromSQL(trCol, current))
 		allowed := tr.From[cur]
-		if !contains(allowed, target) {
+		if !slices.Contains(allowed, target) {
 			return nil, nil, e.stateError(t, a, id, before, idx, cur, target, allowed)
 		}
 	}
@@ -272,7 +274,7 @@ func inputColumn(in *schema.Input) *schema.Column {
 // reported, one per field; unknown keys are refused.
 func (e *Engine) actionInputs(t *schema.Table, a *schema.Action, input map[string]any) (map[string]any, error) {
 	var probs []FieldProblem
-	for _, k := range sortedKeys(input) {
+	for _, k := range slices.Sorted(maps.Keys(input)) {
 		if a.Input(k) == nil {
 			probs = append(probs, FieldProblem{Field: k, Category: "unknown", Message: "is not an input of " + a.Name, DidYouMean: closest(k, a.InputNames())})
 		}
@@ -362,7 +364,7 @@ func (e *Engine) resolveRef(v any, id Identity, inputs, rec map[string]any) any 
 // columns and protected columns reserved for other actions.
 func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[string]any) error {
 	var g guardProblems
-	for _, f := range sortedKeys(assigns) {
+	for _, f := range slices.Sorted(maps.Keys(assigns)) {
 		c := t.Column(f)
 		if c == nil {
 			return Errf(ValidationFailed, map[string]any{"table": t.Name, "action": a.Name, "fields": []FieldProblem{{Field: f, Category: "unknown", Message: "unknown field"}}},
@@ -373,10 +375,10 @@ func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[s
 		switch {
 		case t.IsSystemManaged(f):
 			code = GuardSystemManaged
-		case c.Type == schema.TypeID || (!t.Guards.Disabled && contains(t.Guards.Immutable, f)):
+		case c.Type == schema.TypeID || (!t.Guards.Disabled && slices.Contains(t.Guards.Immutable, f)):
 			code = GuardFieldImmutable
 		default:
-			if acts := ProtectedBy(t, f); acts != nil && !contains(acts, a.Name) {
+			if acts := ProtectedBy(t, f); acts != nil && !slices.Contains(acts, a.Name) {
 				code = GuardFieldProtected
 				p.Actions = acts
 				p.Message = "only actions may set it: " + strings.Join(acts, ", ")
@@ -387,16 +389,7 @@ func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[s
 		}
 		g.add(p, code)
 	}
-	probs, best := g.probs, g.best
-	if len(probs) == 0 {
-		return nil
-	}
-	var parts []string
-	for _, p := range probs {
-		parts = append(parts, p.Field+" ("+p.Category+")")
-	}
-	return Errf(best, map[string]any{"table": t.Name, "action": a.Name, "fields": probs},
-		"action %s may not set these fields of %s: %s", a.Name, t.Name, strings.Join(parts, ", "))
+	return g.refusal(map[string]any{"table": t.Name, "action": a.Name}, false, "action %s may not set these fields of %s", a.Name, t.Name)
 }
 
 // conditionalUpdate writes vals on the record only if it is still inside the
@@ -562,7 +555,7 @@ func (e *Engine) actionInfo(ctx context.Context, info *ActionInfo, t *schema.Tab
 		// The allowed targets would reveal the masked state (as in
 		// stateError): say only whether the action is available.
 		switch {
-		case (tr.To != "" && contains(allowed, tr.To)) || (tr.To == "" && len(allowed) > 0):
+		case (tr.To != "" && slices.Contains(allowed, tr.To)) || (tr.To == "" && len(allowed) > 0):
 			info.Available, info.Rule = true, rule
 			info.Reason = fmt.Sprintf("%s; %s is masked for this identity", admitted, tr.Field)
 		default:
@@ -573,7 +566,7 @@ func (e *Engine) actionInfo(ctx context.Context, info *ActionInfo, t *schema.Tab
 	}
 	info.Allowed = append([]string(nil), allowed...)
 	switch {
-	case tr.To != "" && contains(allowed, tr.To):
+	case tr.To != "" && slices.Contains(allowed, tr.To):
 		info.Available, info.Rule = true, rule
 		info.Reason = fmt.Sprintf("%s; %s may move from %q to %q", admitted, tr.Field, info.Current, tr.To)
 	case tr.To == "" && len(allowed) > 0:

@@ -469,7 +469,7 @@ func TestActionFailedInsertWritesNothing(t *testing.T) {
 // ── guards on what an action sets ───────────────────────────────────────────
 
 func TestActionGuards(t *testing.T) {
-	cfg := enginetest.Config(t)
+	cfg := enginetest.OwnConfig(t) // the test changes it
 	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.WithConfig(cfg))
 	dana := enginetest.Member(t, e, "u-dana", "")
 	apps := cfg.Table("applications")
@@ -492,6 +492,9 @@ func TestActionGuards(t *testing.T) {
 	ee = actErr(t, err, engine.GuardFieldProtected)
 	if got := actFields(t, ee); !reflect.DeepEqual(got, map[string]string{"stage": "protected"}) {
 		t.Errorf("fields %v", got)
+	}
+	if want := "action submitScore may not set these fields of applications: stage (protected)"; ee.Message != want {
+		t.Errorf("message %q, want %q", ee.Message, want)
 	}
 	score.Set = nil
 

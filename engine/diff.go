@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -113,7 +114,7 @@ func diffConfigs(cur, other *schema.Config) []PolicyChange {
 
 	// Roles.
 	for _, r := range roles {
-		inA, inB := contains(declA, r), contains(declB, r)
+		inA, inB := slices.Contains(declA, r), slices.Contains(declB, r)
 		if inA != inB {
 			add(PolicyChange{Kind: ChangeRole, Role: r, Item: "exists", Before: yesNo(inA, "declared", "absent"), After: yesNo(inB, "declared", "absent")})
 		}
@@ -142,7 +143,7 @@ func diffConfigs(cur, other *schema.Config) []PolicyChange {
 func unionRoles(a, b []string) []string {
 	out := append([]string{}, a...)
 	for _, r := range b {
-		if !contains(out, r) {
+		if !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

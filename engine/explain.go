@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -350,7 +351,7 @@ func fieldAccess(t *schema.Table, c *schema.Column, create, opAllowed bool) Fiel
 		switch {
 		case t.Guards.Disabled:
 			fa.Rule, fa.Reason = g, "guards = false: every non-system column is writable"
-		case create && contains(t.Guards.Immutable, c.Name):
+		case create && slices.Contains(t.Guards.Immutable, c.Name):
 			fa.Rule, fa.Reason = g+".immutable", "immutable: settable on create"
 		case create:
 			fa.Rule, fa.Reason = g+".createable", "in the createable list"

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -425,7 +426,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *TableMatrix {
 			ar.FromStates = []string{}
 			for _, s := range tr.FromOrder {
 				targets := tr.From[s]
-				if len(targets) > 0 && (tr.To == "" || contains(targets, tr.To)) {
+				if len(targets) > 0 && (tr.To == "" || slices.Contains(targets, tr.To)) {
 					ar.FromStates = append(ar.FromStates, s)
 				}
 			}
@@ -434,7 +435,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *TableMatrix {
 			ar.Sets = append(ar.Sets, s.Column)
 		}
 		for _, ins := range a.Inserts {
-			if !contains(ar.Inserts, ins.Table) {
+			if !slices.Contains(ar.Inserts, ins.Table) {
 				ar.Inserts = append(ar.Inserts, ins.Table)
 			}
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -143,13 +144,13 @@ func roleAdmits(a *schema.Access, id Identity) bool {
 		return true
 	}
 	if a.Roles != nil || a.Public {
-		ok := a.Public || (!id.Anonymous && id.Role != "" && contains(a.Roles, id.Role))
+		ok := a.Public || (!id.Anonymous && id.Role != "" && slices.Contains(a.Roles, id.Role))
 		if !ok {
 			return false
 		}
 	}
 	if a.UserRoles != nil {
-		if id.Anonymous || !contains(a.UserRoles, id.UserRole) {
+		if id.Anonymous || !slices.Contains(a.UserRoles, id.UserRole) {
 			return false
 		}
 	}
@@ -358,7 +359,7 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 	}
 	if o := fw.Owner; o != nil {
 		rules = append(rules, fmt.Sprintf("tables.%s.firewall.owner", t.Name))
-		bypass := o.Mode == schema.OwnerOptional && !id.Anonymous && contains(o.Bypass, id.Role)
+		bypass := o.Mode == schema.OwnerOptional && !id.Anonymous && slices.Contains(o.Bypass, id.Role)
 		if !bypass {
 			f.ownerScoped = true
 			if id.UserID == "" || id.Anonymous {
@@ -410,7 +411,7 @@ func (e *Engine) maskPlanFor(t *schema.Table, id Identity) maskPlan {
 			continue
 		}
 		switch {
-		case !id.Anonymous && id.Role != "" && contains(m.ShowRoles, id.Role):
+		case !id.Anonymous && id.Role != "" && slices.Contains(m.ShowRoles, id.Role):
 			p.modes[i] = showRaw
 		case m.ShowOwner && id.UserID != "" && !id.Anonymous:
 			p.modes[i] = showIfOwner

@@ -2,12 +2,10 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/enginetest"
-	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
 )
 
@@ -41,11 +39,7 @@ func TestRuleWithoutRoleTestDenies(t *testing.T) {
 	ctx := context.Background()
 	for name, rule := range rules {
 		t.Run(name, func(t *testing.T) {
-			// A config of its own: the test changes it.
-			cfg, err := schema.Parse(filepath.Join(testkit.ModuleRoot(t), "quickback.toml"), []byte(enginetest.ConfigText(t)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := enginetest.OwnConfig(t) // the test changes it
 			jobs := cfg.Table("jobs")
 			jobs.CRUD[schema.OpList].Access = rule("tables.jobs.crud.list.access")
 			jobs.CRUD[schema.OpGet].Access = rule("tables.jobs.crud.get.access")

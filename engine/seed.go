@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -305,7 +307,7 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		probs = append(probs, schema.Problem{File: r.File, Line: r.Line, Path: t.Name + "." + col, Message: msg})
 	}
 	vals := map[string]any{}
-	for _, name := range sortedKeys(r.Values) {
+	for _, name := range slices.Sorted(maps.Keys(r.Values)) {
 		if t.Column(name) == nil {
 			bad(name, "unknown column")
 		}

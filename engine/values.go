@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func toSQL(c *schema.Column, v any) (any, string) {
 		if !utf8.ValidString(s) {
 			return nil, "must be valid UTF-8 text"
 		}
-		if c.Type == schema.TypeEnum && !contains(c.Values, s) {
+		if c.Type == schema.TypeEnum && !slices.Contains(c.Values, s) {
 			return nil, "must be one of " + strings.Join(c.Values, ", ")
 		}
 		if c.MaxLength != nil && utf8.RuneCountInString(s) > *c.MaxLength {
@@ -279,13 +280,4 @@ func ValueString(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

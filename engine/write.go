@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -93,19 +94,19 @@ func guardFor(t *schema.Table, field string, create bool) Code {
 			return GuardFieldImmutable
 		}
 		return ""
-	case !create && (contains(g.Immutable, field) || field == pk.Name):
+	case !create && (slices.Contains(g.Immutable, field) || field == pk.Name):
 		return GuardFieldImmutable
 	}
 	if _, ok := g.Protected[field]; ok {
 		return GuardFieldProtected
 	}
 	if create {
-		if contains(g.Createable, field) || contains(g.Immutable, field) {
+		if slices.Contains(g.Createable, field) || slices.Contains(g.Immutable, field) {
 			return ""
 		}
 		return GuardFieldNotCreateable
 	}
-	if contains(g.Updatable, field) {
+	if slices.Contains(g.Updatable, field) {
 		return ""
 	}
 	return GuardFieldNotUpdatable
@@ -132,10 +133,30 @@ func (g *guardProblems) add(p FieldProblem, code Code) {
 	}
 }
 
+// refusal is nil when no field was added, and otherwise the refusal of them
+// all under the highest-precedence code: details gain the fields, and the
+// message (format and args) is followed by ": " and each field with its
+// category (and, with via, the actions that may set a protected one).
+func (g *guardProblems) refusal(details map[string]any, via bool, format string, args ...any) error {
+	if len(g.probs) == 0 {
+		return nil
+	}
+	parts := make([]string, len(g.probs))
+	for i, p := range g.probs {
+		s := p.Field + " (" + p.Category
+		if via && len(p.Actions) > 0 {
+			s += ": only via " + strings.Join(p.Actions, ", ")
+		}
+		parts[i] = s + ")"
+	}
+	details["fields"] = g.probs
+	return Errf(g.best, details, format+": %s", append(args, strings.Join(parts, ", "))...)
+}
+
 // checkFields refuses unknown fields, then every guarded field, reporting
 // all offenders under the code of the highest-precedence category.
 func checkFields(t *schema.Table, data map[string]any, create bool) error {
-	names := sortedKeys(data)
+	names := slices.Sorted(maps.Keys(data))
 	var unknown []FieldProblem
 	for _, f := range names {
 		if t.Column(f) == nil {
@@ -158,19 +179,7 @@ func checkFields(t *schema.Table, data map[string]any, create bool) error {
 		}
 		g.add(p, code)
 	}
-	probs, best := g.probs, g.best
-	if len(probs) == 0 {
-		return nil
-	}
-	var parts []string
-	for _, p := range probs {
-		s := p.Field + " (" + p.Category
-		if len(p.Actions) > 0 {
-			s += ": only via " + strings.Join(p.Actions, ", ")
-		}
-		parts = append(parts, s+")")
-	}
-	return Errf(best, map[string]any{"table": t.Name, "fields": probs}, "fields not writable on %s: %s", t.Name, strings.Join(parts, ", "))
+	return g.refusal(map[string]any{"table": t.Name}, true, "fields not writable on %s", t.Name)
 }
 
 func fieldList(ps []FieldProblem) string {
@@ -179,15 +188,6 @@ func fieldList(ps []FieldProblem) string {
 		s = append(s, p.Field)
 	}
 	return strings.Join(s, ", ")
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // convert turns client values into stored values, checking types, enums,
@@ -374,7 +374,7 @@ func (e *Engine) Create(ctx context.Context, id Identity, table string, data map
 		}
 		r, err := e.create(ctx, tx, t, id, data)
 		if err != nil {
-			return "", sortedKeys(data), err
+			return "", slices.Sorted(maps.Keys(data)), err
 		}
 		res = r
 		return r.ID, r.fields(), nil
@@ -529,7 +529,7 @@ func (e *Engine) Update(ctx context.Context, id Identity, table, rowID string, d
 		}
 		r, err := e.update(ctx, tx, t, id, rowID, data)
 		if err != nil {
-			return rowID, sortedKeys(data), err
+			return rowID, slices.Sorted(maps.Keys(data)), err
 		}
 		res = r
 		return rowID, r.fields(), nil
@@ -693,7 +693,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 			rowID = ""
 			r, err := e.create(ctx, tx, t, id, data)
 			if err != nil {
-				return "", sortedKeys(data), err
+				return "", slices.Sorted(maps.Keys(data)), err
 			}
 			res = r
 			return r.ID, r.fields(), nil
@@ -705,13 +705,13 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 		}
 		upd := map[string]any{}
 		for k, v := range data {
-			if !contains(t.UpsertKey, k) {
+			if !slices.Contains(t.UpsertKey, k) {
 				upd[k] = v
 			}
 		}
 		r, err := e.update(ctx, tx, t, id, rowID, upd)
 		if err != nil {
-			return rowID, sortedKeys(upd), err
+			return rowID, slices.Sorted(maps.Keys(upd)), err
 		}
 		res = r
 		return rowID, r.fields(), nil

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -125,7 +126,7 @@ func (l *loader) transition(t *Table, a *Action, v any, p *kpath) *Transition {
 		states = col.Values
 	}
 	state := func(s string, sp *kpath) {
-		if states != nil && !contains(states, s) {
+		if states != nil && !slices.Contains(states, s) {
 			l.errf(sp, "%q is not a value of %s %s", s, tr.Field, quoteList(states))
 		}
 	}
@@ -196,7 +197,7 @@ func inputNames(a *Action) []string {
 
 // mayActionSet reports a protected-map field that does not name action a.
 func (l *loader) mayActionSet(t *Table, a *Action, col string, p *kpath) {
-	if names, ok := t.Guards.Protected[col]; ok && names != nil && !contains(names, a.Name) && !l.brokenProt[t.Name+"\x00"+col] {
+	if names, ok := t.Guards.Protected[col]; ok && names != nil && !slices.Contains(names, a.Name) && !l.brokenProt[t.Name+"\x00"+col] {
 		l.errf(p, "guards.protected lets only %s set %q", quoteList(names), col)
 	}
 }
@@ -261,7 +262,7 @@ func (l *loader) assignValue(t *Table, a *Action, col *Column, v any, p *kpath) 
 				return nil, false
 			}
 		case kind == "ctx":
-			if !contains(ctxFields, field) {
+			if !slices.Contains(ctxFields, field) {
 				l.errf(p, "unknown context field %q%s", field, hintOrList(field, ctxFields))
 				return nil, false
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (l *loader) keysOf(m map[string]any, p *kpath) []string {
 func (l *loader) known(m map[string]any, p *kpath, allowed ...string) []string {
 	keys := l.keysOf(m, p)
 	for _, k := range keys {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			l.errf(p.key(k), "unknown key %q%s", k, hintOrList(k, allowed))
 		}
 	}
@@ -322,7 +323,7 @@ func (l *loader) auth(v any, p *kpath) {
 			l.errf(ep, `"PUBLIC" is reserved for anonymous access and cannot be a role`)
 		case strings.HasSuffix(r, "+"):
 			l.errf(ep, `a role name cannot end in "+" (that suffix means "and higher")`)
-		case contains(roles[:i], r):
+		case slices.Contains(roles[:i], r):
 			l.errf(ep, "role %q is listed twice", r)
 		default:
 			continue
@@ -349,7 +350,7 @@ func (l *loader) roleList(v any, p *kpath, allowPublic, allowEmpty bool) (roles 
 	}
 	all := l.cfg.Auth.Roles
 	add := func(r string) {
-		if !contains(roles, r) {
+		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}
 	}
@@ -397,7 +398,7 @@ func (l *loader) literal(f *fieldSpec, v any, p *kpath, allowNow bool) (any, boo
 		if !ok {
 			return bad("a string")
 		}
-		if f.typ == TypeEnum && f.values != nil && !contains(f.values, s) {
+		if f.typ == TypeEnum && f.values != nil && !slices.Contains(f.values, s) {
 			l.errf(p, "%q is not one of the values %s", s, quoteList(f.values))
 			return nil, false
 		}

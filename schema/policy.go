@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -141,7 +142,7 @@ func (l *loader) guards(t *Table, v any, p *kpath, actions []string) {
 					l.errf(cp, "must list at least one action (use the list form for any action)")
 				}
 				for i, a := range names {
-					if !contains(actions, a) {
+					if !slices.Contains(actions, a) {
 						l.errf(cp.idx(i), "unknown action %q%s", a, hint(a, actions))
 						l.brokenProt[t.Name+"\x00"+c] = true
 					}
@@ -168,7 +169,7 @@ func (l *loader) guards(t *Table, v any, p *kpath, actions []string) {
 		for i, c := range *lists[k] {
 			if _, prot := t.Guards.Protected[c]; prot {
 				l.errf(p.key(k).idx(i), "column %q is protected: only actions may set it", c)
-			} else if k == "updatable" && contains(t.Guards.Immutable, c) {
+			} else if k == "updatable" && slices.Contains(t.Guards.Immutable, c) {
 				l.errf(p.key(k).idx(i), "column %q is immutable: no update may set it", c)
 			}
 		}
@@ -187,7 +188,7 @@ func (l *loader) crud(t *Table, v any, p *kpath) {
 	t.CRUD = map[Op]*Operation{}
 	for _, k := range l.keysOf(m, p) {
 		op := p.key(k)
-		if !contains(opNames(), k) {
+		if !slices.Contains(opNames(), k) {
 			l.errf(op, "unknown operation %q%s", k, hintOrList(k, opNames()))
 			continue
 		}
@@ -334,7 +335,7 @@ func (l *loader) record(t *Table, v any, p *kpath) []Condition {
 		}
 		for _, op := range l.keysOf(om, cp) {
 			op2 := cp.key(op)
-			if !contains(condOps, op) {
+			if !slices.Contains(condOps, op) {
 				l.errf(op2, "unknown operator %q%s", op, hintOrList(op, condOps))
 				continue
 			}
@@ -385,7 +386,7 @@ func (l *loader) condValue(v any, p *kpath) (any, bool) {
 			return x[1:], true
 		}
 		if f, ok := strings.CutPrefix(x, "$ctx."); ok {
-			if !contains(ctxFields, f) {
+			if !slices.Contains(ctxFields, f) {
 				l.errf(p, "unknown context field %q%s", f, hintOrList(f, ctxFields))
 				return nil, false
 			}
@@ -424,7 +425,7 @@ func (l *loader) masking(t *Table, v any, p *kpath) {
 		if x, ok := mm["type"]; !ok {
 			l.errf(cp, `missing "type"`)
 		} else if s, ok := l.asString(x, cp.key("type")); ok {
-			if !contains(maskTypes, s) {
+			if !slices.Contains(maskTypes, s) {
 				l.errf(cp.key("type"), "unknown mask type %q%s", s, hintOrList(s, maskTypes))
 			}
 			mask.Type = s

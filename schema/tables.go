@@ -2,6 +2,7 @@ package schema
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -100,7 +101,7 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 		cp := p.key(name)
 		col := &Column{Name: name, SQLName: SnakeCase(name), Line: l.lineOf(cp)}
 		switch {
-		case contains(SystemColumns, name):
+		case slices.Contains(SystemColumns, name):
 			l.errf(cp, "%q is a system column that every table already has", name)
 			continue
 		case !configName.MatchString(name):
@@ -183,7 +184,7 @@ func (l *loader) field(m map[string]any, p *kpath, input bool) *fieldSpec {
 		l.errf(p, `missing "type"`)
 	} else if s, ok := l.asString(x, p.key("type")); ok {
 		switch {
-		case !contains(columnTypes, s):
+		case !slices.Contains(columnTypes, s):
 			l.errf(p.key("type"), "unknown type %q%s", s, hintOrList(s, columnTypes))
 		case input && s == string(TypeID):
 			l.errf(p.key("type"), `an input cannot be of type id; use "text"`)
@@ -204,7 +205,7 @@ func (l *loader) field(m map[string]any, p *kpath, input bool) *fieldSpec {
 				l.errf(vp, "must list at least one value")
 			}
 			for i, s := range vals {
-				if contains(vals[:i], s) {
+				if slices.Contains(vals[:i], s) {
 					l.errf(vp.idx(i), "value %q is listed twice", s)
 				}
 			}
@@ -292,7 +293,7 @@ func (l *loader) colList(t *Table, v any, p *kpath, nonEmpty bool) []string {
 		l.errf(p, "must list at least one column")
 	}
 	for i, s := range list {
-		if l.colRef(t, s, p.idx(i)) != nil && contains(list[:i], s) {
+		if l.colRef(t, s, p.idx(i)) != nil && slices.Contains(list[:i], s) {
 			l.errf(p.idx(i), "column %q is listed twice", s)
 		}
 	}

@@ -7,15 +7,6 @@ import (
 	"quickback.dev/qb/internal/suggest"
 )
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func quoteList(list []string) string {
 	q := make([]string, len(list))
 	for i, s := range list {

@@ -93,7 +93,8 @@ var (
 
 // Config is the default project's config with edits applied, parsed as if
 // it were the project's quickback.toml (relative paths resolve against the
-// project). Configs are cached by their text and shared: do not change one.
+// project). Configs are cached by their text and shared: do not change one
+// (see OwnConfig).
 func Config(t TB, edits ...Edit) *schema.Config {
 	t.Helper()
 	text := ConfigText(t, edits...)
@@ -107,6 +108,17 @@ func Config(t TB, edits ...Edit) *schema.Config {
 		t.Fatalf("parse config:\n%v", err)
 	}
 	configs[text] = cfg
+	return cfg
+}
+
+// OwnConfig is Config parsed afresh for this test alone, for a test that
+// changes its config (Config's are shared).
+func OwnConfig(t TB, edits ...Edit) *schema.Config {
+	t.Helper()
+	cfg, err := schema.Parse(filepath.Join(root(t), "quickback.toml"), []byte(ConfigText(t, edits...)))
+	if err != nil {
+		t.Fatalf("parse config:\n%v", err)
+	}
 	return cfg
 }
 
