@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -82,64 +80,6 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Filter is one list filter: COL OP VALUE (SPEC §5 EXPR).
-type Filter struct {
-	Column string
-	Op     string // = != < <= > >= ~ in
-	Value  string
-}
-
-// ParseFilter parses "COL=V", "COL!=V", "COL<V", "COL<=V", "COL>V", "COL>=V",
-// "COL~V" and "COL in V1,V2".
-func ParseFilter(expr string) (Filter, error) {
-	i := 0
-	for i < len(expr) && (isIdentByte(expr[i])) {
-		i++
-	}
-	if i == 0 {
-		return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr}, "filter %q: expected COLUMN OPERATOR VALUE", expr)
-	}
-	col := expr[:i]
-	rest := expr[i:]
-	trimmed := strings.TrimLeft(rest, " ")
-	if strings.HasPrefix(trimmed, "in ") {
-		return Filter{Column: col, Op: "in", Value: strings.TrimSpace(trimmed[3:])}, nil
-	}
-	for _, op := range []string{"!=", "<=", ">=", "=", "<", ">", "~"} {
-		if strings.HasPrefix(trimmed, op) {
-			// "==", "<>", "=>", "=~" are no operators of ours: an operator
-			// character right after the operator is refused, not taken as
-			// the start of the value (a value that starts with one is
-			// written after a space: "title= =x").
-			if rest := trimmed[len(op):]; rest != "" && strings.ContainsRune("=<>!~", rune(rest[0])) {
-				return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr, "operator": op + rest[:1]},
-					"filter %q: unknown operator %q (use = != < <= > >= ~ in; a value that starts with %q goes after a space)", expr, op+rest[:1], rest[:1])
-			}
-			return Filter{Column: col, Op: op, Value: strings.TrimPrefix(trimmed[len(op):], " ")}, nil
-		}
-	}
-	return Filter{}, Errf(ValidationFailed, map[string]any{"filter": expr}, "filter %q: unknown operator (use = != < <= > >= ~ in)", expr)
-}
-
-// filterLiteral is a filter's value as the column stores it; a value the
-// column cannot hold (not a number, not one of an enum's values) is
-// VALIDATION_FAILED, never a filter that silently matches nothing.
-func filterLiteral(c *schema.Column, s string) (any, error) {
-	if c.Type == schema.TypeEnum && !slices.Contains(c.Values, s) {
-		return nil, Errf(ValidationFailed, suggest(map[string]any{"column": c.Name, "value": s, "values": c.Values}, s, c.Values),
-			"filter on %s: %q is not one of %s", c.Name, s, strings.Join(c.Values, ", "))
-	}
-	v, msg := parseLiteral(c, s)
-	if msg != "" {
-		return nil, Errf(ValidationFailed, map[string]any{"column": c.Name, "value": s}, "filter on %s: %s", c.Name, msg)
-	}
-	return v, nil
-}
-
-func isIdentByte(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-}
-
 // ListQuery selects a page of a table.
 type ListQuery struct {
 	Filters []Filter
@@ -149,14 +89,6 @@ type ListQuery struct {
 	Search string
 	Limit  int
 	Cursor string
-}
-
-// ParseSort parses "col" or "-col".
-func ParseSort(s string) schema.SortKey {
-	if strings.HasPrefix(s, "-") {
-		return schema.SortKey{Column: s[1:], Desc: true}
-	}
-	return schema.SortKey{Column: strings.TrimPrefix(s, "+")}
 }
 
 // Page is one page of a list.
@@ -343,128 +275,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 	return p, nil
 }
 
-// containsSQL is a case-insensitive "col contains needle" test. SQLite's
-// LIKE folds ASCII letters only, which is exact for an ASCII needle; a
-// needle with other characters goes through qb_contains, which folds every
-// letter (so "TOMÁS" finds "Tomás").
-func containsSQL(col, needle string) (string, any) {
-	for i := 0; i < len(needle); i++ {
-		if needle[i] >= 0x80 {
-			return "qb_contains(" + col + ", ?)", needle
-		}
-	}
-	return col + ` LIKE ? ESCAPE '\'`, likePattern(needle)
-}
-
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
-
 func roleError(t *schema.Table, op string, acc *residual) error {
 	return Errf(AccessRoleRequired, map[string]any{"table": t.Name, "operation": op, "rule": acc.DeniedBy},
 		"this identity's role may not %s %s (%s)", op, t.Name, acc.DeniedBy)
-}
-
-func nonNull(t *schema.Table, c *schema.Column) bool { return notNull(t, c) }
-
-// keysetAfter is the condition "strictly after the row with these sort
-// values" in the order of keys. Non-null keys of one direction use a row
-// value comparison, which SQLite answers with an index seek.
-func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
-	uniform := true
-	for _, k := range keys {
-		if k.desc != keys[0].desc || !nonNull(t, k.col) {
-			uniform = false
-		}
-	}
-	if uniform {
-		var cols, marks []string
-		for _, k := range keys {
-			cols = append(cols, Q(k.col.SQLName))
-			marks = append(marks, "?")
-		}
-		op := ">"
-		if keys[0].desc {
-			op = "<"
-		}
-		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(marks, ", ") + ")", vals
-	}
-	var ors []string
-	var args []any
-	for i, k := range keys {
-		var ands []string
-		for j := 0; j < i; j++ {
-			c := Q(keys[j].col.SQLName)
-			if vals[j] == nil {
-				ands = append(ands, c+" IS NULL")
-			} else {
-				ands = append(ands, c+" = ?")
-				args = append(args, vals[j])
-			}
-		}
-		c := Q(k.col.SQLName)
-		switch {
-		case !k.desc && vals[i] == nil:
-			ands = append(ands, c+" IS NOT NULL")
-		case !k.desc:
-			ands = append(ands, c+" > ?")
-			args = append(args, vals[i])
-		case vals[i] == nil:
-			ands = append(ands, "0")
-		default:
-			ands = append(ands, "("+c+" < ? OR "+c+" IS NULL)")
-			args = append(args, vals[i])
-		}
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
-}
-
-type cursorBody struct {
-	K string `json:"k"`
-	V []any  `json:"v"`
-}
-
-func encodeCursor(sig string, vals []any) string {
-	b, _ := json.Marshal(cursorBody{K: sig, V: vals})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s, sig string, n int) ([]any, error) {
-	bad := Errf(ValidationFailed, map[string]any{"cursor": "invalid"}, "invalid cursor: it does not belong to this query")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, bad
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var c cursorBody
-	if err := dec.Decode(&c); err != nil || c.K != sig || len(c.V) != n {
-		return nil, bad
-	}
-	for i, v := range c.V {
-		switch x := v.(type) {
-		case nil, string:
-		case json.Number:
-			if iv, err := x.Int64(); err == nil {
-				c.V[i] = iv
-			} else if f, err := x.Float64(); err == nil {
-				c.V[i] = f
-			} else {
-				return nil, bad
-			}
-		case bool:
-			if x {
-				c.V[i] = int64(1)
-			} else {
-				c.V[i] = int64(0)
-			}
-		default:
-			return nil, bad
-		}
-	}
-	return c.V, nil
 }
 
 // statement is the SELECT a list runs: one row more than the page, to know

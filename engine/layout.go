@@ -1,0 +1,358 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// The database's layout: the DDL of the config's tables and the console's
+// own (qb_*), and the migration that brings a database in line with a
+// config or refuses a change it cannot make safely.
+
+// formatVersion is the version of the console's own tables (qb_*). A database
+// written by a newer version is refused rather than misread.
+const formatVersion = 1
+
+var identityDDL = []string{
+	`CREATE TABLE IF NOT EXISTS qb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS qb_organizations (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS qb_users (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, user_role TEXT NOT NULL DEFAULT 'user')`,
+	`CREATE TABLE IF NOT EXISTS qb_members (user_id TEXT NOT NULL REFERENCES qb_users(id), organization_id TEXT NOT NULL REFERENCES qb_organizations(id), role TEXT NOT NULL, PRIMARY KEY (user_id, organization_id))`,
+	`CREATE INDEX IF NOT EXISTS qb_members_org ON qb_members(organization_id, role)`,
+	auditDDL,
+}
+
+func sqlType(t schema.ColumnType) string {
+	switch t {
+	case schema.TypeInteger, schema.TypeBoolean:
+		return "INTEGER"
+	case schema.TypeReal:
+		return "REAL"
+	default:
+		return "TEXT"
+	}
+}
+
+// notNull reports whether the column is NOT NULL in the database.
+func notNull(t *schema.Table, c *schema.Column) bool {
+	return c.Type == schema.TypeID || c.Required || c.Name == "createdAt"
+}
+
+func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
+	var b strings.Builder
+	b.WriteString(Q(c.SQLName) + " " + sqlType(c.Type))
+	if c.Type == schema.TypeID {
+		b.WriteString(" PRIMARY KEY")
+	}
+	if notNull(t, c) {
+		b.WriteString(" NOT NULL")
+	}
+	var checks []string
+	switch {
+	case c.Type == schema.TypeEnum && len(c.Values) > 0:
+		vals := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			vals[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		}
+		checks = append(checks, fmt.Sprintf("%s IN (%s)", Q(c.SQLName), strings.Join(vals, ",")))
+	case c.Type == schema.TypeBoolean:
+		checks = append(checks, fmt.Sprintf("%s IN (0,1)", Q(c.SQLName)))
+	}
+	if c.Min != nil {
+		checks = append(checks, fmt.Sprintf("%s >= %v", Q(c.SQLName), *c.Min))
+	}
+	if c.Max != nil {
+		checks = append(checks, fmt.Sprintf("%s <= %v", Q(c.SQLName), *c.Max))
+	}
+	if c.MaxLength != nil {
+		checks = append(checks, fmt.Sprintf("length(%s) <= %d", Q(c.SQLName), *c.MaxLength))
+	}
+	for _, ch := range checks {
+		b.WriteString(" CHECK (" + ch + ")")
+	}
+	if c.Unique {
+		b.WriteString(" UNIQUE")
+	}
+	if c.References != "" {
+		if rt := cfg.Table(c.References); rt != nil && rt.PrimaryKey() != nil {
+			b.WriteString(" REFERENCES " + Q(rt.Name) + "(" + Q(rt.PrimaryKey().SQLName) + ")")
+		}
+	}
+	return b.String()
+}
+
+// tableDDL is the CREATE TABLE statement of a config table.
+func tableDDL(cfg *schema.Config, t *schema.Table) string {
+	var parts []string
+	for _, c := range t.Columns {
+		parts = append(parts, columnDDL(cfg, t, c))
+	}
+	for _, u := range t.Unique {
+		cols := make([]string, len(u))
+		for i, n := range u {
+			cols[i] = Q(t.Column(n).SQLName)
+		}
+		parts = append(parts, "UNIQUE ("+strings.Join(cols, ", ")+")")
+	}
+	return "CREATE TABLE IF NOT EXISTS " + Q(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"
+}
+
+// indexDDL lists the indexes of a config table: the firewall scope in
+// default-sort order (partial on live rows, so keyset pages seek instead of
+// scanning), the owner scope, references, and the soft-delete column.
+func indexDDL(t *schema.Table) []string {
+	var out []string
+	idx := func(name, cols, where string) {
+		s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q("qbx_"+t.Name+"_"+name), Q(t.Name), cols)
+		if where != "" {
+			s += " WHERE " + where
+		}
+		out = append(out, s)
+	}
+	live := Q(t.Column("deletedAt").SQLName) + " IS NULL"
+	var scope []string
+	if oc := t.OrgColumn(); oc != nil {
+		scope = append(scope, Q(oc.SQLName))
+	}
+	order := sortColumns(t)
+	idx("scope", strings.Join(append(append([]string{}, scope...), order...), ", "), live)
+	if owc := t.OwnerColumn(); owc != nil {
+		idx("owner", strings.Join(append(append(append([]string{}, scope...), Q(owc.SQLName)), order...), ", "), live)
+	}
+	for _, c := range t.Columns {
+		if c.References != "" {
+			idx("ref_"+c.SQLName, Q(c.SQLName), "")
+		}
+	}
+	idx("deleted", Q(t.Column("deletedAt").SQLName), "")
+	return out
+}
+
+// sortColumns are the quoted SQL names of the default sort keys and the
+// primary key, the order a default list reads in.
+func sortColumns(t *schema.Table) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range t.DefaultSort {
+		if c := t.Column(k.Column); c != nil && !seen[c.Name] {
+			seen[c.Name] = true
+			out = append(out, Q(c.SQLName))
+		}
+	}
+	if pk := t.PrimaryKey(); pk != nil && !seen[pk.Name] {
+		out = append(out, Q(pk.SQLName))
+	}
+	return out
+}
+
+// LayoutError is a difference between the config and the database that
+// cannot be applied without losing data.
+type LayoutError struct {
+	Path        string
+	Differences []string
+}
+
+func (e *LayoutError) Error() string {
+	return fmt.Sprintf("database %s does not match the config and cannot be changed safely:\n  %s\nrestore the config, or migrate the database by hand", e.Path, strings.Join(e.Differences, "\n  "))
+}
+
+type dbColumn struct {
+	name, typ string
+	notNull   bool
+}
+
+func (s *store) tableColumns(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) (map[string]dbColumn, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\" FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]dbColumn{}
+	for rows.Next() {
+		var c dbColumn
+		var nn int
+		if err := rows.Scan(&c.name, &c.typ, &nn); err != nil {
+			return nil, err
+		}
+		c.notNull = nn != 0
+		out[c.name] = c
+	}
+	return out, rows.Err()
+}
+
+// plan compares the config with the database and returns the statements that
+// bring the database in line, or a LayoutError.
+func (s *store) plan(ctx context.Context) ([]string, error) {
+	var stmts, diffs []string
+	if err := s.checkFormat(ctx); err != nil {
+		return nil, err
+	}
+	for _, t := range s.cfg.Tables {
+		have, err := s.tableColumns(ctx, s.db, t.Name)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", s.path, err)
+		}
+		if len(have) == 0 {
+			stmts = append(stmts, tableDDL(s.cfg, t))
+			stmts = append(stmts, indexDDL(t)...)
+			continue
+		}
+		want := map[string]bool{}
+		for _, c := range t.Columns {
+			want[c.SQLName] = true
+			hc, ok := have[c.SQLName]
+			if !ok {
+				if notNull(t, c) {
+					diffs = append(diffs, fmt.Sprintf("table %s: new column %s is required and the table has rows; make it optional first", t.Name, c.Name))
+					continue
+				}
+				stmts = append(stmts, "ALTER TABLE "+Q(t.Name)+" ADD COLUMN "+columnDDL(s.cfg, t, c))
+				continue
+			}
+			if !strings.EqualFold(hc.typ, sqlType(c.Type)) {
+				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, sqlType(c.Type), c.Type))
+			}
+		}
+		var extra []string
+		for name := range have {
+			if !want[name] {
+				extra = append(extra, name)
+			}
+		}
+		sort.Strings(extra)
+		for _, name := range extra {
+			diffs = append(diffs, fmt.Sprintf("table %s: column %s is in the database but not in the config (dropped or renamed?)", t.Name, name))
+		}
+		stmts = append(stmts, indexDDL(t)...)
+	}
+	if len(diffs) > 0 {
+		return nil, &LayoutError{Path: s.path, Differences: diffs}
+	}
+	return stmts, nil
+}
+
+// checkFormat refuses a database written by a newer version of the console.
+func (s *store) checkFormat(ctx context.Context) error {
+	var version string
+	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&version); err == nil {
+		var v int
+		fmt.Sscan(version, &v)
+		if v > formatVersion {
+			return fmt.Errorf("database %s was written by a newer Quickback Console (format %d; this one reads %d): upgrade qb, or open a copy made for this version", s.path, v, formatVersion)
+		}
+	}
+	return nil
+}
+
+// migrate brings the database in line with the config in one transaction.
+// The plan is made first, so a database that cannot be changed safely (or
+// was written by a newer version) is refused before anything is written.
+func (s *store) migrate(ctx context.Context) error {
+	stmts, err := s.plan(ctx)
+	if err != nil {
+		return err
+	}
+	if s.upToDate(ctx, stmts) {
+		// Nothing to write: opening needs no write lock, so a database
+		// another process is writing can still be opened and read.
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrapErr(err)
+	}
+	defer tx.Rollback()
+	for _, st := range identityDDL {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return s.wrapErr(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(formatVersion)); err != nil {
+		return s.wrapErr(err)
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("database %s: %s: %w", s.path, firstLine(st), err)
+		}
+	}
+	return s.wrapErr(tx.Commit())
+}
+
+// upToDate reports whether the database already holds everything migrate
+// would create: the console's tables and format, and every object of stmts
+// (which must all be CREATE … IF NOT EXISTS).
+func (s *store) upToDate(ctx context.Context, stmts []string) bool {
+	var format string
+	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil {
+		return false
+	}
+	for _, st := range append(append([]string{}, identityDDL...), stmts...) {
+		name, ok := createdName(st)
+		if !ok {
+			return false
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// createdName is the name of the object a CREATE … IF NOT EXISTS statement
+// creates; ok is false for any other statement.
+func createdName(st string) (string, bool) {
+	const marker = " IF NOT EXISTS "
+	if !strings.HasPrefix(st, "CREATE ") {
+		return "", false
+	}
+	i := strings.Index(st, marker)
+	if i < 0 {
+		return "", false
+	}
+	rest := st[i+len(marker):]
+	if strings.HasPrefix(rest, `"`) {
+		for j := 1; j < len(rest); j++ {
+			if rest[j] == '"' {
+				if j+1 < len(rest) && rest[j+1] == '"' {
+					j++
+					continue
+				}
+				return strings.ReplaceAll(rest[1:j], `""`, `"`), true
+			}
+		}
+		return "", false
+	}
+	if j := strings.IndexAny(rest, " ("); j > 0 {
+		return rest[:j], true
+	}
+	return "", false
+}
+
+// checkLayout verifies a read-only database already matches the config.
+func (s *store) checkLayout(ctx context.Context) error {
+	stmts, err := s.plan(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if !strings.HasPrefix(st, "CREATE INDEX") {
+			return fmt.Errorf("database %s is read-only and lacks what the config declares (%s)", s.path, firstLine(st))
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
