@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
-	"regexp"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type auditOptions struct {
 	since     string
 	until     string
 	limit     int
+	output    string
 }
 
 // auditOutcomes are the values --outcome takes besides the error codes.
@@ -36,12 +38,22 @@ func (c *cli) auditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Show or verify the tamper-evident audit log",
 		Long: `Show the audit log's entries (oldest first), filtered by the flags; or, with --verify, check
-its hash chain and the witnessed heads and print the head hash. A broken chain exits 3 naming
-the first entry that does not verify; --head HASH (a head printed earlier) also detects a
-truncated tail or a rewritten history.`,
+its hash chain against every head the witness file recorded (each process that appends
+records the heads it left in a file outside the database) and print the head as SEQ:HASH.
+A broken log exits 3 naming the first entry that does not verify: the edited one, the first
+missing one, or the first one whose content differs from what a witnessed head commits to
+(a history edited and re-hashed); a missing tail is called truncated only when it is.
+--head SEQ:HASH (a head printed earlier and kept elsewhere) is checked too: it catches a
+rewrite even when the database and the witness were both replaced.
+
+--output ndjson prints one JSON object per entry, hash and previous hash included, for
+shipping the log to another system. --outcome refused keeps the policy's refusals only
+(every error code; not "error", a failure such as another writer's lock).`,
 		Example: `qb audit --verify
+qb audit --verify --head 112:9f2c0e61a8f5d2b47c3e1a9b8d7c6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e   # a head kept elsewhere; exit 3
 qb audit --user ivan@acme.test --outcome refused
-qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json`,
+qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json
+qb audit --output ndjson > audit.ndjson`,
 		Annotations:       map[string]string{"notes": "exit"},
 		Args:              positional(),
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -51,7 +63,7 @@ qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.verify, "verify", false, "verify the hash chain and print the head (exit 3 when broken)")
-	f.StringVar(&o.head, "head", "", "with --verify: a head `HASH` printed earlier, which must still be in the chain")
+	f.StringVar(&o.head, "head", "", "with --verify: a head `SEQ:HASH` printed earlier (or its HASH), which must still be in the chain")
 	f.StringVar(&o.user, "user", "", "entries of `USER` (id or email)")
 	f.StringVar(&o.org, "org", "", "entries in organization `ORG`")
 	f.StringVar(&o.table, "table", "", "entries on `TABLE`")
@@ -60,26 +72,31 @@ qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json`,
 	f.StringVar(&o.since, "since", "", "entries at or after `TIME` (ISO 8601)")
 	f.StringVar(&o.until, "until", "", "entries at or before `TIME` (ISO 8601)")
 	f.Var(newCount(&o.limit, 0, 0), "limit", "the last `N` entries only (0: all)")
+	f.Var(newChoice(&o.output, "text", "text", "ndjson"), "output", "`FORMAT`: text, or ndjson (one JSON object per entry, hashes included); --json for one document")
 	c.completeFlag(cmd, "user", c.completeUsers)
 	c.completeFlag(cmd, "org", c.completeOrgs)
 	c.completeFlag(cmd, "table", c.completeTables)
 	c.completeFlag(cmd, "outcome", c.completeOutcomes)
 	c.completeFlag(cmd, "operation", c.completeOperations)
+	c.completeFlag(cmd, "output", fixedCompletions("text", "ndjson"))
 	for _, n := range []string{"head", "since", "until", "limit"} {
 		c.completeFlag(cmd, n, cobra.NoFileCompletions)
 	}
 	return cmd
 }
 
-// hashRE is the form of an audit head: a SHA-256 in lowercase hex.
-var hashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 func (c *cli) audit(o auditOptions) error {
 	if o.head != "" && !o.verify {
 		return usagef("--head HASH goes with --verify")
 	}
-	if o.head != "" && !hashRE.MatchString(o.head) {
-		return usagef("--head %q is not an audit head: a head is the 64 hexadecimal digits qb audit --verify prints", o.head)
+	if _, _, ok := engine.ParseAuditHead(o.head); o.head != "" && !ok {
+		return usagef("--head %q is not an audit head: give SEQ:HASH as qb audit --verify prints it (or the 64 hexadecimal digits of its HASH)", o.head)
+	}
+	if c.json && o.output != "text" {
+		return usagef("--json and --output %s: choose one", o.output)
+	}
+	if o.verify && o.output != "text" {
+		return usagef("--verify prints a verdict, not entries: it takes no --output (use --json)")
 	}
 	if o.verify {
 		for name, set := range map[string]bool{"user": o.user != "", "org": o.org != "", "table": o.table != "", "outcome": o.outcome != "", "operation": o.operation != "", "since": o.since != "", "until": o.until != "", "limit": o.limit != 0} {
@@ -134,20 +151,36 @@ func (c *cli) audit(o auditOptions) error {
 			return err
 		}
 	}
-	if c.json {
+	switch {
+	case c.json:
 		if entries == nil {
 			entries = []engine.AuditEntry{}
 		}
 		c.writeJSON(auditResponse{Entries: entries})
 		return nil
+	case o.output == "ndjson":
+		c.wrote = true
+		w := bufio.NewWriter(c.out)
+		for _, e := range entries {
+			if err := encodeLine(w, e); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
 	}
-	rows := [][]string{{"SEQ", "AT", "OS USER", "USER", "ORG", "ROLE", "OPERATION", "TABLE", "RECORD", "OUTCOME", "FIELDS"}}
-	for _, e := range entries {
-		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, strings.Join(e.Fields, ",")})
-	}
-	printTable(c.out, rows)
+	printTable(c.out, auditRows(entries))
 	fmt.Fprintf(c.errw, "(%d entries)\n", len(entries))
 	return nil
+}
+
+// auditRows lays entries out as the text table of `qb audit` (printTable
+// sanitizes every cell).
+func auditRows(entries []engine.AuditEntry) [][]string {
+	rows := [][]string{{"SEQ", "AT", "OS USER", "USER", "ORG", "ROLE", "REAL ROLE", "OPERATION", "TABLE", "RECORD", "OUTCOME", "FIELDS", "REASON"}}
+	for _, e := range entries {
+		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.RealRole, e.Operation, e.Table, e.RecordID, e.Outcome, strings.Join(e.Fields, ","), e.Reason})
+	}
+	return rows
 }
 
 func (c *cli) verifyAudit(head string) error {
@@ -155,18 +188,46 @@ func (c *cli) verifyAudit(head string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case c.json:
+	if c.json {
 		c.writeJSON(res)
-	case res.OK:
-		fmt.Fprintf(c.out, "audit log verified: %d entries\nhead %s\n", res.Entries, termsafe.Sanitize(res.Head))
-	default:
-		fmt.Fprintf(c.out, "audit log BROKEN at entry %d: %s\nhead %s\n", res.BrokenSeq, termsafe.Sanitize(res.Problem), termsafe.Sanitize(res.Head))
+	} else {
+		printVerify(c.out, c.errw, res)
 	}
 	if !res.OK {
 		return exitError{code: exitProblem}
 	}
 	return nil
+}
+
+// printVerify prints the verdict of `qb audit --verify` on out and notes
+// about the witness on errw. Everything read from the log or the witness
+// is sanitized, hashes included.
+func printVerify(out, errw io.Writer, res engine.VerifyResult) {
+	w := res.Witness
+	var witnessed string
+	switch {
+	case w.Path == "":
+		witnessed = "no witness (no state directory; set [audit].witness or QB_WITNESS_DIR)"
+	case !w.Found:
+		witnessed = "no witness file yet at " + w.Path
+	default:
+		witnessed = fmt.Sprintf("%d witnessed heads checked (%s)", w.Heads, w.Path)
+	}
+	switch {
+	case res.OK:
+		fmt.Fprintf(out, "audit log verified: %d entries; %s\n", res.Entries, termsafe.Sanitize(witnessed))
+	case res.BrokenSeq > 0:
+		fmt.Fprintf(out, "audit log BROKEN at entry %d: %s\n", res.BrokenSeq, termsafe.Sanitize(res.Problem))
+	default:
+		fmt.Fprintf(out, "audit log BROKEN: %s\n", termsafe.Sanitize(res.Problem))
+	}
+	fmt.Fprintf(out, "head %s\n", termsafe.Sanitize(fmt.Sprintf("%d:%s", res.HeadSeq, res.Head)))
+	if w.Problem != "" {
+		fmt.Fprintln(errw, "qb: note:", termsafe.Sanitize(w.Problem))
+	}
+	if w.Path != "" && !w.Found && res.Entries > 0 {
+		fmt.Fprintln(errw, "qb: note: the witness file does not exist: nothing was witnessed for this database at this path, or the file was removed; keep the head printed above elsewhere to check it later with --head")
+	}
 }
 
 // validOutcome reports whether s is an outcome the log can hold.

@@ -64,12 +64,14 @@ func (c *cli) runConsole(cmd *cobra.Command, o consoleOptions) error {
 		return usagef("the console has no --json output")
 	}
 	c.console = true
-	if err := c.open(o.readOnly); err != nil {
+	// --read-only is the console's mode (no writes offered), not the
+	// database's: the session is audited like any other (SPEC §3.7).
+	if err := c.open(false); err != nil {
 		return err
 	}
 	opts := tui.Options{
 		Table:          o.table,
-		ReadOnly:       c.eng.Writable() != nil,
+		ReadOnly:       o.readOnly || c.eng.Writable() != nil,
 		ReadOnlyReason: consoleReadOnlyReason(c.roWhy),
 		ConfigPath:     c.configPath(),
 		Project:        c.cfg.Project.Name,
@@ -78,13 +80,18 @@ func (c *cli) runConsole(cmd *cobra.Command, o consoleOptions) error {
 	if opts.Table != "" && c.cfg.Table(opts.Table) == nil {
 		return c.unknownTable(opts.Table)
 	}
-	if o.id != (identity{}) {
+	if err := c.setReason(o.id.reason); err != nil {
+		return err
+	}
+	if named := (identity{as: o.id.as, org: o.id.org, role: o.id.role}); named != (identity{}) {
 		id, err := c.identity(o.id)
 		if err != nil {
 			return err
 		}
 		opts.Identity = &id
 	}
+	c.consoleRunning.Store(true)
+	defer c.consoleRunning.Store(false)
 	return tui.Run(c.eng, opts)
 }
 

@@ -110,8 +110,11 @@ func valueName(f *pflag.Flag) {
 	f.Usage = usage
 }
 
-// identity holds the flags that name who a command acts as.
-type identity struct{ as, org, role string }
+// identity holds the flags that name who a command acts as, and why.
+type identity struct{ as, org, role, reason string }
+
+// maxReason bounds --reason: a ticket reference or a sentence, not a file.
+const maxReason = 500
 
 // identityFlags declares --as, --org and --role on cmd.
 func (c *cli) identityFlags(cmd *cobra.Command, id *identity) {
@@ -119,12 +122,14 @@ func (c *cli) identityFlags(cmd *cobra.Command, id *identity) {
 	f.StringVar(&id.as, "as", "", "act as `USER` (id or email; anonymous for no identity)")
 	f.StringVar(&id.org, "org", "", "in organization `ORG` (default: the user's only membership)")
 	f.StringVar(&id.role, "role", "", "with `ROLE` (alone: any user of that role in --org)")
-	for _, n := range []string{"as", "org", "role"} {
+	f.StringVar(&id.reason, "reason", "", "why you act as this identity (`TEXT`: a ticket, an incident); recorded on every audit entry")
+	for _, n := range []string{"as", "org", "role", "reason"} {
 		f.SetAnnotation(n, flagGroupAnnotation, []string{flagGroupIdentity})
 	}
 	c.completeFlag(cmd, "as", c.completeUsers)
 	c.completeFlag(cmd, "org", c.completeOrgs)
 	c.completeFlag(cmd, "role", c.completeRoles)
+	c.completeFlag(cmd, "reason", cobra.NoFileCompletions)
 }
 
 // requiredAnnotation marks a flag the command cannot run without (the

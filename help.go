@@ -16,7 +16,10 @@ const (
 	identityNote = `IDENTITY: --as USER (id or email) [--org ORG] [--role ROLE]. --role ROLE --org ORG alone
 acts as any user of that role; --as anonymous --org ORG as a caller with no identity (PUBLIC
 access). --org defaults to the user's only membership; a user of several organizations needs
-it. --as USER --role ROLE overrides the membership's role ("what if Dana were an interviewer").`
+it. --as USER --role ROLE overrides the membership's role ("what if Dana were an interviewer");
+the audit log records the role the user really holds beside it. --reason TEXT records why
+(a ticket, an incident) on every audit entry; [audit].requireReason = true makes it
+mandatory for acting as a real user.`
 
 	exprNote = `EXPR: COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V, COL~V (contains, any case), "COL in V1,V2".
 Repeated --filter flags are ANDed. A value that starts with an operator character is
@@ -27,7 +30,9 @@ written after a space ("title= =x" is title equal to "=x").`
 	exitNote = `Exit status: 0 success; 1 usage or config error; 2 refused by the policy engine;
 3 a check that found problems (audit --verify, import --check).`
 
-	envNote = `QB_CONFIG and QB_DB set the defaults of --config and --db.`
+	envNote = `QB_CONFIG and QB_DB set the defaults of --config and --db. QB_WITNESS_DIR sets the
+directory of the audit witness files when the config has no [audit].witness (default
+$XDG_STATE_HOME/qb/witness, else ~/.local/state/qb/witness).`
 )
 
 // helpCmd is `qb help [COMMAND]`: that command's help, or the overview.

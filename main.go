@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +43,46 @@ func main() {
 	os.Exit(runIO(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// flushOnSignal appends the audit entries still waiting in memory when the
+// process is interrupted, terminated or hung up (SPEC §3.7), then ends it
+// with the conventional status 128+signal. While the console runs, it
+// handles SIGINT and SIGTERM itself (it quits, and the engine is closed on
+// the way out), so the command line leaves those to it.
+func (c *cli) flushOnSignal() (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				if c.consoleRunning.Load() && sig != syscall.SIGHUP {
+					// The console quits on SIGINT and SIGTERM (and closes
+					// the engine on its way out); a hang-up leaves it no
+					// terminal to quit on, so it is flushed here.
+					continue
+				}
+				if eng := c.live.Load(); eng != nil {
+					if err := eng.FlushAudit(context.Background()); err != nil {
+						fmt.Fprintln(c.errw, "qb:", termsafe.SanitizeLines(err.Error()))
+					}
+				}
+				n := 0
+				if s, ok := sig.(syscall.Signal); ok {
+					n = int(s)
+				}
+				os.Exit(128 + n)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
 // run is the whole command line, the seam tests drive: it parses argv, runs
 // the command and returns the exit status. Standard input is the process's.
 func run(ctx context.Context, argv []string, out, errw io.Writer) int {
@@ -49,6 +92,7 @@ func run(ctx context.Context, argv []string, out, errw io.Writer) int {
 // runIO is run with its standard input given (for `--data -`).
 func runIO(ctx context.Context, argv []string, in io.Reader, out, errw io.Writer) int {
 	c := &cli{ctx: ctx, in: in, out: out, errw: errw, argv: argv, json: wantsJSON(argv)}
+	defer c.flushOnSignal()()
 	root := c.commands()
 	root.SetArgs(argv)
 	root.SetIn(in)
@@ -80,9 +124,13 @@ type cli struct {
 	// so stdout stays one JSON document.
 	wrote bool
 
-	cfg    *schema.Config
-	eng    *engine.Engine
-	seeded bool
+	cfg *schema.Config
+	eng *engine.Engine
+	// live is eng for the signal handler's goroutine; consoleRunning is
+	// set while the console (which handles signals itself) runs.
+	live           atomic.Pointer[engine.Engine]
+	consoleRunning atomic.Bool
+	seeded         bool
 	// seedReport is what the last seed of this run did.
 	seedReport *engine.SeedReport
 	// console is true while the console runs (notes go to its status line).
@@ -115,6 +163,11 @@ func wantsJSON(argv []string) bool {
 // openBusyTimeout is how long the commands wait for another writer's lock
 // (0: engine.BusyTimeoutMS). Tests shorten it.
 var openBusyTimeout time.Duration
+
+// openGroupWindow is how long a read's audit entry may wait for its group
+// commit (0: the engine's 100 ms). Tests lengthen it, so that only the
+// signal handler can have flushed an entry.
+var openGroupWindow time.Duration
 
 // usageErr is a mistake in the command line (exit 1, USAGE_ERROR).
 type usageErr struct {
@@ -166,6 +219,9 @@ func (c *cli) do(fn func(cmd *cobra.Command, args []string) error) func(*cobra.C
 func (c *cli) closeEngine(err error) error {
 	if c.eng == nil {
 		return err
+	}
+	if werr := c.eng.WitnessProblem(); werr != nil {
+		fmt.Fprintln(c.errw, "qb: note:", termsafe.SanitizeLines(werr.Error()), "(the audit log itself is complete)")
 	}
 	cerr := c.eng.Close()
 	c.eng = nil

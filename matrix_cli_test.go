@@ -120,7 +120,8 @@ func TestCLIMatrixDiff(t *testing.T) {
 	}
 }
 
-var headRE = regexp.MustCompile(`head ([0-9a-f]{64})`)
+// headRE finds the head `qb audit --verify` prints (SEQ:HASH).
+var headRE = regexp.MustCompile(`head ([0-9]+:[0-9a-f]{64})`)
 
 func TestCLIAuditVerifyAndFilters(t *testing.T) {
 	p := newAuditProject(t)
@@ -202,10 +203,25 @@ func TestCLIAuditVerifyTruncatedTail(t *testing.T) {
 	out, _, _ := p.qb("audit", "--verify")
 	head := headRE.FindStringSubmatch(out)[1]
 	p.exec("DELETE FROM qb_audit WHERE seq > 3")
-	if _, _, code := p.qb("audit", "--verify"); code != 0 {
-		t.Errorf("a truncated log without --head verifies as a shorter chain: exit %d", code)
+	// The witness recorded entries 4 and 5.
+	out, _, code := p.qb("audit", "--verify")
+	if code != exitProblem || !strings.Contains(out, "BROKEN at entry 4") || !strings.Contains(out, "truncated") {
+		t.Errorf("truncated log against the witness: exit %d\n%s", code, out)
 	}
-	out, _, code := p.qb("audit", "--verify", "--head", head)
+	// Without the witness, a clean truncation is a valid shorter chain,
+	// which the head kept elsewhere catches.
+	out, _, _ = p.qb("audit", "--verify", "--json")
+	var vr engine.VerifyResult
+	if json.Unmarshal([]byte(out), &vr) != nil || !vr.Witness.Found {
+		t.Fatalf("verify --json names no witness: %s", out)
+	}
+	if err := os.Remove(vr.Witness.Path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := p.qb("audit", "--verify"); code != 0 {
+		t.Errorf("a truncated log without witness or --head verifies as a shorter chain: exit %d", code)
+	}
+	out, _, code = p.qb("audit", "--verify", "--head", head)
 	if code != exitProblem || !strings.Contains(out, "BROKEN at entry 4") || !strings.Contains(out, "truncated") {
 		t.Errorf("truncated log with --head: exit %d\n%s", code, out)
 	}

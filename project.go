@@ -58,13 +58,13 @@ func (c *cli) open(readOnly bool) error {
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
-	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout}
+	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let
 		// us write) is opened read-only: reads work, writes are refused.
 		if why := engine.ReadOnlyReason(path); why != "" {
 			opts.ReadOnly, opts.ReadOnlyReason = true, why
-			c.roNote = fmt.Sprintf("database %s is read-only (%s): opened read-only; writes are refused", path, why)
+			c.roNote = fmt.Sprintf("database %s is read-only (%s): opened read-only; writes are refused and reads are UNAUDITED (the audit log cannot be written)", path, why)
 			c.roWhy = why
 		}
 	}
@@ -73,6 +73,7 @@ func (c *cli) open(readOnly bool) error {
 		return err
 	}
 	c.eng = eng
+	c.live.Store(eng)
 	if c.roNote != "" && !c.console {
 		fmt.Fprintln(c.errw, "qb:", termsafe.Sanitize(c.roNote))
 	}
@@ -103,13 +104,34 @@ func (c *cli) loadFixtures(reset bool) error {
 // identity resolves --as, --org and --role; a mistake is a usage error
 // worded in terms of those flags, with the nearest user, organization or
 // role when one was misspelt.
+//
+// The reason (--reason) becomes the session's: every audit entry of the
+// command carries it. A project with [audit].requireReason refuses to act
+// as a real user without one.
 func (c *cli) identity(o identity) (engine.Identity, error) {
+	if err := c.setReason(o.reason); err != nil {
+		return engine.Identity{}, err
+	}
 	id, err := c.eng.ResolveIdentity(c.ctx, o.as, o.org, o.role)
 	var ie *engine.IdentityError
 	if errors.As(err, &ie) {
 		return id, c.identityMistake(ie)
 	}
+	if err == nil && c.eng.ReasonRequired(id) && !c.console {
+		return id, usageErr{msg: fmt.Sprintf("acting as %s needs --reason TEXT: this project records why a real user is impersonated ([audit].requireReason in %s)", id.UserID, c.configPath()),
+			details: map[string]any{"flag": "--reason"}}
+	}
 	return id, err
+}
+
+// setReason checks --reason and makes it the session's.
+func (c *cli) setReason(reason string) error {
+	reason = strings.TrimSpace(reason)
+	if n := len([]rune(reason)); n > maxReason {
+		return usagef("--reason is %d characters long: give at most %d (a ticket or a sentence)", n, maxReason)
+	}
+	c.eng.SetReason(reason)
+	return nil
 }
 
 // identityMistake words an identity mistake in terms of the identity flags.

@@ -479,7 +479,7 @@ func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 // reported as needing a record. The listing is a read and is audited as
 // "actions".
 func (e *Engine) Actions(ctx context.Context, id Identity, table, rowID string) (out []ActionInfo, err error) {
-	defer func() { e.auditRecord(ctx, id, "actions", table, rowID, nil, err) }()
+	defer func() { e.auditRead(ctx, id, "actions", table, rowID, err) }()
 	t, err := e.table(table, false)
 	if err != nil {
 		return nil, err

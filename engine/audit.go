@@ -23,10 +23,10 @@ import (
 //
 // Neither form prevents a seq from being reused after the tail of the log
 // is deleted (with or without AUTOINCREMENT, the next append is head + 1 of
-// what is left), and neither needs to: the chain stays consistent, so the
-// deletion is detected by VerifyAudit with a head recorded earlier (qb
-// audit --verify --head HASH), whose hash is then no longer in the log — a reused
-// seq carries a different prev_hash, content and hash. Deleting or editing
+// what is left), and neither needs to: the deletion is detected by
+// VerifyAudit against the heads the witness recorded (witness.go) or a head
+// recorded elsewhere (qb audit --verify --head SEQ:HASH) — a reused seq
+// carries a different prev_hash, content and hash. Deleting or editing
 // anything before the head breaks the chain itself.
 const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
   seq INTEGER PRIMARY KEY,
@@ -41,33 +41,78 @@ const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
   outcome TEXT NOT NULL,
   fields TEXT NOT NULL,
   prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
+  hash TEXT NOT NULL,
+  real_role TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  hash_version INTEGER NOT NULL DEFAULT 1
 )`
+
+// auditColumnsV2 are the columns format 2 added to qb_audit, in order, with
+// the definitions that give every entry written before them the values the
+// format 1 hash assumed: no real role, no reason, hash version 1. A
+// database of format 1 gets them with ALTER TABLE (see store.migrate), so
+// its entries keep verifying under their own formula.
+var auditColumnsV2 = []struct{ name, ddl string }{
+	{"real_role", "real_role TEXT NOT NULL DEFAULT ''"},
+	{"reason", "reason TEXT NOT NULL DEFAULT ''"},
+	{"hash_version", "hash_version INTEGER NOT NULL DEFAULT 1"},
+}
 
 // genesisHash is the previous hash of the first entry.
 const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
+// The hash formulas an entry may carry (its HashVersion).
+const (
+	// hashV1 covers seq, at, os_user, user_id, org_id, role, operation,
+	// table, record, outcome and fields: the entries of format 1.
+	hashV1 = 1
+	// hashV2 adds the real role and the reason, and a tag that keeps the
+	// two formulas from ever producing the same content.
+	hashV2 = 2
+)
+
 // AuditEntry is one line of the tamper-evident log.
 type AuditEntry struct {
-	Seq       int64    `json:"seq"`
-	At        string   `json:"at"`
-	OSUser    string   `json:"osUser"`
-	UserID    string   `json:"userId"`
-	OrgID     string   `json:"orgId"`
+	Seq    int64  `json:"seq"`
+	At     string `json:"at"`
+	OSUser string `json:"osUser"`
+	UserID string `json:"userId"`
+	OrgID  string `json:"orgId"`
+	// Role is the role the operation ran as; RealRole is the role the
+	// user really holds in OrgID when Role overrode it ("" otherwise).
 	Role      string   `json:"role"`
+	RealRole  string   `json:"realRole"`
 	Operation string   `json:"operation"`
 	Table     string   `json:"table"`
 	RecordID  string   `json:"recordId"`
 	Outcome   string   `json:"outcome"`
 	Fields    []string `json:"fields"`
-	PrevHash  string   `json:"prevHash"`
-	Hash      string   `json:"hash"`
+	// Reason is why the operator acted as this identity (--reason), ""
+	// when none was given.
+	Reason string `json:"reason"`
+	// HashVersion is the formula Hash was computed with (1 or 2).
+	HashVersion int    `json:"hashVersion"`
+	PrevHash    string `json:"prevHash"`
+	Hash        string `json:"hash"`
 }
 
 // entryHash covers every field of the entry but its own hash, and the
-// previous hash, so an edit, deletion or reordering breaks the chain.
+// previous hash, so an edit, deletion or reordering breaks the chain. The
+// formula is the entry's HashVersion; the published form is
+//
+//	sha256(prev_hash + "\n" + json(content))
+//
+// where content is [seq, at, os_user, user_id, org_id, role, operation,
+// table, record, outcome, fields] for version 1 and ["qb-audit-v2", seq,
+// at, os_user, user_id, org_id, role, real_role, operation, table, record,
+// outcome, fields, reason] for version 2 (fields a JSON array of strings).
 func entryHash(e *AuditEntry) string {
-	content := []any{e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields}
+	var content []any
+	if e.HashVersion >= hashV2 {
+		content = []any{"qb-audit-v2", e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.RealRole, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields, e.Reason}
+	} else {
+		content = []any{e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields}
+	}
 	b, _ := json.Marshal(content)
 	h := sha256.New()
 	h.Write([]byte(e.PrevHash))
@@ -92,31 +137,46 @@ type execQuerier interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
-// appendAudit writes one entry inside tx, chaining it to the current head.
-// The caller's transaction holds SQLite's write lock, so concurrent
-// processes append one after another and never fork the chain.
-func appendAudit(ctx context.Context, tx execQuerier, e *AuditEntry) error {
+// The statements of the append path.
+const (
+	auditHeadSQL   = "SELECT seq, hash FROM qb_audit ORDER BY seq DESC LIMIT 1"
+	auditInsertSQL = `INSERT INTO qb_audit (seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash, real_role, reason, hash_version)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+)
+
+// appendAudit writes entries inside tx, chained to the current head, which
+// it reads once. The caller's transaction holds SQLite's write lock, so
+// concurrent processes append one after another and never fork the chain.
+// Every new entry is hashed with the current formula (hashV2).
+func appendAudit(ctx context.Context, tx execQuerier, entries ...*AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	var prev string
 	var seq int64
-	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM qb_audit ORDER BY seq DESC LIMIT 1").Scan(&seq, &prev)
+	err := tx.QueryRowContext(ctx, auditHeadSQL).Scan(&seq, &prev)
 	if isNoRows(err) {
 		prev, seq = genesisHash, 0
 	} else if err != nil {
 		return err
 	}
-	e.Seq = seq + 1
-	e.PrevHash = prev
-	if e.At == "" {
-		e.At = FormatTime(time.Now())
+	for _, e := range entries {
+		seq++
+		e.Seq, e.PrevHash, e.HashVersion = seq, prev, hashV2
+		if e.At == "" {
+			e.At = FormatTime(time.Now())
+		}
+		if e.Fields == nil {
+			e.Fields = []string{}
+		}
+		e.Hash = entryHash(e)
+		fields, _ := json.Marshal(e.Fields)
+		if _, err := tx.ExecContext(ctx, auditInsertSQL, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, string(fields), e.PrevHash, e.Hash, e.RealRole, e.Reason, e.HashVersion); err != nil {
+			return err
+		}
+		prev = e.Hash
 	}
-	if e.Fields == nil {
-		e.Fields = []string{}
-	}
-	e.Hash = entryHash(e)
-	fields, _ := json.Marshal(e.Fields)
-	_, err = tx.ExecContext(ctx, `INSERT INTO qb_audit (seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, string(fields), e.PrevHash, e.Hash)
-	return err
+	return nil
 }
 
 // AuditFilter selects entries of the log. Empty fields match everything.
@@ -127,8 +187,10 @@ type AuditFilter struct {
 	Limit                                    int
 }
 
-// AuditEntries lists the log's entries that f selects, oldest first.
+// AuditEntries lists the log's entries that f selects, oldest first. This
+// engine's own entries waiting for their group commit are appended first.
 func (e *Engine) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	_ = e.tryFlush(ctx, false)
 	return e.store.auditEntries(ctx, f)
 }
 
@@ -153,8 +215,10 @@ func (s *store) auditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	}
 	switch f.Outcome {
 	case "":
-	case "refused", "error":
-		where = append(where, "outcome != 'ok'")
+	case "refused":
+		// A refusal is an error code; "error" is a failure that is not the
+		// policy's (another writer's lock, a database fault).
+		where = append(where, "outcome NOT IN ('ok', 'error')")
 	default:
 		add("outcome = ?", f.Outcome)
 	}
@@ -167,7 +231,7 @@ func (s *store) auditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	if f.AfterSeq > 0 {
 		add("seq > ?", f.AfterSeq)
 	}
-	q := "SELECT seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash FROM qb_audit"
+	q := s.auditSelect()
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -191,77 +255,27 @@ func (s *store) auditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	return out, rows.Err()
 }
 
+// auditSelect reads every column of the log; a read-only database of
+// format 1 (without the columns format 2 added) reads as their defaults.
+func (s *store) auditSelect() string {
+	tail := "real_role, reason, hash_version"
+	if !s.auditV2 {
+		tail = "'', '', 1"
+	}
+	return "SELECT seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash, " + tail + " FROM qb_audit"
+}
+
 func scanAudit(rows *sql.Rows) (AuditEntry, error) {
 	var e AuditEntry
 	var fields string
-	err := rows.Scan(&e.Seq, &e.At, &e.OSUser, &e.UserID, &e.OrgID, &e.Role, &e.Operation, &e.Table, &e.RecordID, &e.Outcome, &fields, &e.PrevHash, &e.Hash)
+	err := rows.Scan(&e.Seq, &e.At, &e.OSUser, &e.UserID, &e.OrgID, &e.Role, &e.Operation, &e.Table, &e.RecordID, &e.Outcome, &fields, &e.PrevHash, &e.Hash, &e.RealRole, &e.Reason, &e.HashVersion)
 	if err != nil {
 		return e, err
 	}
-	_ = json.Unmarshal([]byte(fields), &e.Fields)
+	if json.Unmarshal([]byte(fields), &e.Fields) != nil {
+		// A cell that is not a JSON array of names (edited by hand) is
+		// shown as it is stored; its hash no longer matches.
+		e.Fields = []string{fields}
+	}
 	return e, nil
-}
-
-// VerifyResult is the outcome of recomputing the chain.
-type VerifyResult struct {
-	OK      bool   `json:"ok"`
-	Entries int64  `json:"entries"`
-	Head    string `json:"head"`
-	// BrokenSeq is the first entry that does not verify (0 when OK).
-	BrokenSeq int64  `json:"brokenSeq,omitempty"`
-	Problem   string `json:"problem,omitempty"`
-}
-
-// VerifyAudit recomputes the log's hash chain. With a non-empty head
-// recorded earlier, it also detects a truncated tail (the head must still
-// be in the chain).
-func (e *Engine) VerifyAudit(ctx context.Context, head string) (VerifyResult, error) {
-	return e.store.verifyAudit(ctx, head)
-}
-
-func (s *store) verifyAudit(ctx context.Context, head string) (VerifyResult, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash FROM qb_audit ORDER BY seq")
-	if err != nil {
-		return VerifyResult{}, s.wrapErr(err)
-	}
-	defer rows.Close()
-	res := VerifyResult{OK: true, Head: genesisHash}
-	prev := genesisHash
-	var want int64 = 1
-	headSeen := head == "" || head == genesisHash
-	fail := func(seq int64, why string) {
-		if res.OK {
-			res.OK, res.BrokenSeq, res.Problem = false, seq, why
-		}
-	}
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return res, err
-		}
-		res.Entries++
-		switch {
-		case e.Seq != want:
-			fail(e.Seq, fmt.Sprintf("entry %d follows entry %d: entries are missing or reordered", e.Seq, want-1))
-		case e.PrevHash != prev:
-			fail(e.Seq, fmt.Sprintf("entry %d does not chain to the entry before it (deleted, reordered or edited)", e.Seq))
-		case entryHash(&e) != e.Hash:
-			fail(e.Seq, fmt.Sprintf("entry %d was edited: its content does not match its hash", e.Seq))
-		}
-		if e.Hash == head {
-			headSeen = true
-		}
-		prev = e.Hash
-		want = e.Seq + 1
-		res.Head = e.Hash
-	}
-	if err := rows.Err(); err != nil {
-		return res, err
-	}
-	if res.OK && !headSeen {
-		res.OK = false
-		res.BrokenSeq = want
-		res.Problem = fmt.Sprintf("the recorded head %s is not in the log: entries after %d were removed (truncated tail)", head, want-1)
-	}
-	return res, nil
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,9 +16,13 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// auCount is the number of audit entries.
+// auCount is the number of audit entries, once e's group-committed read
+// entries are in the log.
 func auCount(t *testing.T, e *engine.Engine) int {
 	t.Helper()
+	if err := e.FlushAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var n int
 	if err := engine.RawDB(e).QueryRow("SELECT count(*) FROM qb_audit").Scan(&n); err != nil {
 		t.Fatal(err)
@@ -119,12 +124,13 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 		{"replace the hash of entry 5 (and so the chain to 6)", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "UPDATE qb_audit SET hash = ? WHERE seq = 5", strings.Repeat("0", 64))
 		}, 5},
+		// A deleted entry is named itself, not the one after it.
 		{"delete middle entry 5", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "DELETE FROM qb_audit WHERE seq = 5")
-		}, 6},
+		}, 5},
 		{"delete the first entry", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "DELETE FROM qb_audit WHERE seq = 1")
-		}, 2},
+		}, 1},
 		{"delete entry 5 and renumber the rest", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "DELETE FROM qb_audit WHERE seq = 5")
 			auExec(t, e, "UPDATE qb_audit SET seq = -seq WHERE seq > 5")
@@ -168,26 +174,39 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 	}
 }
 
-func TestAuditTruncatedTailNeedsTheHead(t *testing.T) {
+// TestAuditTruncatedTail: removing the newest entries leaves a consistent
+// shorter chain; the witness catches it (naming the first removed entry),
+// and without the witness a head recorded as SEQ:HASH does. A bare hash
+// the log and witness do not know is reported as such, not as a
+// truncation it cannot tell from a rewrite.
+func TestAuditTruncatedTail(t *testing.T) {
 	e := enginetest.Seeded(t)
 	auFill(t, e, 10)
-	head := auVerify(t, e, "").Head
+	v := auVerify(t, e, "")
+	head := fmt.Sprintf("%d:%s", v.HeadSeq, v.Head)
 	total := auCount(t, e) // 11
 	auExec(t, e, "DELETE FROM qb_audit WHERE seq > ?", total-3)
 
-	// Without the recorded head, a clean truncation is a valid shorter chain.
-	if r := auVerify(t, e, ""); !r.OK {
-		t.Fatalf("truncated log without head: %+v", r)
+	r := auVerify(t, e, "")
+	if r.OK || r.Kind != "truncated" || r.BrokenSeq != int64(total-2) || !strings.Contains(r.Problem, "truncated") {
+		t.Fatalf("a truncated tail against the witness: %+v", r)
 	}
-	r := auVerify(t, e, head)
-	if r.OK {
-		t.Fatal("a truncated tail is not detected with the earlier head")
+
+	// Without the witness, a clean truncation is a valid shorter chain...
+	if err := os.Rename(e.WitnessPath(), e.WitnessPath()+".moved"); err != nil {
+		t.Fatal(err)
 	}
-	if want := int64(total - 2); r.BrokenSeq != want {
-		t.Errorf("broken at %d, want %d (the first removed entry): %s", r.BrokenSeq, want, r.Problem)
+	if r := auVerify(t, e, ""); !r.OK || r.Witness.Found {
+		t.Fatalf("truncated log without witness or head: %+v", r)
 	}
-	if !strings.Contains(r.Problem, "truncated") {
-		t.Errorf("problem %q should say the tail was truncated", r.Problem)
+	// ... which a recorded head catches.
+	r = auVerify(t, e, head)
+	if r.OK || r.Kind != "truncated" || r.BrokenSeq != int64(total-2) {
+		t.Errorf("a truncated tail against the recorded head %s: %+v", head, r)
+	}
+	r = auVerify(t, e, v.Head)
+	if r.OK || r.Kind != "unknown-head" || strings.Contains(r.Problem, "truncated tail") {
+		t.Errorf("a bare head the log does not hold: %+v", r)
 	}
 	// Appending new entries after the truncation does not hide it.
 	auFill(t, e, 5)

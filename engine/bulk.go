@@ -152,14 +152,17 @@ func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, 
 		n++
 		*has = next(vals)
 	}
+	done := func(bool) {}
 	if !*has && opts.AuditOp != "" {
-		if err := appendAudit(ctx, conn, e.systemEntry(opts.AuditOp, t.Name, opts.AuditRecord, cols)); err != nil {
+		if done, err = e.logInTx(ctx, conn, e.systemEntry(opts.AuditOp, t.Name, opts.AuditRecord, cols)); err != nil {
 			return 0, s.wrapErr(err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		done(false)
 		return 0, s.bulkErr(ctx, t, before+n, err)
 	}
+	done(true)
 	committed = true
 	return n, nil
 }
@@ -197,10 +200,13 @@ func (e *Engine) appendSystem(ctx context.Context, ent *AuditEntry) error {
 		return s.wrapErr(err)
 	}
 	defer tx.Rollback()
-	if err := appendAudit(ctx, tx, ent); err != nil {
+	done, err := e.logInTx(ctx, tx, ent)
+	if err != nil {
 		return s.wrapErr(err)
 	}
-	return s.wrapErr(tx.Commit())
+	err = tx.Commit()
+	done(err == nil)
+	return s.wrapErr(err)
 }
 
 // EnsureIdentities adds the organizations, users and memberships that do not

@@ -308,7 +308,7 @@ func statesText(a *ActionRow) string {
 // "system" (no identity is impersonated), operation "diff", the other
 // config's file as the record.
 func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff, err error) {
-	defer func() { e.auditRecord(ctx, Identity{UserID: "system"}, "diff", "", other.File, nil, err) }()
+	defer func() { e.auditRead(ctx, Identity{UserID: "system"}, "diff", "", other.File, err) }()
 	d = &PolicyDiff{Current: e.cfg.File, Other: other.File, Changes: diffConfigs(e.cfg, other), Impacts: []RowImpact{}}
 	if d.Changes == nil {
 		d.Changes = []PolicyChange{}

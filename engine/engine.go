@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base32"
 	"fmt"
 	"strings"
@@ -26,6 +25,10 @@ type Identity struct {
 	Anonymous bool `json:"anonymous,omitempty"`
 	// Synthetic is "any user of role R in organization O".
 	Synthetic bool `json:"synthetic,omitempty"`
+	// RealRole is the role the user really holds in OrgID when Role
+	// overrides it ("what if Dana were an interviewer"); "" otherwise.
+	// The audit log records both.
+	RealRole string `json:"realRole,omitempty"`
 }
 
 // CtxValue returns the context field named in a "$ctx.<field>" reference;
@@ -75,9 +78,12 @@ type Engine struct {
 	stmtMu sync.Mutex
 	stmts  *stmtCache
 
-	// audit holds the entries another writer's lock kept out of the log
-	// (shared with the engines Reload derives from this one).
-	audit *auditQueue
+	// audit is the append side of the log: the entries not in it yet,
+	// the audit connection, the witness and the session's reason (shared
+	// with the engines Reload derives from this one).
+	audit *auditLog
+	// witnessPath is the database's witness file ("" when there is none).
+	witnessPath string
 }
 
 // Options tune Open.
@@ -96,6 +102,13 @@ type Options struct {
 	// OSUser is the operator recorded in every audit entry; "" means the
 	// operating-system user running this process.
 	OSUser string
+	// GroupWindow is how long an allowed read's audit entry may wait in
+	// memory for its group commit; 0 means 100 ms (SPEC §3.7). Tests
+	// lengthen it to make a crash's loss exact.
+	GroupWindow time.Duration
+	// Reason is why the operator acts as the identities of this session
+	// (--reason); every audit entry carries it. See SetReason.
+	Reason string
 }
 
 // Open opens (or creates) the database at path — the config's database
@@ -111,8 +124,11 @@ func Open(cfg *schema.Config, path string, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{store: st, cfg: cfg, osUser: opts.OSUser, clock: opts.Clock, compiled: map[policyKey]*residual{}, audit: &auditQueue{},
-		stmts: newStmtCache(st.db, maxCachedStmts)}
+	wpath := WitnessPath(cfg, path)
+	e := &Engine{store: st, cfg: cfg, osUser: opts.OSUser, clock: opts.Clock, compiled: map[policyKey]*residual{},
+		audit:       newAuditLog(st.db, st.busyTimeout(), opts.GroupWindow, newWitness(wpath, path), opts.Reason),
+		witnessPath: wpath,
+		stmts:       newStmtCache(st.db, maxCachedStmts)}
 	if e.osUser == "" {
 		e.osUser = currentOSUser()
 	}
@@ -127,6 +143,14 @@ func (e *Engine) Config() *schema.Config { return e.cfg }
 
 // Path is the database file the engine opened.
 func (e *Engine) Path() string { return e.store.path }
+
+// WitnessPath is the database's audit witness file ("" when no location
+// could be determined); see the package's WitnessPath.
+func (e *Engine) WitnessPath() string { return e.witnessPath }
+
+// WitnessProblem is why this process could not record its heads in the
+// witness (nil while it can).
+func (e *Engine) WitnessProblem() error { return e.audit.witness.failure() }
 
 // Writable is nil when the database accepts writes and a *ReadOnlyError
 // saying why not when it was opened read-only.
@@ -143,7 +167,7 @@ func (e *Engine) Writable() error { return e.store.writable() }
 // database).
 func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error) {
 	old := e.store
-	st := &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS}
+	st := &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS, auditV2: old.auditV2}
 	var err error
 	if st.readOnly {
 		err = st.checkLayout(ctx)
@@ -153,7 +177,10 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{store: st, cfg: cfg, osUser: e.osUser, clock: e.clock, compiled: map[policyKey]*residual{}, audit: e.audit, stmts: e.stmtCache()}, nil
+	if err := st.readAuditFormat(ctx); err != nil {
+		return nil, err
+	}
+	return &Engine{store: st, cfg: cfg, osUser: e.osUser, clock: e.clock, compiled: map[policyKey]*residual{}, audit: e.audit, witnessPath: e.witnessPath, stmts: e.stmtCache()}, nil
 }
 
 // Close writes the audit entries still pending (waiting up to the busy
@@ -161,6 +188,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 // entries it could not write.
 func (e *Engine) Close() error {
 	ferr := e.FlushAudit(context.Background())
+	e.audit.close()
 	e.stmtCache().close()
 	cerr := e.store.db.Close()
 	if ferr != nil {
@@ -194,258 +222,6 @@ func (e *Engine) table(name string, crud bool) (*schema.Table, error) {
 		return nil, Errf(InternalTable, map[string]any{"table": name}, "table %q is internal: it has no CRUD; only actions write to it", name)
 	}
 	return t, nil
-}
-
-// auditQueue keeps, in order, the audit entries of reads and refusals that
-// could not be appended because another process held the database's write
-// lock past the busy timeout. They are appended, oldest first and chained
-// like any other entry, at the start of the next audit transaction of this
-// process (a read's, a refusal's or a write's), or by FlushAudit and Close.
-type auditQueue struct {
-	// appendMu is held, by a goroutine that already holds SQLite's write
-	// lock, from reading the queue to dropping what it committed, so two
-	// goroutines never append the same pending entry.
-	appendMu sync.Mutex
-	mu       sync.Mutex // guards the fields below
-	pending  []*AuditEntry
-	lastErr  error
-}
-
-func (q *auditQueue) add(ent *AuditEntry, err error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.pending = append(q.pending, ent)
-	q.lastErr = err
-}
-
-func (q *auditQueue) snapshot() []*AuditEntry {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]*AuditEntry(nil), q.pending...)
-}
-
-// drop removes the first n entries, appended by a committed transaction.
-func (q *auditQueue) drop(n int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.pending = append(q.pending[:0:0], q.pending[n:]...)
-	if len(q.pending) == 0 {
-		q.lastErr = nil
-	}
-}
-
-// PendingAudit is the number of audit entries waiting for another writer's
-// lock to be released (0 when the log is complete), and the error that kept
-// the last one out.
-func (e *Engine) PendingAudit() (int, error) {
-	q := e.audit
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.pending), q.lastErr
-}
-
-// FlushAudit appends the pending audit entries, waiting up to the busy
-// timeout for the write lock. It fails, keeping them, while the lock is
-// still held.
-func (e *Engine) FlushAudit(ctx context.Context) error {
-	if n, _ := e.PendingAudit(); n == 0 || e.store.readOnly {
-		return nil
-	}
-	err := e.appendEntries(ctx, nil, true)
-	if err != nil {
-		n, _ := e.PendingAudit()
-		return fmt.Errorf("%w\n%d audit entries of this session are not in the log yet", err, n)
-	}
-	return nil
-}
-
-// appendEntries appends the pending entries and then ent (when not nil) in
-// one short transaction. With wait false it does not wait for another
-// writer's lock. On failure ent joins the pending entries.
-func (e *Engine) appendEntries(ctx context.Context, ent *AuditEntry, wait bool) (err error) {
-	q := e.audit
-	defer func() {
-		if err != nil && ent != nil {
-			q.add(ent, err)
-		}
-	}()
-	var conn *sql.Conn
-	var tx *sql.Tx
-	if wait {
-		tx, err = e.store.db.BeginTx(ctx, nil)
-	} else {
-		// Try once: a dedicated connection with no busy timeout.
-		conn, err = e.store.db.Conn(ctx)
-		if err != nil {
-			return e.store.wrapErr(err)
-		}
-		defer func() {
-			_, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", e.store.busyTimeout()))
-			conn.Close()
-		}()
-		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
-			tx, err = conn.BeginTx(ctx, nil)
-		}
-	}
-	if err != nil {
-		return e.store.wrapErr(err)
-	}
-	defer tx.Rollback()
-	n, err := e.appendPending(ctx, tx)
-	if err == nil && ent != nil {
-		err = appendAudit(ctx, e.auditTx(tx), ent)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		q.appendMu.Unlock()
-		return e.store.wrapErr(err)
-	}
-	q.drop(n)
-	q.appendMu.Unlock()
-	return nil
-}
-
-// appendPending appends the pending entries inside tx, which holds the
-// write lock, and returns how many; it leaves the queue's appendMu locked
-// for the caller to unlock once tx is committed (or abandoned) and the
-// committed entries are dropped.
-func (e *Engine) appendPending(ctx context.Context, tx *sql.Tx) (int, error) {
-	q := e.audit
-	q.appendMu.Lock()
-	pending := q.snapshot()
-	for i, p := range pending {
-		if err := appendAudit(ctx, e.auditTx(tx), p); err != nil {
-			return i, err
-		}
-	}
-	return len(pending), nil
-}
-
-// auditRecord appends the entry for an operation that wrote nothing: a read
-// or a refusal, in a short transaction of its own. A read-only store logs
-// nothing (it cannot).
-//
-// When another process holds the write lock past the busy timeout, the
-// operation is not failed: its entry is kept pending, in order, and
-// appended by the next audit transaction (see auditQueue). While entries
-// are pending, further reads try the lock once instead of waiting again, so
-// browsing stays responsive under a long lock.
-func (e *Engine) auditRecord(ctx context.Context, id Identity, op, table, record string, fields []string, err error) {
-	if e.store.readOnly {
-		return
-	}
-	n, _ := e.PendingAudit()
-	_ = e.appendEntries(context.WithoutCancel(ctx), e.entry(id, op, table, record, fields, err), n == 0)
-}
-
-// auditTx runs appendAudit's statements inside tx through the engine's
-// prepared statements (stmtCache) instead of parsing them again for every
-// entry: every read appends an entry, so
-// this is on the path of every list and get. The statements, the
-// transaction and the chain are unchanged.
-func (e *Engine) auditTx(tx *sql.Tx) execQuerier { return stmtTx{tx: tx, e: e} }
-
-type stmtTx struct {
-	tx *sql.Tx
-	e  *Engine
-}
-
-func (t stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.e.exec(ctx, t.tx, query, args...)
-}
-
-func (t stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.e.queryRow(ctx, t.tx, query, args...)
-}
-
-func (e *Engine) entry(id Identity, op, table, record string, fields []string, err error) *AuditEntry {
-	outcome := "ok"
-	if err != nil {
-		if ee, ok := AsError(err); ok {
-			outcome = string(ee.Code)
-		} else {
-			outcome = "error"
-		}
-	}
-	user := id.UserID
-	if id.Anonymous {
-		user = "anonymous"
-	}
-	return &AuditEntry{At: e.now(), OSUser: e.osUser, UserID: user, OrgID: id.OrgID, Role: id.Role,
-		Operation: op, Table: table, RecordID: record, Outcome: outcome, Fields: fields}
-}
-
-// systemEntry is an entry by the system (no identity is impersonated): a
-// seed or a bulk load. fields may be nil.
-func (e *Engine) systemEntry(op, table, record string, fields []string) *AuditEntry {
-	return &AuditEntry{At: e.now(), OSUser: e.osUser, UserID: "system", Operation: op, Table: table, RecordID: record, Outcome: "ok", Fields: fields}
-}
-
-// writeTx runs fn in a write transaction and appends the audit entry inside
-// it; on a refusal the transaction is rolled back and the refusal is logged
-// in a transaction of its own. With dryRun the work is rolled back and only
-// the attempt is logged.
-func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dryRun bool, fn func(tx *sql.Tx) (record string, fields []string, err error)) error {
-	if e.store.readOnly {
-		return e.store.writable()
-	}
-	tx, err := e.store.db.BeginTx(ctx, nil)
-	if err != nil {
-		busy := isBusy(err)
-		err = e.store.wrapErr(err)
-		if busy {
-			// Another writer kept the lock past the timeout: the attempt is
-			// logged, once the lock is released, with the outcome "error".
-			name := op
-			if dryRun {
-				name += ":dry-run"
-			}
-			e.audit.add(e.entry(id, name, table, "", nil, err), err)
-		}
-		return err
-	}
-	defer tx.Rollback()
-	record, fields, err := fn(tx)
-	if err != nil {
-		tx.Rollback()
-		if _, ok := AsError(err); ok {
-			e.auditRecord(ctx, id, op, table, record, fields, err)
-			return err
-		}
-		// A failure that is not a refusal is still an operation: it is
-		// logged with the outcome "error" (SPEC §3.7).
-		busy := isBusy(err)
-		err = e.store.wrapErr(err)
-		if busy {
-			e.audit.add(e.entry(id, op, table, record, fields, err), err)
-		} else {
-			e.auditRecord(ctx, id, op, table, record, fields, err)
-		}
-		return err
-	}
-	if dryRun {
-		tx.Rollback()
-		e.auditRecord(ctx, id, op+":dry-run", table, record, fields, nil)
-		return nil
-	}
-	// Entries kept out by another writer's lock go first: they happened
-	// before this write.
-	q := e.audit
-	n, err := e.appendPending(ctx, tx)
-	defer q.appendMu.Unlock()
-	if err != nil {
-		return e.store.wrapErr(err)
-	}
-	if err := appendAudit(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil)); err != nil {
-		return e.store.wrapErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return e.store.wrapErr(err)
-	}
-	q.drop(n)
-	return nil
 }
 
 // sqlCols lists "t"."col" for every column of t.

@@ -136,7 +136,7 @@ func describeCondition(c schema.Condition) string {
 // Explain tells, for id on table (and optionally one row), the decision of
 // every operation and field and the rule behind each.
 func (e *Engine) Explain(ctx context.Context, id Identity, table, rowID string) (ex *Explanation, err error) {
-	defer func() { e.auditRecord(ctx, id, "explain", table, rowID, nil, err) }()
+	defer func() { e.auditRead(ctx, id, "explain", table, rowID, err) }()
 	t, err := e.table(table, false)
 	if err != nil {
 		return nil, err

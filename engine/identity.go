@@ -215,8 +215,8 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 		return Identity{}, &IdentityError{Problem: SeveralMemberships, User: as, Role: role, Memberships: mine}
 	}
 	id := pick.Identity()
-	if role != "" {
-		id.Role = role
+	if role != "" && role != id.Role {
+		id.Role, id.RealRole = role, id.Role
 	}
 	return id, nil
 }

@@ -15,8 +15,11 @@ import (
 // config or refuses a change it cannot make safely.
 
 // formatVersion is the version of the console's own tables (qb_*). A database
-// written by a newer version is refused rather than misread.
-const formatVersion = 1
+// written by a newer version is refused rather than misread. Format 2 added
+// the real role, the reason and the hash version to qb_audit; a database of
+// format 1 is brought to format 2 when it is opened for writing, its
+// entries verifying under the formula they were written with.
+const formatVersion = 2
 
 var identityDDL = []string{
 	`CREATE TABLE IF NOT EXISTS qb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -274,7 +277,19 @@ func (s *store) migrate(ctx context.Context) error {
 			return s.wrapErr(err)
 		}
 	}
+	alter, err := s.missingAuditColumns(ctx, tx)
+	if err != nil {
+		return s.wrapErr(err)
+	}
+	for _, st := range alter {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return s.wrapErr(err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(formatVersion)); err != nil {
+		return s.wrapErr(err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE qb_meta SET value = ? WHERE key = 'format' AND CAST(value AS INTEGER) < ?", fmt.Sprint(formatVersion), formatVersion); err != nil {
 		return s.wrapErr(err)
 	}
 	for _, st := range stmts {
@@ -290,7 +305,10 @@ func (s *store) migrate(ctx context.Context) error {
 // (which must all be CREATE … IF NOT EXISTS).
 func (s *store) upToDate(ctx context.Context, stmts []string) bool {
 	var format string
-	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil || format != fmt.Sprint(formatVersion) {
+		return false
+	}
+	if alter, err := s.missingAuditColumns(ctx, s.db); err != nil || len(alter) > 0 {
 		return false
 	}
 	for _, st := range append(append([]string{}, identityDDL...), stmts...) {
@@ -355,4 +373,32 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// readAuditFormat sets auditV2 from the columns qb_audit has.
+func (s *store) readAuditFormat(ctx context.Context) error {
+	have, err := s.tableColumns(ctx, s.db, "qb_audit")
+	if err != nil {
+		return s.wrapErr(err)
+	}
+	_, s.auditV2 = have["hash_version"]
+	return nil
+}
+
+// missingAuditColumns lists the ALTER TABLE statements that bring a
+// qb_audit of format 1 to format 2 (none for a new or current one).
+func (s *store) missingAuditColumns(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	have, err := s.tableColumns(ctx, q, "qb_audit")
+	if err != nil || len(have) == 0 {
+		return nil, err
+	}
+	var out []string
+	for _, c := range auditColumnsV2 {
+		if _, ok := have[c.name]; !ok {
+			out = append(out, "ALTER TABLE qb_audit ADD COLUMN "+c.ddl)
+		}
+	}
+	return out, nil
 }

@@ -314,7 +314,7 @@ func (e *Engine) ListSQL(id Identity, table string, q ListQuery) (string, []any,
 
 // List returns one page of table as id sees it.
 func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuery) (page *Page, err error) {
-	defer func() { e.auditRecord(ctx, id, "list", table, "", nil, err) }()
+	defer func() { e.auditRead(ctx, id, "list", table, "", err) }()
 	t, err := e.table(table, true)
 	if err != nil {
 		return nil, err
@@ -507,7 +507,7 @@ func truthy(v any) bool {
 
 // Get returns one row as id sees it.
 func (e *Engine) Get(ctx context.Context, id Identity, table, rowID string) (row *Row, err error) {
-	defer func() { e.auditRecord(ctx, id, "get", table, rowID, nil, err) }()
+	defer func() { e.auditRead(ctx, id, "get", table, rowID, err) }()
 	t, err := e.table(table, true)
 	if err != nil {
 		return nil, err

@@ -225,10 +225,13 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 	if reset {
 		ent.Operation = "seed:reset"
 	}
-	if err := appendAudit(ctx, tx, ent); err != nil {
+	done, err := e.logInTx(ctx, tx, ent)
+	if err != nil {
 		return nil, s.wrapErr(err)
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	done(err == nil)
+	if err != nil {
 		return nil, s.wrapErr(err)
 	}
 	return rep, nil

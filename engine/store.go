@@ -66,6 +66,9 @@ type store struct {
 	roReason string
 	// busyMS is the busy timeout the connections were opened with.
 	busyMS int
+	// auditV2 is set when qb_audit has the columns of format 2 (a
+	// read-only database of format 1 lacks them).
+	auditV2 bool
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
@@ -237,6 +240,10 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 			return nil, err
 		}
 	} else if err := s.checkLayout(context.Background()); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.readAuditFormat(context.Background()); err != nil {
 		s.db.Close()
 		return nil, err
 	}

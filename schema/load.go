@@ -251,9 +251,10 @@ var columnTypes = []string{"id", "text", "integer", "real", "boolean", "timestam
 
 func (l *loader) load(raw map[string]any) {
 	root := rootPath
-	l.known(raw, root, "project", "auth", "tables")
+	l.known(raw, root, "project", "auth", "audit", "tables")
 	l.project(raw["project"], root.key("project"))
 	l.auth(raw["auth"], root.key("auth"))
+	l.audit(raw["audit"], root.key("audit"))
 	l.loadTables(raw["tables"], root.key("tables"))
 }
 
@@ -285,6 +286,39 @@ func (l *loader) project(v any, p *kpath) {
 	if x, present := m["fixtures"]; present {
 		if s, ok := l.asString(x, p.key("fixtures")); ok {
 			l.cfg.Project.Fixtures = s
+		}
+	}
+}
+
+// audit reads the optional [audit] section.
+func (l *loader) audit(v any, p *kpath) {
+	l.cfg.Audit.Reads = ReadsGroup
+	if v == nil {
+		return
+	}
+	m, ok := l.asTable(v, p)
+	if !ok {
+		return
+	}
+	l.known(m, p, "reads", "requireReason", "witness")
+	if x, present := m["reads"]; present {
+		if s, ok := l.asString(x, p.key("reads")); ok {
+			if s != ReadsGroup && s != ReadsSync {
+				l.errf(p.key("reads"), "must be %q or %q%s", ReadsGroup, ReadsSync, hint(s, []string{ReadsGroup, ReadsSync}))
+			} else {
+				l.cfg.Audit.Reads = s
+			}
+		}
+	}
+	if x, present := m["requireReason"]; present {
+		l.cfg.Audit.RequireReason, _ = l.asBool(x, p.key("requireReason"))
+	}
+	if x, present := m["witness"]; present {
+		if s, ok := l.asString(x, p.key("witness")); ok {
+			if strings.TrimSpace(s) == "" {
+				l.errf(p.key("witness"), "must not be empty (leave it out for the user's state directory)")
+			}
+			l.cfg.Audit.Witness = s
 		}
 	}
 }

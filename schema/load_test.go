@@ -216,6 +216,26 @@ func edit(n int, text string) string {
 	return strings.Join(lines, "\n")
 }
 
+// TestAuditSection: [audit] is optional (reads are group-committed by
+// default); its keys are read as written, the witness directory resolved
+// against the config's directory.
+func TestAuditSection(t *testing.T) {
+	cfg, err := Parse("base.toml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Audit != (Audit{Reads: ReadsGroup}) || cfg.WitnessDir() != "" {
+		t.Errorf("default [audit] = %+v, witness dir %q", cfg.Audit, cfg.WitnessDir())
+	}
+	cfg, err = Parse("/p/base.toml", []byte(base+"\n[audit]\nreads = \"sync\"\nrequireReason = true\nwitness = \"state/witness\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Audit != (Audit{Reads: ReadsSync, RequireReason: true, Witness: "state/witness"}) || cfg.WitnessDir() != filepath.FromSlash("/p/state/witness") {
+		t.Errorf("[audit] = %+v, witness dir %q", cfg.Audit, cfg.WitnessDir())
+	}
+}
+
 func TestBaseIsValid(t *testing.T) {
 	cfg, err := Parse("base.toml", []byte(base))
 	if err != nil {
@@ -254,6 +274,10 @@ var brokenCases = []struct {
 	{"unknown table key", edit(2, `lable = "Items"`), 2, "tables.items.lable", `unknown key "lable"; did you mean "label"?`},
 	{"unknown top-level section", edit(0, `[extra]`), 47, "extra", `unknown key "extra"`},
 	{"unknown auth key", edit(0, `bogus = 1`), 47, "auth.bogus", `unknown key "bogus"`},
+	{"unknown audit reads mode", edit(0, "[audit]\nreads = \"synch\""), 48, "audit.reads", `must be "group" or "sync"; did you mean "sync"?`},
+	{"unknown audit key", edit(0, "[audit]\nrequireReasons = true"), 48, "audit.requireReasons", `did you mean "requireReason"?`},
+	{"audit requireReason not a bool", edit(0, "[audit]\nrequireReason = \"yes\""), 48, "audit.requireReason", "must be true or false"},
+	{"empty audit witness", edit(0, "[audit]\nwitness = \"\""), 48, "audit.witness", "must not be empty"},
 	{"empty project name", edit(42, `name = ""`), 42, "project.name", "must not be empty"},
 	{"project database not a string", edit(43, `database = 3`), 43, "project.database", "must be a string"},
 	{"role ending in plus", edit(45, `roles = ["viewer", "editor", "admin", "root+"]`), 45, "auth.roles[3]", `cannot end in "+"`},

@@ -28,6 +28,10 @@ func (c *Config) DatabasePath() string { return c.resolve(c.Project.Database) }
 // FixturesPath is the fixtures folder, resolved against the config's directory.
 func (c *Config) FixturesPath() string { return c.resolve(c.Project.Fixtures) }
 
+// WitnessDir is [audit].witness resolved against the config's directory
+// ("" when the config does not set it).
+func (c *Config) WitnessDir() string { return c.resolve(c.Audit.Witness) }
+
 func (c *Config) resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p

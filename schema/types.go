@@ -11,6 +11,7 @@ type Config struct {
 	Dir     string
 	Project Project
 	Auth    Auth
+	Audit   Audit
 	// Tables in file order.
 	Tables []*Table
 	// Warnings are valid configurations whose refusals would reveal data
@@ -34,6 +35,27 @@ type Auth struct {
 	// Admins is the default bypass list of optional owner scopes.
 	Admins []string
 }
+
+// Audit is the [audit] section (SPEC §3.7).
+type Audit struct {
+	// Reads is how read entries reach the log: ReadsGroup (default) or
+	// ReadsSync.
+	Reads string
+	// RequireReason makes a reason mandatory for acting as a real user.
+	RequireReason bool
+	// Witness is the directory of the audit witness files as written ("":
+	// the user's state directory); see Config.WitnessDir.
+	Witness string
+}
+
+// The values of [audit].reads.
+const (
+	// ReadsGroup group-commits read entries: they wait in memory at most
+	// 100 ms (or 256 entries) and are appended in one transaction.
+	ReadsGroup = "group"
+	// ReadsSync appends every read's entry before its result is returned.
+	ReadsSync = "sync"
+)
 
 // Table is one [tables.NAME] entry. Name is the SQL table name.
 type Table struct {

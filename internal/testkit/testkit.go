@@ -200,3 +200,20 @@ func HoldLock(t testing.TB, helper, path, stmt string) (release func()) {
 	t.Cleanup(release)
 	return release
 }
+
+// IsolateWitness points engine.WitnessDirEnv at a fresh temporary directory
+// for the rest of the test binary and the qb processes it starts, so that
+// no test records audit heads in the user's state directory. Call it from
+// TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(testkit.IsolateWitness(m.Run)) }
+func IsolateWitness(run func() int) int {
+	dir, err := os.MkdirTemp("", "qb-witness-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testkit:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv(engine.WitnessDirEnv, dir)
+	return run()
+}
