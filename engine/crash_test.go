@@ -33,6 +33,10 @@ import (
 // every operation must be either fully applied or not at all, judged against
 // the audit log: the last seed entry, the generate entries and the ok write
 // entries since it explain every row, and every such entry has its row.
+// Reads run between the writes: their entries are group-committed, and a
+// read process exits only after flushing them, so every read that finished
+// is in the log and at most the one killed in flight is missing; a write's
+// entry is never missing (the checks above).
 
 // crGenRows is how many rows each run generates; crGenBatch is the batch
 // size generate commits (engine.BulkBatchSize, the CLI's default).
@@ -70,6 +74,8 @@ while :; do
     q update candidates "$id" --as u-rachel --org acme --data "{\"name\":\"kill-$i-b\"}" --dry-run
     r create candidates --as u-ivan --data "{\"name\":\"nope\",\"email\":\"nope-$i@kill.test\"}"
     q delete candidates "$id" --as u-dana
+    q list jobs --as u-ivan --limit 5 && echo list >> "$READS"
+    q get candidates c-jane --as u-dana && echo get >> "$READS"
   done
 done
 `
@@ -94,6 +100,7 @@ func TestCrashKillSequence(t *testing.T) {
 	dir := crFastDir(t)
 	dbPath := filepath.Join(dir, "kill.db")
 	errLog := filepath.Join(dir, "stderr.log")
+	readsLog := filepath.Join(dir, "reads.log") // one line per read that finished
 
 	// The starting point: a seeded database (`qb seed` creates it).
 	if out, err := exec.Command(bin, "--config", cfgPath, "--db", dbPath, "seed").CombinedOutput(); err != nil {
@@ -113,7 +120,7 @@ func TestCrashKillSequence(t *testing.T) {
 		phase := phases[i%len(phases)]
 		delay := time.Duration(rng.Int64N(int64(window[phase])))
 		cmd := exec.Command("/bin/sh", "-c", crScript)
-		cmd.Env = append(os.Environ(), "QB="+bin, "CFG="+cfgPath, "DB="+dbPath, "ERRLOG="+errLog,
+		cmd.Env = append(os.Environ(), "QB="+bin, "CFG="+cfgPath, "DB="+dbPath, "ERRLOG="+errLog, "READS="+readsLog,
 			fmt.Sprintf("K=%d", i+1), "APPS="+strings.Join(crApps, " "))
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		out, err := cmd.StdoutPipe()
@@ -162,6 +169,7 @@ func TestCrashKillSequence(t *testing.T) {
 		}
 		t0 := time.Now()
 		prev = crCheck(t, cfg, data, dbPath, prev, i+1)
+		crCheckReads(t, dbPath, cfg, readsLog, i+1)
 		t.Logf("run %d: killed %v into phase %s: %s (checked in %v)", i+1, delay.Round(time.Millisecond), phase, prev.found, time.Since(t0).Round(time.Millisecond))
 	}
 	t.Logf("%d kills in %v", runs, time.Since(start).Round(time.Millisecond))
@@ -401,6 +409,37 @@ func crCheck(t *testing.T, c *schema.Config, data *engine.SeedData, dbPath strin
 	}
 	now.found = fmt.Sprintf("seed committed (entry %d), %d generated rows (final entry %v), %d ok writes and %d scores since", seedSeq, gen, genEnd, nw, len(scores))
 	return now
+}
+
+// crCheckReads compares the reads the scripts finished (one line each in
+// readsLog) with the read entries of the loop in the log: each finished
+// read is there; beyond them, at most one per kill (a read killed after its
+// entry was flushed, before the script noted it).
+func crCheckReads(t *testing.T, dbPath string, c *schema.Config, readsLog string, runs int) {
+	t.Helper()
+	b, _ := os.ReadFile(readsLog)
+	finished := map[string]int{}
+	for _, line := range strings.Fields(string(b)) {
+		finished[line]++
+	}
+	st, err := engine.Open(c, dbPath, engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	logged := map[string]int{}
+	for _, f := range []engine.AuditFilter{{Operation: "list", Table: "jobs", UserID: "u-ivan"}, {Operation: "get", Table: "candidates", UserID: "u-dana"}} {
+		es, err := st.AuditEntries(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logged[f.Operation] = len(es)
+	}
+	for _, op := range []string{"list", "get"} {
+		if logged[op] < finished[op] || logged[op] > finished[op]+runs {
+			t.Fatalf("run %d: %d %s entries in the log, %d %s reads finished: a finished read's entry is missing, or more were logged than ran", runs, logged[op], op, finished[op], op)
+		}
+	}
 }
 
 // crCol is the quoted SQL name of a column given by its config name.

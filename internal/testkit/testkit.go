@@ -201,13 +201,20 @@ func HoldLock(t testing.TB, helper, path, stmt string) (release func()) {
 	return release
 }
 
+// isolatedWitness marks a witness directory IsolateWitness made, so that a
+// test binary started by a test (a helper process) keeps its parent's.
+const isolatedWitness = "QB_TESTKIT_WITNESS_DIR"
+
 // IsolateWitness points engine.WitnessDirEnv at a fresh temporary directory
-// for the rest of the test binary and the qb processes it starts, so that
-// no test records audit heads in the user's state directory. Call it from
-// TestMain:
+// for the rest of the test binary and the processes it starts (qb, helper
+// processes, which keep it), so that no test records audit heads in the
+// user's state directory. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(testkit.IsolateWitness(m.Run)) }
 func IsolateWitness(run func() int) int {
+	if dir := os.Getenv(isolatedWitness); dir != "" && dir == os.Getenv(engine.WitnessDirEnv) {
+		return run() // a helper process of a test: its parent's directory
+	}
 	dir, err := os.MkdirTemp("", "qb-witness-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testkit:", err)
@@ -215,5 +222,6 @@ func IsolateWitness(run func() int) int {
 	}
 	defer os.RemoveAll(dir)
 	os.Setenv(engine.WitnessDirEnv, dir)
+	os.Setenv(isolatedWitness, dir)
 	return run()
 }
