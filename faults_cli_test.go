@@ -63,7 +63,7 @@ func TestCLIFaultReadOnlyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := fcRead(t, db)
-	note := "database " + db + " is read-only (the file's permissions allow no writes (mode 0444)): opened read-only; writes are refused"
+	note := "database " + db + " is read-only (the file's permissions allow no writes (mode 0444)): opened read-only; writes are refused and reads are UNAUDITED"
 	out, _ := fcExpect(t, p, 0, []string{note}, "get", "candidates", "c-tomas", "--as", "u-rachel", "--db", db, "--json")
 	if !strings.Contains(out, `"row"`) {
 		t.Errorf("read-only get printed %q", out)

@@ -58,8 +58,9 @@ var auditColumnsV2 = []struct{ name, ddl string }{
 	{"hash_version", "hash_version INTEGER NOT NULL DEFAULT 1"},
 }
 
-// genesisHash is the previous hash of the first entry.
-const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+// GenesisHash is the previous hash of the first entry (and the head of an
+// empty log).
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // The hash formulas an entry may carry (its HashVersion).
 const (
@@ -156,7 +157,7 @@ func appendAudit(ctx context.Context, tx execQuerier, entries ...*AuditEntry) er
 	var seq int64
 	err := tx.QueryRowContext(ctx, auditHeadSQL).Scan(&seq, &prev)
 	if isNoRows(err) {
-		prev, seq = genesisHash, 0
+		prev, seq = GenesisHash, 0
 	} else if err != nil {
 		return err
 	}

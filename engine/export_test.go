@@ -11,17 +11,14 @@ import (
 // database behind the engine's back.
 func RawDB(e *Engine) *sql.DB { return e.store.db }
 
-// IndexDDL, FormatVersion, GenesisHash and NewID expose what the layout
-// and audit tests check against (DiffConfigs is exported for good).
+// IndexDDL, FormatVersion and NewID expose what the layout and audit tests
+// check against (DiffConfigs and GenesisHash are exported for good).
 var (
 	IndexDDL = indexDDL
 	NewID    = freshID
 )
 
-const (
-	FormatVersion = formatVersion
-	GenesisHash   = genesisHash
-)
+const FormatVersion = formatVersion
 
 // SetBeforeActionUpdate installs f to run inside an action's transaction
 // just before the record's conditional update (a test changes the record

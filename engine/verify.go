@@ -96,7 +96,7 @@ func (v *verifier) note(seq int64, kind, format string, args ...any) {
 }
 
 func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (VerifyResult, error) {
-	res := VerifyResult{OK: true, Head: genesisHash, Witness: WitnessCheck{Path: witnessPath}}
+	res := VerifyResult{OK: true, Head: GenesisHash, Witness: WitnessCheck{Path: witnessPath}}
 	v := &verifier{res: &res, first: -1}
 
 	// The evidence: every witnessed head, and the recorded one.
@@ -121,7 +121,7 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 		if headSeq, headHash, ok = ParseAuditHead(head); !ok {
 			return res, fmt.Errorf("%q is not an audit head: give SEQ:HASH (or HASH) as qb audit --verify prints it", head)
 		}
-		if headSeq == 0 && headHash != genesisHash {
+		if headSeq == 0 && headHash != GenesisHash {
 			// A bare hash: its place is known if the witness recorded it.
 			for seq, list := range wh.bySeq {
 				for _, w := range list {
@@ -136,14 +136,14 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 			maxSeq = max(maxSeq, headSeq)
 		}
 	}
-	headFound := head == "" || headHash == genesisHash || headSeq > 0
+	headFound := head == "" || headHash == GenesisHash || headSeq > 0
 
 	rows, err := s.db.QueryContext(ctx, s.auditSelect()+" ORDER BY seq")
 	if err != nil {
 		return res, s.wrapErr(err)
 	}
 	defer rows.Close()
-	prev := genesisHash
+	prev := GenesisHash
 	prevSelf := true
 	var want int64 = 1
 	// lastMatch is the last entry a head vouched for before the first

@@ -3,10 +3,7 @@ package engine_test
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,71 +11,9 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
 )
-
-// wiPublishedHash is the hash formula as engine.entryHash documents it,
-// written again from the documentation: sha256(prev + "\n" + json(content)).
-func wiPublishedHash(version int, prev string, seq int64, at, osUser, user, org, role, realRole, op, table, record, outcome string, fields []string, reason string) string {
-	var content []any
-	if version >= 2 {
-		content = []any{"qb-audit-v2", seq, at, osUser, user, org, role, realRole, op, table, record, outcome, fields, reason}
-	} else {
-		content = []any{seq, at, osUser, user, org, role, op, table, record, outcome, fields}
-	}
-	b, _ := json.Marshal(content)
-	sum := sha256.Sum256(append([]byte(prev+"\n"), b...))
-	return hex.EncodeToString(sum[:])
-}
-
-// wiRehash recomputes, with the published formula, the hash of every entry
-// from seq on and the previous hash of the one after it: what an attacker
-// who edited an entry does to keep the chain consistent.
-func wiRehash(t *testing.T, db *sql.DB, from int64) {
-	t.Helper()
-	rows, err := db.Query(`SELECT seq, at, os_user, user_id, org_id, role, real_role, operation, table_name, record_id, outcome, fields, reason, hash_version, prev_hash FROM qb_audit WHERE seq >= ? - 1 ORDER BY seq`, from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type ent struct {
-		seq                                                               int64
-		at, osUser, user, org, role, realRole, op, table, record, outcome string
-		fields, reason, prev                                              string
-		version                                                           int
-	}
-	var ents []ent
-	for rows.Next() {
-		var x ent
-		if err := rows.Scan(&x.seq, &x.at, &x.osUser, &x.user, &x.org, &x.role, &x.realRole, &x.op, &x.table, &x.record, &x.outcome, &x.fields, &x.reason, &x.version, &x.prev); err != nil {
-			t.Fatal(err)
-		}
-		ents = append(ents, x)
-	}
-	rows.Close()
-	prev := engine.GenesisHash
-	for i, x := range ents {
-		if x.seq < from {
-			var h string
-			if err := db.QueryRow("SELECT hash FROM qb_audit WHERE seq = ?", x.seq).Scan(&h); err != nil {
-				t.Fatal(err)
-			}
-			prev = h
-			continue
-		}
-		if i == 0 && x.seq == from {
-			prev = x.prev
-		}
-		var fields []string
-		if err := json.Unmarshal([]byte(x.fields), &fields); err != nil {
-			t.Fatal(err)
-		}
-		h := wiPublishedHash(x.version, prev, x.seq, x.at, x.osUser, x.user, x.org, x.role, x.realRole, x.op, x.table, x.record, x.outcome, fields, x.reason)
-		if _, err := db.Exec("UPDATE qb_audit SET prev_hash = ?, hash = ? WHERE seq = ?", prev, h, x.seq); err != nil {
-			t.Fatal(err)
-		}
-		prev = h
-	}
-}
 
 // wiFill appends n entries from several identities (reads, refusals and
 // writes), each in its own commit, and returns the number of entries.
@@ -117,7 +52,7 @@ func TestAuditRehashedHistory(t *testing.T) {
 	const edited = 17
 	db := engine.RawDB(e)
 	auExec(t, e, "UPDATE qb_audit SET user_id = 'u-olivia', role = 'owner' WHERE seq = ?", edited)
-	wiRehash(t, db, edited)
+	testkit.RehashAudit(t, db, edited)
 
 	// The chain itself is consistent again: only the evidence outside the
 	// database tells.
@@ -181,7 +116,7 @@ func TestAuditWitnessGapsNameARange(t *testing.T) {
 		t.Fatal(err)
 	}
 	auExec(t, e, "UPDATE qb_audit SET user_id = 'u-olivia' WHERE seq = 9")
-	wiRehash(t, engine.RawDB(e), 9)
+	testkit.RehashAudit(t, engine.RawDB(e), 9)
 	r := auVerify(t, e, "")
 	if r.OK || r.Kind != "rewritten" || r.BrokenSeq != 8 || !strings.Contains(r.Problem, "one of 8 to 12") {
 		t.Errorf("a rewrite inside an unwitnessed stretch: %+v", r)
@@ -306,7 +241,7 @@ func TestAuditFormat1DatabaseStillVerifies(t *testing.T) {
 			t.Errorf("format 1 entry %d: %+v", x.Seq, x)
 		}
 		// The documented formula of version 1 is the one they were written with.
-		if h := wiPublishedHash(1, prev, x.Seq, x.At, x.OSUser, x.UserID, x.OrgID, x.Role, "", x.Operation, x.Table, x.RecordID, x.Outcome, x.Fields, ""); h != x.Hash {
+		if h := testkit.PublishedAuditHash(prev, x); h != x.Hash {
 			t.Errorf("entry %d: the published version 1 formula gives %s, the log holds %s", x.Seq, h, x.Hash)
 		}
 		prev = x.Hash

@@ -6,7 +6,10 @@ package testkit
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -224,4 +227,55 @@ func IsolateWitness(run func() int) int {
 	os.Setenv(engine.WitnessDirEnv, dir)
 	os.Setenv(isolatedWitness, dir)
 	return run()
+}
+
+// PublishedAuditHash is an audit entry's hash computed from the formula as
+// the engine documents it (engine.entryHash), written again here so that
+// tests check the documentation, and play the attacker who knows it:
+// sha256(prev + "\n" + json(content)), content by the entry's HashVersion.
+func PublishedAuditHash(prev string, e engine.AuditEntry) string {
+	var content []any
+	if e.HashVersion >= 2 {
+		content = []any{"qb-audit-v2", e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.RealRole, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields, e.Reason}
+	} else {
+		content = []any{e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields}
+	}
+	b, _ := json.Marshal(content)
+	sum := sha256.Sum256(append([]byte(prev+"\n"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// RehashAudit does what an attacker who edited audit entries does to keep
+// the chain consistent: from entry from on, it recomputes every hash (and
+// previous hash) in db with the published formula.
+func RehashAudit(t testing.TB, db *sql.DB, from int64) {
+	t.Helper()
+	rows, err := db.Query(`SELECT seq, at, os_user, user_id, org_id, role, real_role, operation, table_name, record_id, outcome, fields, reason, hash_version FROM qb_audit WHERE seq >= ? ORDER BY seq`, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ents []engine.AuditEntry
+	for rows.Next() {
+		var e engine.AuditEntry
+		var fields string
+		if err := rows.Scan(&e.Seq, &e.At, &e.OSUser, &e.UserID, &e.OrgID, &e.Role, &e.RealRole, &e.Operation, &e.Table, &e.RecordID, &e.Outcome, &fields, &e.Reason, &e.HashVersion); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(fields), &e.Fields); err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, e)
+	}
+	rows.Close()
+	prev := engine.GenesisHash
+	if err := db.QueryRow("SELECT hash FROM qb_audit WHERE seq = ?", from-1).Scan(&prev); err != nil && from > 1 {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		h := PublishedAuditHash(prev, e)
+		if _, err := db.Exec("UPDATE qb_audit SET prev_hash = ?, hash = ? WHERE seq = ?", prev, h, e.Seq); err != nil {
+			t.Fatal(err)
+		}
+		prev = h
+	}
 }
