@@ -13,6 +13,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/testkit"
 )
 
@@ -28,8 +29,13 @@ var recentTime = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`)
 
 // normalizeJSON replaces what differs between runs: the values of the
 // volatile keys, timestamps of the last day (fixture times stay), the
-// project's temporary directory, and ids the engine generated.
+// project's and the witness files' temporary directories, and ids the
+// engine generated.
 func normalizeJSON(out, dir string) string {
+	if wd := os.Getenv(engine.WitnessDirEnv); wd != "" {
+		out = strings.ReplaceAll(out, wd, "<witness dir>")
+	}
+	out = witnessName.ReplaceAllString(out, "-<path hash>.witness")
 	out = volatileRE.ReplaceAllString(out, `"$1": "<$1>"`)
 	out = recentTime.ReplaceAllStringFunc(out, func(s string) string {
 		if at, err := time.Parse(time.RFC3339, s); err == nil && time.Since(at) < 24*time.Hour {
@@ -40,6 +46,10 @@ func normalizeJSON(out, dir string) string {
 	out = generatedID.ReplaceAllString(out, `"<generated id>"`)
 	return strings.ReplaceAll(out, dir, "<dir>")
 }
+
+// witnessName matches the hash of a database's path in its witness file's
+// name.
+var witnessName = regexp.MustCompile(`-[0-9a-f]{16}\.witness`)
 
 // generatedID matches an id the engine made (fixture ids have a prefix
 // and a dash).

@@ -2,19 +2,18 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/schema"
+	"quickback.dev/qb/internal/enginetest"
 )
 
 // TestAuditRealRole (issue 11, item 4): acting as a user with another role
 // records the role the user really holds beside the acted one; the real
 // role is covered by the hash.
 func TestAuditRealRole(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	cases := []struct {
 		as, role        string
@@ -53,15 +52,15 @@ func TestAuditRealRole(t *testing.T) {
 // is set (reads, refusals, writes, session entries); SetReason changes it.
 func TestAuditReason(t *testing.T) {
 	ctx := context.Background()
-	base := auSeeded(t)
+	base := enginetest.Seeded(t)
 	e, err := engine.Open(base.Config(), base.Path(), engine.Options{Reason: "TICKET-42"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	n0 := int64(auCount(t, e))
-	ivan := ctMember(t, e, "u-ivan", "acme")
-	rachel := ctMember(t, e, "u-rachel", "acme")
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
+	rachel := enginetest.Member(t, e, "u-rachel", "acme")
 	_, _ = e.List(ctx, ivan, "candidates", engine.ListQuery{})
 	_, _ = e.List(ctx, ivan, "ats_imports", engine.ListQuery{})
 	_, _ = e.Update(ctx, rachel, "candidates", "c-tomas", map[string]any{"name": "T"}, engine.WriteOptions{})
@@ -92,19 +91,14 @@ func TestAuditReason(t *testing.T) {
 // TestAuditReasonRequired: with [audit].requireReason a real user needs a
 // reason; synthetic and anonymous identities do not.
 func TestAuditReasonRequired(t *testing.T) {
-	ctx := context.Background()
-	text := strings.Replace(auConfigText(t), "[auth]", "[audit]\nrequireReason = true\n\n[auth]", 1)
-	cfg, err := schema.Parse(filepath.Join("..", "quickback.toml"), []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := auSeeded(t)
+	cfg := enginetest.Config(t, enginetest.Edit{New: "[audit]\nrequireReason = true"})
+	base := enginetest.Seeded(t)
 	e, err := engine.Open(cfg, base.Path(), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	ivan := ctMember(t, e, "u-ivan", "acme")
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
 	if !e.ReasonRequired(ivan) {
 		t.Error("a real user without a reason")
 	}
@@ -118,17 +112,16 @@ func TestAuditReasonRequired(t *testing.T) {
 	if base.ReasonRequired(ivan) {
 		t.Error("without [audit].requireReason no reason is required")
 	}
-	_ = ctx
 }
 
 // TestAuditSessionEntries: a console session's start, identity switches and
 // end are entries of their own, in order with the session's reads.
 func TestAuditSessionEntries(t *testing.T) {
-	e := auSeeded(t)
+	e := enginetest.Seeded(t)
 	ctx := context.Background()
 	n0 := int64(auCount(t, e))
-	dana := ctMember(t, e, "u-dana", "acme")
-	ivan := ctMember(t, e, "u-ivan", "acme")
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	ivan := enginetest.Member(t, e, "u-ivan", "acme")
 	if err := e.LogSession(ctx, engine.SessionStart, dana, nil); err != nil {
 		t.Fatal(err)
 	}
