@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/testkit"
 )
 
@@ -172,7 +173,8 @@ func shell(t *testing.T, dir, bin, line string) (string, int) {
 	t.Helper()
 	cmd := exec.Command("bash", "-o", "pipefail", "-c", line)
 	cmd.Dir = dir
-	env := []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
+	env := []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8",
+		engine.WitnessDirEnv + "=" + os.Getenv(engine.WitnessDirEnv)} // never the user's state directory
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "XDG_") || strings.HasPrefix(kv, "GO") {
 			env = append(env, kv)

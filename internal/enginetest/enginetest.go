@@ -200,6 +200,7 @@ func Open(t TB, opts ...Option) *engine.Engine {
 
 func open(t TB, s setup) *engine.Engine {
 	t.Helper()
+	requireIsolatedWitness(t)
 	e, err := engine.Open(s.cfg, s.path, s.opts)
 	if err != nil {
 		t.Fatalf("open %s: %v", s.path, err)
@@ -230,6 +231,7 @@ func template(t TB, cfg *schema.Config) []byte {
 	if img, ok := templates[cfg]; ok {
 		return img
 	}
+	requireIsolatedWitness(t)
 	data := fixturesLocked(t, cfg)
 	path := filepath.Join(TempDir(t), "template.db")
 	e, err := engine.Open(cfg, path, engine.Options{})
@@ -252,6 +254,16 @@ func template(t TB, cfg *schema.Config) []byte {
 	}
 	templates[cfg] = img
 	return img
+}
+
+// requireIsolatedWitness fails a test whose package did not keep audit
+// witness files out of the user's state directory: every engine that
+// appends records its heads there otherwise.
+func requireIsolatedWitness(t TB) {
+	t.Helper()
+	if os.Getenv(engine.WitnessDirEnv) == "" {
+		t.Fatalf("%s is not set: add `func TestMain(m *testing.M) { os.Exit(testkit.IsolateWitness(m.Run)) }` to the package's tests", engine.WitnessDirEnv)
+	}
 }
 
 // Member resolves a user (id or email) in org ("" for a user with one
