@@ -68,7 +68,7 @@ func TestCLIAuditRehashedHistory(t *testing.T) {
 	testkit.RehashAudit(t, acDB(p), edited)
 
 	out, _, code = p.qb("audit", "--verify")
-	if code != exitProblem || !strings.Contains(out, fmt.Sprintf("audit log BROKEN at entry %d: entry %d is not the entry that was witnessed", edited, edited)) || strings.Contains(out, "truncated") {
+	if code != exitProblem || !strings.Contains(out, fmt.Sprintf("audit log BROKEN at entry %d: entry %d is not the entry recorded earlier", edited, edited)) || strings.Contains(out, "truncated") {
 		t.Errorf("re-hashed history: exit %d\n%s", code, out)
 	}
 	out, _, code = p.qb("audit", "--verify", "--json")

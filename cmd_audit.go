@@ -50,7 +50,7 @@ rewrite even when the database and the witness were both replaced.
 shipping the log to another system. --outcome refused keeps the policy's refusals only
 (every error code; not "error", a failure such as another writer's lock).`,
 		Example: `qb audit --verify
-qb audit --verify --head 112:9f2c0e61a8f5d2b47c3e1a9b8d7c6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e   # a head kept elsewhere; exit 3
+qb audit --verify --head 112:9f2c0e61a8f5d2b47c3e1a9b8d7c6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e   # exit 3 here: a head kept elsewhere
 qb audit --user ivan@acme.test --outcome refused
 qb audit --table candidates --since 2026-01-01T00:00:00Z --limit 20 --json
 qb audit --output ndjson > audit.ndjson`,

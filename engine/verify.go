@@ -132,7 +132,7 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 			}
 		}
 		if headSeq > 0 {
-			bySeq[headSeq] = append(bySeq[headSeq], evidence{seq: headSeq, hash: headHash, from: "the recorded head"})
+			bySeq[headSeq] = append(bySeq[headSeq], evidence{seq: headSeq, hash: headHash, from: "the head recorded earlier"})
 			maxSeq = max(maxSeq, headSeq)
 		}
 	}
@@ -161,7 +161,7 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 			witnessed := ""
 			for seq := want; seq < ent.Seq && seq < want+1000000; seq++ {
 				if len(bySeq[seq]) > 0 {
-					witnessed = fmt.Sprintf("; %s recorded entry %d", bySeq[seq][0].from, seq)
+					witnessed = fmt.Sprintf("; %s names entry %d", bySeq[seq][0].from, seq)
 					break
 				}
 			}
@@ -201,10 +201,10 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 	if mismatch > 0 {
 		n, m := mismatch, lastMatch
 		if m == n-1 {
-			v.note(n, "edited", "entry %d is not the entry that was witnessed: it was edited (or replaced) and the hashes after it recomputed; %s recorded its hash as %s, the log's entry %d hashes to %s",
+			v.note(n, "edited", "entry %d is not the entry recorded earlier: it was edited (or replaced) and the hashes after it recomputed; %s gives its hash as %s, the log's entry %d hashes to %s",
 				n, mismatchEv.from, mismatchEv.hash, n, mismatchHash)
 		} else {
-			v.note(m+1, "rewritten", "the log was rewritten between entries %d and %d: %s recorded entry %d as %s, the log's entry %d hashes to %s; the entries from %d to %d were not witnessed, so the first changed entry is one of %d to %d",
+			v.note(m+1, "rewritten", "the log was rewritten between entries %d and %d: %s gives entry %d the hash %s, the log's entry %d hashes to %s; entries %d to %d were not recorded, so the first changed entry is one of %d to %d",
 				m+1, n, mismatchEv.from, n, mismatchEv.hash, n, mismatchHash, m+1, n-1, m+1, n)
 		}
 	}
@@ -217,9 +217,9 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 			}
 		}
 		if last == 0 {
-			v.note(1, "truncated", "every entry was removed: %s recorded entry %d", ev.from, ev.seq)
+			v.note(1, "truncated", "every entry was removed: %s names entry %d", ev.from, ev.seq)
 		} else {
-			v.note(last+1, "truncated", "entries after %d were removed (truncated tail): %s recorded entry %d", last, ev.from, ev.seq)
+			v.note(last+1, "truncated", "entries after %d were removed (truncated tail): %s names entry %d", last, ev.from, ev.seq)
 		}
 	}
 	if !headFound && res.OK {
