@@ -26,7 +26,7 @@ func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
 	if uniform {
 		var cols, marks []string
 		for _, k := range keys {
-			cols = append(cols, Q(k.col.SQLName))
+			cols = append(cols, k.expr())
 			marks = append(marks, "?")
 		}
 		op := ">"
@@ -40,7 +40,7 @@ func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
 	for i, k := range keys {
 		var ands []string
 		for j := 0; j < i; j++ {
-			c := Q(keys[j].col.SQLName)
+			c := keys[j].expr()
 			if vals[j] == nil {
 				ands = append(ands, c+" IS NULL")
 			} else {
@@ -48,7 +48,7 @@ func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
 				args = append(args, vals[j])
 			}
 		}
-		c := Q(k.col.SQLName)
+		c := k.expr()
 		switch {
 		case !k.desc && vals[i] == nil:
 			ands = append(ands, c+" IS NOT NULL")

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -110,6 +111,42 @@ type sortCol struct {
 	idx  int
 	desc bool
 }
+
+// expr is the SQL the list orders by for this key: the column, or for an
+// enum column its rank among the declared values (SPEC §4: an enum sorts
+// in the order its values are declared, not alphabetically). A value the
+// config does not declare (a database qb did not write) ranks after every
+// declared one; NULL stays NULL, so NULLs sort as they do for any column.
+func (k sortCol) expr() string {
+	col := Q(k.col.SQLName)
+	if k.col.Type != schema.TypeEnum || len(k.col.Values) == 0 {
+		return col
+	}
+	var b strings.Builder
+	b.WriteString("(CASE WHEN " + col + " IS NULL THEN NULL")
+	for i, v := range k.col.Values {
+		fmt.Fprintf(&b, " WHEN %s = %s THEN %d", col, sqlString(v), i)
+	}
+	fmt.Fprintf(&b, " ELSE %d END)", len(k.col.Values))
+	return b.String()
+}
+
+// cursorValue is the value a cursor keeps for this key from a stored row:
+// what expr computes for it.
+func (k sortCol) cursorValue(raw any) any {
+	if k.col.Type != schema.TypeEnum || len(k.col.Values) == 0 || raw == nil {
+		return raw
+	}
+	s, _ := raw.(string)
+	if i := slices.Index(k.col.Values, s); i >= 0 {
+		return int64(i)
+	}
+	return int64(len(k.col.Values))
+}
+
+// sqlString is s as an SQL string literal (the declared values of an enum:
+// config text, never request data).
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // listPlan is a compiled list statement.
 type listPlan struct {
@@ -253,6 +290,12 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		if k.desc {
 			s = "-" + s
 		}
+		if k.expr() != Q(k.col.SQLName) {
+			// A cursor of this key holds a rank, not a value: a cursor
+			// that holds a value (made before enums sorted by rank) is
+			// refused, never compared with ranks.
+			s += "#rank"
+		}
 		sig = append(sig, s)
 	}
 	p.sigKey = t.Name + ":" + strings.Join(sig, ",")
@@ -289,7 +332,7 @@ func (p *listPlan) statement() (string, []any) {
 		if k.desc {
 			dir = "DESC"
 		}
-		order = append(order, Q(k.col.SQLName)+" "+dir)
+		order = append(order, k.expr()+" "+dir)
 	}
 	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
 		sqlCols(p.t), Q(p.t.Name), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
@@ -355,7 +398,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 		last := raws[len(raws)-1]
 		vals := make([]any, len(p.keys))
 		for i, k := range p.keys {
-			vals[i] = last[k.idx]
+			vals[i] = k.cursorValue(last[k.idx])
 		}
 		page.Next = encodeCursor(p.sigKey, vals)
 	}
