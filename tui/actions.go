@@ -30,7 +30,11 @@ func (a *actionList) View() string {
 	if a.rowID != "" {
 		target += " " + termsafe.Sanitize(a.rowID)
 	}
-	out := []string{st.PanelTitle.Render("Actions on "+target) + st.Reason.Render("  ↑/↓ choose · enter run (form, dry-run preview, confirm) · esc back"), ""}
+	keys := "  ↑/↓ choose · enter run (form, dry-run preview, confirm) · esc back"
+	if a.c.ReadOnly {
+		keys = "  read-only: availability only, nothing runs · esc back"
+	}
+	out := []string{st.PanelTitle.Render("Actions on "+target) + st.Reason.Render(keys), ""}
 	for i, info := range a.list {
 		cur := "  "
 		if i == a.cur {
@@ -92,6 +96,10 @@ func (a *actionList) Update(msg tea.Msg) tea.Cmd {
 		a.cur = clamp(a.cur+1, 0, len(a.list)-1)
 	case k.Select.Matches(km):
 		info := a.list[a.cur]
+		if a.c.ReadOnly {
+			a.c.post(statusMsg{text: "read-only session: " + info.Name + " is not run (its availability is shown)", isErr: true})
+			return nil
+		}
 		if !info.Available {
 			a.c.post(statusMsg{text: string(info.Code) + ": " + termsafe.Sanitize(info.Reason), isErr: true})
 			return nil
@@ -104,6 +112,9 @@ func (a *actionList) Update(msg tea.Msg) tea.Cmd {
 // ShortHelp is the action list's footer.
 func (a *actionList) ShortHelp() []Binding {
 	k := a.c.Keys
+	if a.c.ReadOnly {
+		return []Binding{k.Up, k.Down, k.Back}
+	}
 	return []Binding{k.Up, k.Down, k.Select.as("run…"), k.Back}
 }
 

@@ -63,7 +63,11 @@ func (m *Model) idleStatus() (string, bool) {
 }
 
 func (m *Model) hintsView() string {
-	return m.cached("hints", fmt.Sprintf("%d|%d", m.mode, m.c.Width), m.renderHints)
+	table := ""
+	if m.grid.t != nil {
+		table = m.grid.t.Name
+	}
+	return m.cached("hints", fmt.Sprintf("%d|%d|%s|%p", m.mode, m.c.Width, table, m.s.may), m.renderHints)
 }
 
 func (m *Model) renderHints() string {

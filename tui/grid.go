@@ -128,9 +128,14 @@ func (g *grid) sortBySelected() tea.Cmd {
 }
 
 // ShortHelp is the footer of browse mode: the grid is what it browses.
+// The writes it offers are the ones the engine would not refuse this
+// identity on this table (may.go).
 func (g *grid) ShortHelp() []Binding {
 	k := g.c.Keys
-	return enabled([]Binding{k.Identity, k.Detail, k.Compare, k.Search, k.Filter, k.Sort, k.Edit, k.Create, k.Delete, k.Actions, k.CopyCell, k.ExportCSV, k.Help, k.Quit})
+	bs := []Binding{k.Identity, k.Detail}
+	bs = append(bs, g.writeHints()...)
+	bs = append(bs, k.Matrix, k.Audit, k.Search, k.Filter, k.Sort, k.Compare, k.CopyCell, k.ExportCSV, k.Help, k.Quit)
+	return enabled(bs)
 }
 
 // FullHelp is every key of browse mode, grouped (the help view shows it).

@@ -85,13 +85,15 @@ func DefaultKeyMap() KeyMap {
 		Edit:       writes(long(bind([]string{"e"}, "e", "edit"), "edit the row (preview, then y/N)")),
 		Create:     writes(long(bind([]string{"n"}, "n", "new"), "create a row (preview, then y/N)")),
 		Delete:     writes(long(bind([]string{"d"}, "d", "delete"), "delete the row (y/N, default No)")),
-		Actions:    writes(long(bind([]string{"a"}, "a", "actions"), "the row's actions: why, form, preview, run")),
+		// Not a write: the list shows availability in read-only mode too,
+		// where it runs nothing.
+		Actions:    long(bind([]string{"a"}, "a", "actions"), "the row's actions: why, form, preview, run"),
 		CopyCell:   long(bind([]string{"y"}, "y", "copy"), "copy the cell as shown (OSC 52)"),
 		CopyRow:    long(bind([]string{"Y"}, "Y", "copy row"), "copy the row as shown, as JSON"),
 		ExportCSV:  long(bind([]string{"x"}, "x", "export"), "export the result as shown to CSV"),
 		ExportJSON: long(bind([]string{"X"}, "X", "export JSON"), "export the result as shown to JSON"),
-		Matrix:     bind([]string{"m"}, "m", "access matrix"),
-		Audit:      bind([]string{"L"}, "L", "audit log"),
+		Matrix:     long(bind([]string{"m"}, "m", "matrix"), "access matrix"),
+		Audit:      long(bind([]string{"L"}, "L", "audit"), "audit log"),
 		Help:       bind([]string{"?"}, "?", "help"),
 		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
 

@@ -122,7 +122,7 @@ func TestKeyMapReachable(t *testing.T) {
 			writes = append(writes, v.Type().Field(i).Name)
 		}
 	}
-	if got := strings.Join(writes, " "); got != "Edit Create Delete Actions" {
+	if got := strings.Join(writes, " "); got != "Edit Create Delete" {
 		t.Errorf("bindings that write: %s", got)
 	}
 }

@@ -32,7 +32,9 @@ type (
 	accessMsg struct {
 		tag    reqTag
 		access map[string]engine.OpExplanation
-		err    error
+		// ops are every operation's decision, per table.
+		ops map[string][]engine.OpExplanation
+		err error
 	}
 	// explainMsg answers a detail, edit or create request.
 	explainMsg struct {

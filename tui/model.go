@@ -163,6 +163,7 @@ func DefaultIdentity(cfg *schema.Config, members []engine.Member) (engine.Identi
 // startIdentity (re)loads everything that depends on the identity.
 func (m *Model) startIdentity() tea.Cmd {
 	m.sidebar.setAccess(map[string]engine.OpExplanation{})
+	m.s.may = nil
 	m.await = requests{}
 	cmds := []tea.Cmd{m.loadAccess()}
 	if m.grid.t == nil {
@@ -188,18 +189,20 @@ func (m *Model) loadAccess() tea.Cmd {
 	eng, tables := m.s.eng, m.cfg.Tables
 	return func() tea.Msg {
 		out := map[string]engine.OpExplanation{}
+		ops := map[string][]engine.OpExplanation{}
 		for _, t := range tables {
 			ex, err := eng.Explain(context.Background(), tag.Identity, t.Name, "")
 			if err != nil {
 				return accessMsg{tag: tag, err: err}
 			}
+			ops[t.Name] = ex.Operations
 			for _, op := range ex.Operations {
 				if op.Operation == string(schema.OpList) {
 					out[t.Name] = op
 				}
 			}
 		}
-		return accessMsg{tag: tag, access: out}
+		return accessMsg{tag: tag, access: out, ops: ops}
 	}
 }
 
@@ -323,6 +326,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case accessMsg:
 		if m.fresh("access", msg.tag) && msg.err == nil {
 			m.sidebar.setAccess(msg.access)
+			m.s.may = newPermissions(msg.ops)
 		}
 		return nil
 	case pageMsg, countMsg:

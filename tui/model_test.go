@@ -15,6 +15,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -113,7 +114,7 @@ func hasValue(rows []engine.Row, v string) bool {
 }
 
 // --read-only: write keys are absent from help and the footer and do
-// nothing.
+// nothing; the actions key stays and shows availability, running nothing.
 func TestReadOnly(t *testing.T) {
 	e := newEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "applications", ReadOnly: true})
@@ -122,17 +123,20 @@ func TestReadOnly(t *testing.T) {
 		t.Error("the header does not say READ-ONLY")
 	}
 	hints := strings.Split(v, "\n")[m.c.Height-1]
-	for _, w := range []string{"edit", "new", "delete", "actions"} {
+	for _, w := range []string{"edit", "new", "delete"} {
 		if strings.Contains(hints, w) {
 			t.Errorf("footer offers %q in read-only mode: %s", w, hints)
 		}
+	}
+	if !strings.Contains(hints, "a actions") {
+		t.Errorf("footer hides the actions (availability) in read-only mode: %s", hints)
 	}
 	press(m, "?")
 	help := plain(m)
 	if m.mode != modeHelp {
 		t.Fatal("? does not open help")
 	}
-	for _, w := range []string{"edit the row", "create a row", "delete the row", "actions:"} {
+	for _, w := range []string{"edit the row", "create a row", "delete the row"} {
 		if strings.Contains(help, w) {
 			t.Errorf("help offers %q in read-only mode", w)
 		}
@@ -143,7 +147,7 @@ func TestReadOnly(t *testing.T) {
 	golden.RequireEqual(t, []byte(help))
 	press(m, "esc")
 	before := plain(m)
-	for _, k := range []string{"e", "n", "d", "a"} {
+	for _, k := range []string{"e", "n", "d"} {
 		_, cmd := m.Update(keyMsg(k))
 		if cmd != nil || m.mode != modeBrowse {
 			t.Errorf("%s did something in read-only mode (mode %s)", k, m.mode)
@@ -152,6 +156,19 @@ func TestReadOnly(t *testing.T) {
 	if plain(m) != before {
 		t.Error("write keys changed the screen in read-only mode")
 	}
+	before = enginetest.Dump(t, enginetest.DB(t, e), "qb_audit")
+	press(m, "a")
+	if v := plain(m); m.mode != modeActions || !strings.Contains(v, "advanceStage") || !strings.Contains(v, "✓ available") || !strings.Contains(v, "read-only: availability only") {
+		t.Fatalf("a in read-only mode does not show availability (mode %s):\n%s", m.mode, v)
+	}
+	press(m, "enter")
+	if m.mode != modeActions || !strings.Contains(plain(m), "read-only session: advanceStage is not run") {
+		t.Errorf("enter on an action in read-only mode: mode %s\n%s", m.mode, plain(m))
+	}
+	if after := enginetest.Dump(t, enginetest.DB(t, e), "qb_audit"); after != before {
+		t.Error("an action ran in read-only mode")
+	}
+	press(m, "esc")
 	// The same keys work when not read-only.
 	m2 := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "applications"})
 	press(m2, "?")

@@ -10,6 +10,8 @@ type session struct {
 	eng *engine.Engine
 	id  engine.Identity
 	seq uint64
+	// may is what the identity may do on each table (see may.go).
+	may permissions
 }
 
 func (s *session) tag() reqTag {
