@@ -147,6 +147,9 @@ func (m *Model) onActions(msg actionsMsg) tea.Cmd {
 	if !m.fresh("actions", msg.tag) {
 		return nil
 	}
+	if cmd, ok := m.pickNamedAction(msg); ok {
+		return cmd
+	}
 	if msg.err != nil {
 		m.setError(msg.err)
 		return nil

@@ -72,10 +72,11 @@ const (
 	modeHelp                // full help
 	modeMatrix              // the access matrix of the current table
 	modeAudit               // the audit log, following new entries
+	modePalette             // the command palette
 )
 
 func (m mode) String() string {
-	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit"}[m]
+	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit", "palette"}[m]
 }
 
 // Messages components post to the root.

@@ -134,7 +134,7 @@ func (g *grid) ShortHelp() []Binding {
 	k := g.c.Keys
 	bs := []Binding{k.Identity, k.Detail}
 	bs = append(bs, g.writeHints()...)
-	bs = append(bs, k.Matrix, k.Audit, k.Search, k.Filter, k.Sort, k.Compare, k.CopyCell, k.ExportCSV, k.Help, k.Quit)
+	bs = append(bs, k.Matrix, k.Audit, k.Palette, k.Search, k.Filter, k.Sort, k.Compare, k.CopyCell, k.ExportCSV, k.Help, k.Quit)
 	return enabled(bs)
 }
 

@@ -51,6 +51,7 @@ type KeyMap struct {
 	Edit, Create, Delete, Actions            Binding
 	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
 	Matrix, Audit                            Binding
+	Palette                                  Binding
 	Help, Quit                               Binding
 
 	// Shared by panels and prompts.
@@ -94,6 +95,7 @@ func DefaultKeyMap() KeyMap {
 		ExportJSON: long(bind([]string{"X"}, "X", "export JSON"), "export the result as shown to JSON"),
 		Matrix:     long(bind([]string{"m"}, "m", "matrix"), "access matrix"),
 		Audit:      long(bind([]string{"L"}, "L", "audit"), "audit log"),
+		Palette:    long(bind([]string{":"}, ":", "command"), "command palette: a table, an identity, an action or a view, by fuzzy match"),
 		Help:       bind([]string{"?"}, "?", "help"),
 		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
 
@@ -143,7 +145,7 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
 		{"Take away", []Binding{k.CopyCell, k.CopyRow, k.ExportCSV, k.ExportJSON}},
-		{"General", []Binding{k.Reload, k.Help, k.Back, k.Quit}},
+		{"General", []Binding{k.Palette, k.Reload, k.Help, k.Back, k.Quit}},
 	}
 	var out []HelpGroup
 	for _, g := range groups {

@@ -40,6 +40,7 @@ func everyComponent(t *testing.T, readOnly bool) map[string]component {
 		"audit":   newAuditLog(c, m.s),
 		"form":    f,
 		"confirm": &confirm{c: c, title: "Delete?", question: "Delete it?", yes: func() tea.Cmd { return nil }},
+		"palette": newPalette(c, m.paletteItems()),
 		"actions": &actionList{c: c, table: "applications", list: []engine.ActionInfo{{Name: "advanceStage", Available: true}}},
 	}
 }

@@ -85,6 +85,9 @@ type Model struct {
 
 	// await holds, per purpose, the request whose answer is awaited.
 	await requests
+	// wantAction is the action the palette asked to run, taken out of the
+	// next action list (palette.go).
+	wantAction string
 }
 
 // New builds the console's model (Run uses it; tests drive it directly).
@@ -358,6 +361,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if cmd, ok := m.onPaletteMsg(msg); ok {
+		return cmd
+	}
 	// Anything else (cursor blinks, huh's internal messages) goes to the
 	// component that has the focus.
 	return m.focused().Update(msg)
@@ -437,6 +443,8 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case k.Help.Matches(msg):
 		return m.open(modeHelp, newHelpView(m.c, g.FullHelp()))
+	case k.Palette.Matches(msg):
+		return m.open(modePalette, newPalette(m.c, m.paletteItems()))
 	case k.Matrix.Matches(msg):
 		return m.openMatrix()
 	case k.Audit.Matches(msg):
