@@ -73,10 +73,11 @@ const (
 	modeMatrix              // the access matrix of the current table
 	modeAudit               // the audit log, following new entries
 	modePalette             // the command palette
+	modeColumns             // the column chooser
 )
 
 func (m mode) String() string {
-	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit", "palette"}[m]
+	return [...]string{"browse", "search", "picker", "detail", "compare", "form", "confirm", "actions", "result", "help", "matrix", "audit", "palette", "columns"}[m]
 }
 
 // Messages components post to the root.

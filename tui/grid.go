@@ -40,6 +40,8 @@ type grid struct {
 	// views remembers, per table name, the query and position the grid
 	// had when the operator left that table, for the rest of the session.
 	views map[string]tableView
+	// hidden lists, per table name, the columns the operator hid (H).
+	hidden map[string]map[string]bool
 }
 
 func newGrid(c *Common, s *session) *grid {
@@ -102,6 +104,8 @@ func (g *grid) key(msg tea.KeyMsg) tea.Cmd {
 		g.moveCol(1)
 	case k.Sort.Matches(msg):
 		return g.sortBySelected()
+	case k.Unfilter.Matches(msg):
+		return g.removeColumnFilters()
 	case k.ClearQuery.Matches(msg):
 		if g.t == nil {
 			return nil

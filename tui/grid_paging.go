@@ -108,26 +108,7 @@ type tableView struct {
 func (g *grid) setTable(t *schema.Table) tea.Cmd {
 	g.remember()
 	g.t = t
-	g.order = g.order[:0]
-	pin := t.PrimaryKey().Name
-	if t.DisplayColumn != "" {
-		pin = t.DisplayColumn
-	}
-	// The pinned column first, then the declared columns, then the
-	// system-managed ones (the firewall's organization and owner columns and
-	// the audit columns), which say least while browsing.
-	var late []int
-	for i, c := range t.Columns {
-		switch {
-		case c.Name == pin:
-			g.order = append([]int{i}, g.order...)
-		case t.IsSystemManaged(c.Name):
-			late = append(late, i)
-		default:
-			g.order = append(g.order, i)
-		}
-	}
-	g.order = append(g.order, late...)
+	g.order = g.shownOrder(t)
 	g.col, g.left = 0, 1
 	g.fallback = nil
 	g.res = newResult(querySpec{table: t.Name}, t)

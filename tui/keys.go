@@ -47,6 +47,7 @@ type KeyMap struct {
 	NextTable, PrevTable, Jump               Binding
 	Detail, Identity, Compare                Binding
 	Search, Filter, Sort, ClearQuery         Binding
+	Unfilter, Columns                        Binding
 	Refresh, Reload                          Binding
 	Edit, Create, Delete, Actions            Binding
 	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
@@ -56,6 +57,8 @@ type KeyMap struct {
 
 	// Shared by panels and prompts.
 	Back, Select, Yes, No Binding
+	// Toggle flips the item under the cursor (the column chooser).
+	Toggle Binding
 	// Submit finishes a form.
 	Submit Binding
 }
@@ -81,6 +84,8 @@ func DefaultKeyMap() KeyMap {
 		Filter:     long(bind([]string{"f"}, "f", "filter"), "filter on the selected column"),
 		Sort:       long(bind([]string{"s"}, "s", "sort"), "sort by the selected column (again: reverse)"),
 		ClearQuery: bind([]string{"F"}, "F", "clear search/filters/sort"),
+		Unfilter:   long(bind([]string{"-"}, "-", "unfilter"), "remove the selected column's filter and sort"),
+		Columns:    long(bind([]string{"H"}, "H", "columns"), "hide or show columns"),
 		Refresh:    bind([]string{"r", "ctrl+r"}, "r", "refresh"),
 		Reload:     long(bind([]string{"R"}, "R", "reload config"), "reload the config file (an invalid one is refused)"),
 		Edit:       writes(long(bind([]string{"e"}, "e", "edit"), "edit the row (preview, then y/N)")),
@@ -95,7 +100,7 @@ func DefaultKeyMap() KeyMap {
 		ExportJSON: long(bind([]string{"X"}, "X", "export JSON"), "export the result as shown to JSON"),
 		Matrix:     long(bind([]string{"m"}, "m", "matrix"), "access matrix"),
 		Audit:      long(bind([]string{"L"}, "L", "audit"), "audit log"),
-		Palette:    long(bind([]string{":"}, ":", "command"), "command palette: a table, an identity, an action or a view, by fuzzy match"),
+		Palette:    long(bind([]string{":"}, ":", "command"), "command palette: table, identity, action, view"),
 		Help:       bind([]string{"?"}, "?", "help"),
 		Quit:       bind([]string{"q", "ctrl+c"}, "q", "quit"),
 
@@ -104,6 +109,7 @@ func DefaultKeyMap() KeyMap {
 		Yes:    bind([]string{"y", "Y"}, "y", "yes"),
 		No:     bind([]string{"n", "N", "enter", "esc"}, "N/enter", "no"),
 		Submit: bind([]string{"enter"}, "enter", "next/submit"),
+		Toggle: bind([]string{" ", "enter"}, "space", "show/hide"),
 	}
 }
 
@@ -142,7 +148,7 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable, k.Jump}},
 		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh}},
 		{"Audit", []Binding{k.Matrix, k.Audit}},
-		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.ClearQuery}},
+		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.Unfilter, k.ClearQuery, k.Columns}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},
 		{"Take away", []Binding{k.CopyCell, k.CopyRow, k.ExportCSV, k.ExportJSON}},
 		{"General", []Binding{k.Palette, k.Reload, k.Help, k.Back, k.Quit}},

@@ -41,6 +41,7 @@ func everyComponent(t *testing.T, readOnly bool) map[string]component {
 		"form":    f,
 		"confirm": &confirm{c: c, title: "Delete?", question: "Delete it?", yes: func() tea.Cmd { return nil }},
 		"palette": newPalette(c, m.paletteItems()),
+		"columns": newColumnChooser(c, cfg.Table("applications"), nil),
 		"actions": &actionList{c: c, table: "applications", list: []engine.ActionInfo{{Name: "advanceStage", Available: true}}},
 	}
 }

@@ -361,7 +361,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := m.onPaletteMsg(msg); ok {
+	if cmd, ok := m.onMore(msg); ok {
 		return cmd
 	}
 	// Anything else (cursor blinks, huh's internal messages) goes to the
@@ -443,6 +443,11 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case k.Help.Matches(msg):
 		return m.open(modeHelp, newHelpView(m.c, g.FullHelp()))
+	case k.Columns.Matches(msg):
+		if g.t == nil {
+			return nil
+		}
+		return m.open(modeColumns, newColumnChooser(m.c, g.t, g.hidden[g.t.Name]))
 	case k.Palette.Matches(msg):
 		return m.open(modePalette, newPalette(m.c, m.paletteItems()))
 	case k.Matrix.Matches(msg):

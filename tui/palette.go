@@ -237,27 +237,6 @@ func (p *palette) FullHelp() []HelpGroup {
 		bind([]string{"down", "ctrl+n", "tab"}, "↓", "next"), bind([]string{"pgup", "pgdown"}, "pgup/pgdn", "page"), k.Select, k.Back}}}
 }
 
-// onPaletteMsg acts on what the palette posted (besides actAsMsg, which
-// the root already handles); ok is false for any other message.
-func (m *Model) onPaletteMsg(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case jumpTableMsg:
-		return m.selectTable(msg.i), true
-	case keyAsMsg:
-		return m.browseKey(msg.key), true
-	case runNamedMsg:
-		if m.grid.t == nil {
-			return nil, true
-		}
-		id := ""
-		if r, ok := m.grid.selected(); ok {
-			id = r.ID()
-		}
-		return m.listNamedAction(id, msg.action), true
-	}
-	return nil, false
-}
-
 // listNamedAction asks the engine for the row's actions and goes on with
 // the named one as the action list would: its form or preview when it is
 // available, else its refusal.

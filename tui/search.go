@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -9,12 +10,29 @@ import (
 	"quickback.dev/qb/termsafe"
 )
 
-// searchBar is the search typed in the status line (/): enter applies it
-// to the grid, esc leaves the grid's search as it was.
+// searchDebounce is how long the search line waits after the last key
+// before it searches what is typed (live search).
+const searchDebounce = 250 * time.Millisecond
+
+// liveSearchMsg searches what the search line held seq keys in; a later
+// key makes it stale.
+type liveSearchMsg struct {
+	seq  int
+	text string
+}
+
+// searchBar is the search typed in the status line (/). The grid follows
+// as the operator types (debounced; the answers of superseded searches are
+// dropped by the grid); enter keeps the search, esc puts back the one the
+// grid had before.
 type searchBar struct {
 	c     *Common
 	input textinput.Model
 	w     int
+	// seq counts the edits; before is the grid's search when the line
+	// opened, applied the search the grid shows now.
+	seq             int
+	before, applied string
 }
 
 func newSearchBar(c *Common) *searchBar {
@@ -28,6 +46,8 @@ func newSearchBar(c *Common) *searchBar {
 func (s *searchBar) start(text string) tea.Cmd {
 	s.input.SetValue(text)
 	s.input.CursorEnd()
+	s.before, s.applied = text, text
+	s.seq++
 	return s.input.Focus()
 }
 
@@ -37,23 +57,45 @@ func (s *searchBar) SetSize(w, _ int) {
 	s.input.Width = max(10, w-20)
 }
 
-// Update types into the search, applies it (enter) or cancels it (esc).
+// Update types into the search (searching after a pause), keeps it
+// (enter) or cancels it (esc).
 func (s *searchBar) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
 		switch km.Type {
 		case tea.KeyEnter:
 			s.input.Blur()
+			s.seq++
 			s.c.post(closeMsg{}, searchMsg{text: strings.TrimSpace(s.input.Value())})
 			return nil
 		case tea.KeyEsc:
 			s.input.Blur()
+			s.seq++
 			s.c.post(closeMsg{})
+			if s.applied != s.before {
+				s.c.post(searchMsg{text: s.before})
+			}
 			return nil
 		}
 	}
+	before := s.input.Value()
 	var cmd tea.Cmd
 	s.input, cmd = s.input.Update(msg)
-	return cmd
+	if s.input.Value() == before {
+		return cmd
+	}
+	s.seq++
+	seq, text := s.seq, strings.TrimSpace(s.input.Value())
+	return tea.Batch(cmd, tea.Tick(searchDebounce, func(time.Time) tea.Msg { return liveSearchMsg{seq: seq, text: text} }))
+}
+
+// live reports whether msg is the search to run now: the line is still
+// open and nothing was typed since.
+func (s *searchBar) live(msg liveSearchMsg) bool {
+	if msg.seq != s.seq || msg.text == s.applied {
+		return false
+	}
+	s.applied = msg.text
+	return true
 }
 
 // View is the search line.
@@ -61,7 +103,7 @@ func (s *searchBar) View() string { return termsafe.Truncate(s.input.View(), s.w
 
 // ShortHelp is the search line's footer.
 func (s *searchBar) ShortHelp() []Binding {
-	return []Binding{bind([]string{"enter"}, "enter", "apply"), bind([]string{"esc"}, "esc", "cancel")}
+	return []Binding{bind(nil, "type", "search as you type"), bind([]string{"enter"}, "enter", "keep"), bind([]string{"esc"}, "esc", "cancel")}
 }
 
 // FullHelp lists the search line's keys.
