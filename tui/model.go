@@ -45,7 +45,7 @@ type Options struct {
 // Run opens the console on eng and returns when the operator quits.
 func Run(eng *engine.Engine, opts Options) error {
 	m := New(eng, opts)
-	p := tea.NewProgram(m, tea.WithAltScreen())
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion())
 	_, err := p.Run()
 	m.grid.stop()
 	return err

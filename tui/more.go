@@ -7,11 +7,13 @@ import (
 // The root's handling of the messages of the second pass's conventions
 // (issue 15): the command palette, the column chooser, the live search.
 
-// onMore handles the messages of the palette (besides actAsMsg, which the
-// root already handles), the column chooser and the live search; ok is
-// false for any other message.
+// onMore handles the mouse and the messages of the palette (besides
+// actAsMsg, which the root already handles), the column chooser and the
+// live search; ok is false for any other message.
 func (m *Model) onMore(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
+	case tea.MouseMsg:
+		return m.onMouse(msg), true
 	case liveSearchMsg:
 		if m.mode != modeSearch || !m.search.live(msg) {
 			return nil, true
