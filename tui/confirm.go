@@ -22,10 +22,31 @@ type confirm struct {
 	w, h int
 }
 
-// askConfirm asks question under title and the preview lines; what names
-// what is not written on No.
+// askConfirm asks question under title and the preview lines before a
+// write as the identity; what names what is not written on No. Acting as
+// a synthetic identity, a Yes asks once more, naming it (syntheticCheck).
 func (m *Model) askConfirm(title string, lines []string, question, what string, yes func() tea.Cmd, back *form) tea.Cmd {
+	if m.s.id.Synthetic {
+		yes = m.syntheticCheck(what, yes, back)
+	}
 	return m.open(modeConfirm, &confirm{c: m.c, title: title, lines: lines, question: question, cancelled: what, yes: yes, back: back})
+}
+
+// syntheticCheck is a second question before write runs as a synthetic
+// identity ("any recruiter of acme"): no real user holds it, and its made-up
+// user id is what the write records as its author.
+func (m *Model) syntheticCheck(what string, write func() tea.Cmd, back *form) func() tea.Cmd {
+	id := m.s.id
+	label := identityLabel(id)
+	return func() tea.Cmd {
+		lines := []string{
+			"You act as " + label + " (SYNTHETIC): no real user holds this identity.",
+			"The write is recorded as user " + termsafe.Sanitize(id.UserID) + " (createdBy, modifiedBy, an owner column) and so in the audit log.",
+		}
+		m.c.post(openMsg{mode: modeConfirm, comp: &confirm{c: m.c, title: "Write as a synthetic identity?", lines: lines,
+			question: "Write " + what + " as " + label + "?", cancelled: what, yes: write, back: back}})
+		return nil
+	}
 }
 
 // SetSize sets the question's box.

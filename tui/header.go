@@ -51,6 +51,9 @@ func (m *Model) renderHeader() string {
 		default:
 			badges = append(badges, st.Impersonate.Render(" IMPERSONATING "))
 		}
+		if id.RealRole != "" {
+			badges = append(badges, st.Synthetic.Render(" OVERRIDE "))
+		}
 		room := w
 		if len(badges) > 0 {
 			room -= termsafe.Width(strings.Join(badges, " ")) + 1
@@ -114,6 +117,18 @@ func (m *Model) identityLine(id engine.Identity, room int) string {
 		left -= termsafe.Width(s) + 3
 		return s
 	}
+	// An overridden role (the engine decides as role; the user really
+	// holds RealRole) says so first; the OVERRIDE badge says it anyway.
+	held := ""
+	if id.RealRole != "" {
+		// Whole or in its short form, never cut.
+		for _, h := range []string{"override; holds ", "holds "} {
+			if h += termsafe.Sanitize(id.RealRole); termsafe.Width(h)+3 <= left {
+				held = fit(h)
+				break
+			}
+		}
+	}
 	orgName, name, email = fit(orgName), fit(name), fit(email)
 	who := user
 	if name != "" {
@@ -126,6 +141,9 @@ func (m *Model) identityLine(id engine.Identity, room int) string {
 	org := ""
 	if orgName != "" {
 		org = st.Identity.Render(" (" + orgName + ")")
+	}
+	if held != "" {
+		rolePart += st.IdentityDim.Render(" (" + held + ")")
 	}
 	return line + orgPart + org + rolePart
 }

@@ -311,7 +311,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.id.Anonymous {
 			role = "no role"
 		}
-		m.setStatus("now acting as "+identityLabel(msg.id)+" · "+role+" @ "+termsafe.Sanitize(msg.id.OrgID), false)
+		if msg.id.RealRole != "" {
+			role += " (override; holds " + msg.id.RealRole + ")"
+		}
+		m.setStatus("now acting as "+identityLabel(msg.id)+" · "+termsafe.Sanitize(role)+" @ "+termsafe.Sanitize(msg.id.OrgID), false)
 		return m.switchIdentity(msg.id)
 	case actionChosenMsg:
 		return m.onActionChosen(msg)

@@ -16,6 +16,21 @@ type pickItem struct {
 	id   engine.Identity
 	cols []string // name, user, email, organization, role (sanitized)
 	hay  string   // lower-case text the filter matches
+	// roles are the roles a member's role may be overridden with ("what
+	// if Dana were an interviewer"); none for anonymous and synthetic
+	// identities.
+	roles []string
+}
+
+// as is the item's identity acting with role instead of the one the user
+// holds ("" or the held role: no override). The engine decides as the
+// role; the audit log records the role really held (Identity.RealRole).
+func (it pickItem) as(role string) engine.Identity {
+	id := it.id
+	if role != "" && role != id.Role && slices.Contains(it.roles, role) {
+		id.RealRole, id.Role = id.Role, role
+	}
+	return id
 }
 
 // identityItems lists every membership, then an anonymous caller and "any
@@ -30,7 +45,8 @@ func identityItems(members []engine.Member, orgs []engine.Organization, roles []
 		if mb.UserRole != "" && mb.UserRole != "user" {
 			cols[4] += " (" + termsafe.Sanitize(mb.UserRole) + ")"
 		}
-		out = append(out, pickItem{id: mb.Identity(), cols: cols, hay: strings.ToLower(strings.Join(cols, " "))})
+		others := slices.DeleteFunc(slices.Clone(roles), func(r string) bool { return r == mb.Role })
+		out = append(out, pickItem{id: mb.Identity(), cols: cols, hay: strings.ToLower(strings.Join(cols, " ")), roles: others})
 	}
 	for _, o := range orgs {
 		id := engine.Identity{OrgID: o.ID, Anonymous: true}
@@ -47,7 +63,9 @@ func identityItems(members []engine.Member, orgs []engine.Organization, roles []
 	return out
 }
 
-// picker is the identity switcher: a filterable list.
+// picker is the identity switcher: a filterable list. A member's role
+// may be overridden: tab cycles the highlighted member through the other
+// roles, or "as ROLE" at the end of the filter overrides every member shown.
 type picker struct {
 	c       *Common
 	input   textinput.Model
@@ -57,24 +75,70 @@ type picker struct {
 	off     int
 	w, h    int
 	current engine.Identity
+	// override is the role tab chose per item (index into all); typed is
+	// the role of an "as ROLE" typed at the end of the filter.
+	override map[int]string
+	typed    string
 }
 
 func newPicker(c *Common, items []pickItem, current engine.Identity) *picker {
 	in := textinput.New()
 	in.Prompt = "filter › "
-	in.Placeholder = "name, user id, email, organization or role"
-	p := &picker{c: c, input: in, current: current}
+	in.Placeholder = "name, user id, email, organization or role; end with \"as ROLE\" to override a member's role"
+	p := &picker{c: c, input: in, current: current, override: map[int]string{}}
 	p.setItems(items)
 	for i, idx := range p.shown {
-		if p.all[idx].id == current {
+		it := p.all[idx]
+		if it.as(current.Role) == current {
 			p.cur = i
+			if current.RealRole != "" {
+				p.override[idx] = current.Role
+			}
 		}
 	}
 	return p
 }
 
+// role is the role item i acts with: the typed override, tab's, or its own.
+func (p *picker) role(i int) string {
+	it := p.all[i]
+	if p.typed != "" && slices.Contains(it.roles, p.typed) {
+		return p.typed
+	}
+	if r := p.override[i]; r != "" {
+		return r
+	}
+	return it.id.Role
+}
+
+// identity is the identity item i stands for, its role overridden.
+func (p *picker) identity(i int) engine.Identity { return p.all[i].as(p.role(i)) }
+
+// cycle moves the highlighted member to the next role it does not hold,
+// then back to its own.
+func (p *picker) cycle() {
+	if p.cur < 0 || p.cur >= len(p.shown) {
+		return
+	}
+	i := p.shown[p.cur]
+	roles := p.all[i].roles
+	if len(roles) == 0 {
+		p.c.post(statusMsg{text: "only a member's role can be overridden"})
+		return
+	}
+	next := roles[0]
+	if k := slices.Index(roles, p.override[i]); k >= 0 {
+		next = ""
+		if k+1 < len(roles) {
+			next = roles[k+1]
+		}
+	}
+	p.override[i] = next
+}
+
 func (p *picker) setItems(items []pickItem) {
 	p.all = items
+	p.override = map[int]string{}
 	p.refilter()
 }
 
@@ -83,6 +147,12 @@ func (p *picker) SetSize(w, h int) { p.w, p.h = w, h; p.input.Width = max(10, w-
 
 func (p *picker) refilter() {
 	terms := strings.Fields(strings.ToLower(p.input.Value()))
+	// "... as ROLE": every member shown acts with ROLE.
+	p.typed = ""
+	if n := len(terms); n >= 2 && terms[n-2] == "as" && slices.ContainsFunc(p.all, func(it pickItem) bool { return slices.Contains(it.roles, terms[n-1]) }) {
+		p.typed = terms[n-1]
+		terms = terms[:n-2]
+	}
 	p.shown = p.shown[:0]
 	for i, it := range p.all {
 		if !slices.ContainsFunc(terms, func(t string) bool { return !strings.Contains(it.hay, t) }) {
@@ -133,9 +203,9 @@ func (p *picker) filter(msg tea.Msg) tea.Cmd {
 func (p *picker) View() string {
 	st := p.c.Styles
 	var out []string
-	out = append(out, st.PanelTitle.Render("Act as…")+st.Reason.Render("  type to filter · ↑/↓ choose · enter switch · esc back"))
+	out = append(out, st.PanelTitle.Render("Act as…")+st.Reason.Render("  type to filter · ↑/↓ choose · tab override role (ROLE ← role held) · enter switch · esc back"))
 	out = append(out, p.input.View())
-	widths := []int{22, 18, 26, 10, 22}
+	widths := []int{22, 16, 26, 10, 30}
 	hdr := "  "
 	for i, h := range []string{"NAME", "USER", "EMAIL", "ORG", "ROLE"} {
 		hdr += termsafe.Pad(h, widths[i]) + " "
@@ -144,11 +214,15 @@ func (p *picker) View() string {
 	end := min(len(p.shown), p.off+p.rows())
 	for i := p.off; i < end; i++ {
 		it := p.all[p.shown[i]]
+		id := p.identity(p.shown[i])
 		line := ""
 		for j, c := range it.cols {
+			if j == 4 && id.RealRole != "" {
+				c = termsafe.Sanitize(id.Role) + " ← " + termsafe.Sanitize(id.RealRole)
+			}
 			line += termsafe.Pad(c, widths[j]) + " "
 		}
-		if it.id == p.current {
+		if id == p.current {
 			line += "● current"
 		}
 		if i == p.cur {
@@ -185,12 +259,14 @@ func (p *picker) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPgDown:
 		p.move(p.rows())
 		return nil
+	case tea.KeyTab:
+		p.cycle()
+		return nil
 	case tea.KeyEnter:
-		it, ok := p.selected()
-		if !ok {
+		if _, ok := p.selected(); !ok {
 			return nil
 		}
-		p.c.post(closeMsg{}, actAsMsg{it.id})
+		p.c.post(closeMsg{}, actAsMsg{p.identity(p.shown[p.cur])})
 		return nil
 	}
 	return p.filter(msg)
@@ -201,12 +277,13 @@ func (p *picker) open() tea.Cmd { return p.input.Focus() }
 
 // ShortHelp is the picker's footer.
 func (p *picker) ShortHelp() []Binding {
-	return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), p.c.Keys.Select.as("act as"), p.c.Keys.Back}
+	return []Binding{bind(nil, "type", "filter"), bind(nil, "↑/↓", "choose"), bind([]string{"tab"}, "tab", "override role"), p.c.Keys.Select.as("act as"), p.c.Keys.Back}
 }
 
 // FullHelp lists the picker's keys.
 func (p *picker) FullHelp() []HelpGroup {
 	k := p.c.Keys
 	return []HelpGroup{{"Act as", []Binding{bind(nil, "type", "filter"), bind([]string{"up", "ctrl+p"}, "↑", "previous"), bind([]string{"down", "ctrl+n"}, "↓", "next"),
-		bind([]string{"pgup", "pgdown"}, "pgup/pgdn", "page"), k.Select, k.Back}}}
+		bind([]string{"pgup", "pgdown"}, "pgup/pgdn", "page"), bind([]string{"tab"}, "tab", "override the member's role (again: the next; back to its own)"),
+		bind(nil, "as ROLE", "typed last: every member shown acts as ROLE"), k.Select, k.Back}}}
 }
