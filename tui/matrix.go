@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -10,9 +11,6 @@ import (
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/termsafe"
 )
-
-// matrixCellWidth caps a matrix column's width.
-const matrixCellWidth = 30
 
 // matrixView is the access matrix of the current table: every role ×
 // operation, field and action, laid out by engine.Matrix.Sections (the
@@ -42,87 +40,230 @@ func (m *Model) openMatrix() tea.Cmd {
 	return m.open(modeMatrix, newMatrixView(m.c, mx))
 }
 
-// linesAt is the matrix; its lines do not depend on the width (the pager
-// cuts what does not fit).
-func (v *matrixView) linesAt(int) []string {
+// linesAt is the matrix at a width: every cell whole, wrapped within its
+// column when the sections are wider than the view; notes and legends
+// wrapped too.
+func (v *matrixView) linesAt(width int) []string {
 	st := v.c.Styles
-	lines := []string{st.PanelTitle.Render("Access matrix") + st.Reason.Render("  (esc to close; what every role may see and do, from quickback.toml)")}
+	lines := wrapStyled(st.Reason, "(esc to close; what every role may see and do, from quickback.toml)", width-15)
+	lines[0] = st.PanelTitle.Render("Access matrix") + "  " + lines[0]
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.Repeat(" ", 15) + lines[i]
+	}
 	for _, ts := range v.tables {
 		lines = append(lines, "", st.Label.Render(termsafe.Sanitize(ts.Table.Table)))
 		for i, sec := range ts.Sections {
 			if i > 0 {
 				lines = append(lines, "")
 			}
-			lines = append(lines, matrixSectionLines(st, sec)...)
+			lines = append(lines, matrixSectionLines(st, sec, width)...)
 			if sec.Kind == engine.SectionFields {
-				lines = append(lines, fieldLegend(st, sec)...)
+				lines = append(lines, fieldLegend(st, sec, width)...)
 			}
 		}
 		if len(ts.Notes) > 0 {
 			lines = append(lines, "")
 			for i, n := range ts.Notes {
-				lines = append(lines, st.Reason.Render(termsafe.Sanitize(fmt.Sprintf("  [%d] %s", i+1, n))))
+				lines = append(lines, hanging(st.Reason, fmt.Sprintf("[%d] ", i+1), termsafe.Sanitize(n), width)...)
 			}
 		}
 	}
 	return lines
 }
 
-// matrixSectionLines lays out a section as aligned columns: the item, the
-// actions' starting states (the fields' type and guard are the command
-// line's; the console keeps to the roles), then one cell per role.
-func matrixSectionLines(st Styles, sec engine.MatrixSection) []string {
-	type cell struct {
-		text  string
-		style *lipgloss.Style
-	}
-	withFrom := sec.Kind == engine.SectionActions
-	header := []cell{{text: string(sec.Kind)}}
-	if withFrom {
-		header = append(header, cell{text: "from states"})
-	}
-	for _, r := range sec.Roles {
-		header = append(header, cell{text: r})
-	}
-	rows := [][]cell{header}
-	for _, r := range sec.Rows {
-		row := []cell{{text: r.Item}}
-		if withFrom {
-			row = append(row, cell{text: r.Details[1]})
+// hanging wraps text after a label within width, its later lines indented
+// under the text, two cells in from the left.
+func hanging(style lipgloss.Style, label, text string, width int) []string {
+	indent := 2 + termsafe.Width(label)
+	ls := wrapText(text, max(8, width-indent))
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		lead := strings.Repeat(" ", indent)
+		if i == 0 {
+			lead = "  " + label
 		}
-		for _, c := range r.Cells {
-			row = append(row, cell{text: c.Text, style: cellStyle(st, c)})
-		}
-		rows = append(rows, row)
-	}
-	widths := make([]int, len(header))
-	for _, r := range rows {
-		for j, c := range r {
-			widths[j] = max(widths[j], min(termsafe.Width(termsafe.Sanitize(c.text)), matrixCellWidth))
-		}
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		var b strings.Builder
-		for j, c := range r {
-			text := termsafe.Sanitize(c.text)
-			if j < len(r)-1 {
-				text = termsafe.Pad(text, widths[j])
-			} else {
-				text = termsafe.Truncate(text, widths[j])
-			}
-			if c.style != nil {
-				text = c.style.Render(text)
-			}
-			b.WriteString("  " + text)
-		}
-		out[i] = b.String()
+		out[i] = style.Render(lead + l)
 	}
 	return out
 }
 
-// cellStyle styles a cell by what it decides: a refusal, a masked value, a
-// limited grant; a plain grant is left plain.
+// wrapStyled wraps text to width, each line in style.
+func wrapStyled(style lipgloss.Style, text string, width int) []string {
+	ls := wrapText(text, max(8, width))
+	for i, l := range ls {
+		ls[i] = style.Render(l)
+	}
+	return ls
+}
+
+// matrixCell is one cell of a matrix section as laid out: its text and
+// its style (nil: plain).
+type matrixCell struct {
+	text  string
+	style *lipgloss.Style
+}
+
+// matrixSectionLines lays out a section as aligned columns within width:
+// the item, the actions' starting states (the fields' type and guard are
+// the command line's; the console keeps to the roles), then one cell per
+// role. A cell is never cut: when the columns do not fit, the widest are
+// narrowed and their cells wrap onto more lines.
+func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) []string {
+	withFrom := sec.Kind == engine.SectionActions
+	header := []matrixCell{{text: string(sec.Kind)}}
+	if withFrom {
+		header = append(header, matrixCell{text: "from states"})
+	}
+	for _, r := range sec.Roles {
+		header = append(header, matrixCell{text: r})
+	}
+	rows := [][]matrixCell{header}
+	for _, r := range sec.Rows {
+		row := []matrixCell{{text: r.Item}}
+		if withFrom {
+			row = append(row, matrixCell{text: r.Details[1]})
+		}
+		for _, c := range r.Cells {
+			row = append(row, matrixCell{text: c.Text, style: cellStyle(st, c)})
+		}
+		rows = append(rows, row)
+	}
+	widths := matrixWidths(rows, width)
+	var out []string
+	for _, r := range rows {
+		cells := make([][]string, len(r))
+		height := 1
+		for j, c := range r {
+			cells[j] = wrapCell(termsafe.Sanitize(c.text), widths[j])
+			height = max(height, len(cells[j]))
+		}
+		for k := range height {
+			var b strings.Builder
+			for j, c := range r {
+				text := ""
+				if k < len(cells[j]) {
+					text = cells[j][k]
+				}
+				if j < len(r)-1 {
+					text = termsafe.Pad(text, widths[j])
+				}
+				if c.style != nil && text != "" {
+					text = c.style.Render(text)
+				}
+				b.WriteString("  " + text)
+			}
+			out = append(out, strings.TrimRight(b.String(), " "))
+		}
+	}
+	return out
+}
+
+// matrixWidths gives each column its widest cell, then, while the row is
+// wider than width, narrows a column by a cell: first the one with the
+// most room above its longest unbreakable piece (a role name in the
+// header wraps at its hyphen before the item column breaks a field name),
+// not below that piece; then the widest, down to 4 cells (words then
+// break across lines; nothing is cut).
+func matrixWidths(rows [][]matrixCell, width int) []int {
+	n := len(rows[0])
+	widths := make([]int, n)
+	floor := make([]int, n)
+	for _, r := range rows {
+		for j, c := range r {
+			s := termsafe.Sanitize(c.text)
+			widths[j] = max(widths[j], termsafe.Width(s))
+			for _, w := range cellWords(s) {
+				floor[j] = max(floor[j], min(termsafe.Width(w.text), 16))
+			}
+		}
+	}
+	for j := range floor {
+		floor[j] = max(floor[j], 4)
+	}
+	total := func() int {
+		t := 0
+		for _, w := range widths {
+			t += 2 + w
+		}
+		return t
+	}
+	narrow := func(floor func(j int) int) {
+		for total() > width {
+			pick := -1
+			for j, w := range widths {
+				if w > floor(j) && (pick < 0 || w-floor(j) > widths[pick]-floor(pick)) {
+					pick = j
+				}
+			}
+			if pick < 0 {
+				return
+			}
+			widths[pick]--
+		}
+	}
+	narrow(func(j int) int { return floor[j] })
+	narrow(func(int) int { return 4 })
+	return widths
+}
+
+// cellWord is a piece of a cell that wrapping keeps whole: a word, or the
+// part of one up to a hyphen ("hiring-" of "hiring-manager") or a capital
+// ("advance" of "advanceStage"); space says whether a space separates it
+// from the next.
+type cellWord struct {
+	text  string
+	space bool
+}
+
+func cellWords(s string) []cellWord {
+	var out []cellWord
+	for _, f := range strings.Fields(s) {
+		rs := []rune(f)
+		start := 0
+		for i := 1; i < len(rs); i++ {
+			hyphen := rs[i-1] == '-' && i > 1
+			camel := unicode.IsLower(rs[i-1]) && unicode.IsUpper(rs[i])
+			if hyphen || camel {
+				out = append(out, cellWord{text: string(rs[start:i])})
+				start = i
+			}
+		}
+		out = append(out, cellWord{text: string(rs[start:]), space: true})
+	}
+	return out
+}
+
+// wrapCell wraps a cell to lines of at most w cells, at spaces and after
+// hyphens; a piece longer than w is broken where it must be.
+func wrapCell(s string, w int) []string {
+	if termsafe.Width(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	line, sep := "", ""
+	for _, p := range cellWords(s) {
+		if line != "" && termsafe.Width(line+sep+p.text) > w {
+			out = append(out, line)
+			line, sep = "", ""
+		}
+		if line == "" && termsafe.Width(p.text) > w {
+			parts := wrapText(p.text, w)
+			out = append(out, parts[:len(parts)-1]...)
+			line = parts[len(parts)-1]
+		} else {
+			line += sep + p.text
+		}
+		sep = ""
+		if p.space {
+			sep = " "
+		}
+	}
+	return append(out, line)
+}
+
+// cellStyle styles a cell by what it decides: a refusal (and "no read") as
+// denied, a limited grant as conditional, a masked value as masked, any
+// other grant as allowed.
 func cellStyle(st Styles, c engine.MatrixCell) *lipgloss.Style {
 	switch {
 	case c.Effect == engine.Denied:
@@ -130,15 +271,15 @@ func cellStyle(st Styles, c engine.MatrixCell) *lipgloss.Style {
 	case c.Visibility == engine.VisibilityMasked || c.Visibility == engine.VisibilityMaskedUnlessOwner:
 		return &st.Masked
 	case c.Effect == engine.Conditional:
-		return &st.Diff
+		return &st.Conditional
 	}
-	return nil
+	return &st.Allowed
 }
 
 // fieldLegend explains the field cells' letters, "no read" when a cell says
 // it, and which fields only actions may set.
-func fieldLegend(st Styles, sec engine.MatrixSection) []string {
-	out := []string{st.Reason.Render("  c = may set it on create, u = on update")}
+func fieldLegend(st Styles, sec engine.MatrixSection, width int) []string {
+	out := hanging(st.Reason, "", "c = may set it on create, u = on update", width)
 	noRead := false
 	var protected []string
 	for _, r := range sec.Rows {
@@ -150,10 +291,10 @@ func fieldLegend(st Styles, sec engine.MatrixSection) []string {
 		}
 	}
 	if noRead {
-		out = append(out, st.Reason.Render("  no read = the role may neither list nor get the table"))
+		out = append(out, hanging(st.Reason, "", "no read = the role may neither list nor get the table", width)...)
 	}
 	if len(protected) > 0 {
-		out = append(out, st.Reason.Render(termsafe.Sanitize("  only actions set "+strings.Join(protected, ", "))))
+		out = append(out, hanging(st.Reason, "", termsafe.Sanitize("only actions set "+strings.Join(protected, ", ")), width)...)
 	}
 	return out
 }

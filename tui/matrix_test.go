@@ -9,6 +9,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/enginetest"
+	"quickback.dev/qb/termsafe"
 )
 
 // The matrix view shows, for the current table, what every role may do and
@@ -73,8 +75,9 @@ func TestMatrixViewActions(t *testing.T) {
 	golden.RequireEqual(t, []byte(v))
 }
 
-// Cells are styled by what they decide: refusals and "no read" as denied,
-// masked values as masked, limited grants apart from plain ones.
+// Cells are coloured by what they decide: refusals and "no read" as
+// denied, limited grants as conditional, masked values as masked, every
+// other grant as allowed.
 func TestMatrixCellStyles(t *testing.T) {
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
@@ -87,18 +90,76 @@ func TestMatrixCellStyles(t *testing.T) {
 		{engine.MatrixCell{Effect: engine.Denied, Text: "denied"}, &st.Denied},
 		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Text: "masked(email)"}, &st.Masked},
 		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMaskedUnlessOwner, Text: "masked-unless-owner(redact)"}, &st.Masked},
-		{engine.MatrixCell{Effect: engine.Conditional, Text: "own rows"}, &st.Diff},
-		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Text: "raw c+u"}, nil},
+		{engine.MatrixCell{Effect: engine.Conditional, Text: "own rows"}, &st.Conditional},
+		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Text: "raw c+u"}, &st.Allowed},
+		{engine.MatrixCell{Effect: engine.Allowed, Text: "allowed"}, &st.Allowed},
 	} {
 		sec := engine.MatrixSection{Kind: engine.SectionFields, Roles: []string{"r"},
 			Rows: []engine.MatrixRow{{Item: "title", Cells: []engine.MatrixCell{c.cell}}}}
-		got := matrixSectionLines(st, sec)[1]
+		got := matrixSectionLines(st, sec, 120)[1]
 		want := "  title  " + c.cell.Text
 		if c.want != nil {
 			want = "  title  " + c.want.Render(c.cell.Text)
 		}
 		if got != want {
 			t.Errorf("%+v: %q, want %q", c.cell, got, want)
+		}
+	}
+}
+
+// At any width every cell is whole: the columns narrow and cells wrap onto
+// more lines (notes and legends too), no line is wider than the view and
+// nothing is cut with an ellipsis.
+func TestMatrixViewWrapsNeverCuts(t *testing.T) {
+	e := newEngine(t)
+	mx, err := engine.BuildMatrix(e.Config(), "applications")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCommon(false)
+	for _, w := range []int{120, 80, 60, 40} {
+		v := newMatrixView(c, mx)
+		lines := v.linesAt(w)
+		text := strings.Join(lines, "\n")
+		for _, l := range lines {
+			if termsafe.Width(l) > w {
+				t.Errorf("%d wide: line of %d cells: %q", w, termsafe.Width(l), l)
+			}
+			if strings.Contains(l, termsafe.Ellipsis) {
+				t.Errorf("%d wide: a cut line: %q", w, l)
+			}
+		}
+		// The note of advanceStage's starting states, whole once its
+		// lines are joined.
+		joined := strings.Join(strings.Fields(text), " ")
+		if !strings.Contains(joined, "[1] stage in applied, screening, interview, offer") {
+			t.Errorf("%d wide: the note is not whole:\n%s", w, text)
+		}
+		if w >= 60 && !strings.Contains(text, "hiring-manager") {
+			t.Errorf("%d wide: a role name is broken:\n%s", w, text)
+		}
+	}
+}
+
+// Where a rule admits PUBLIC, the matrix has an anonymous column.
+func TestMatrixViewAnonymousColumn(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(enginetest.Edit{
+		Old: `list.access   = { roles = ["interviewer+"] }
+get.access    = { roles = ["interviewer+"] }
+create.access = { roles = ["owner", "hiring-manager"] }`,
+		New: `list.access   = { roles = ["interviewer+", "PUBLIC"] }
+get.access    = { roles = ["interviewer+"] }
+create.access = { roles = ["owner", "hiring-manager"] }`}))
+	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: "hiring.db"})
+	press(m, "m")
+	v := plain(m)
+	for _, want := range []string{
+		"operation  interviewer  recruiter  hiring-manager  owner    anonymous",
+		"list       allowed      allowed    allowed         allowed  allowed",
+		"get        allowed      allowed    allowed         allowed  denied",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("matrix view lacks %q:\n%s", want, v)
 		}
 	}
 }

@@ -53,7 +53,10 @@ type Styles struct {
 	Reason     lipgloss.Style
 	Allowed    lipgloss.Style
 	Denied     lipgloss.Style
-	Diff       lipgloss.Style
+	// Conditional is a grant limited to some rows (own rows, a record
+	// condition).
+	Conditional lipgloss.Style
+	Diff        lipgloss.Style
 
 	Status      lipgloss.Style
 	StatusError lipgloss.Style
@@ -101,13 +104,14 @@ func DefaultStyles() Styles {
 		Pending:      lipgloss.NewStyle().Foreground(subtle).Italic(true),
 		Separator:    lipgloss.NewStyle().Foreground(subtle),
 
-		PanelTitle: lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Label:      lipgloss.NewStyle().Bold(true),
-		Value:      lipgloss.NewStyle(),
-		Reason:     lipgloss.NewStyle().Foreground(subtle),
-		Allowed:    lipgloss.NewStyle().Foreground(ok),
-		Denied:     lipgloss.NewStyle().Foreground(danger),
-		Diff:       lipgloss.NewStyle().Bold(true).Foreground(warn),
+		PanelTitle:  lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Label:       lipgloss.NewStyle().Bold(true),
+		Value:       lipgloss.NewStyle(),
+		Reason:      lipgloss.NewStyle().Foreground(subtle),
+		Allowed:     lipgloss.NewStyle().Foreground(ok),
+		Denied:      lipgloss.NewStyle().Foreground(danger),
+		Conditional: lipgloss.NewStyle().Foreground(warn),
+		Diff:        lipgloss.NewStyle().Bold(true).Foreground(warn),
 
 		Status:      lipgloss.NewStyle(),
 		StatusError: lipgloss.NewStyle().Foreground(danger).Bold(true),
