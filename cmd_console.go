@@ -101,5 +101,5 @@ func consoleReadOnlyReason(why string) string {
 	if why == "" {
 		return ""
 	}
-	return "read-only: " + why + "; the keys that write are disabled"
+	return "read-only: " + why + "; the keys that write are disabled and nothing is audited (UNAUDITED)"
 }

@@ -46,8 +46,7 @@ func main() {
 // flushOnSignal appends the audit entries still waiting in memory when the
 // process is interrupted, terminated or hung up (SPEC §3.7), then ends it
 // with the conventional status 128+signal. While the console runs, it
-// handles SIGINT and SIGTERM itself (it quits, and the engine is closed on
-// the way out), so the command line leaves those to it.
+// handles them itself (tui.Run), so the command line leaves them to it.
 func (c *cli) flushOnSignal() (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -58,10 +57,10 @@ func (c *cli) flushOnSignal() (stop func()) {
 			case <-done:
 				return
 			case sig := <-sigs:
-				if c.consoleRunning.Load() && sig != syscall.SIGHUP {
-					// The console quits on SIGINT and SIGTERM (and closes
-					// the engine on its way out); a hang-up leaves it no
-					// terminal to quit on, so it is flushed here.
+				if c.consoleRunning.Load() {
+					// The console quits on these itself, logs the
+					// session's end, and the engine is closed on the way
+					// out (which appends what waits).
 					continue
 				}
 				if eng := c.live.Load(); eng != nil {

@@ -189,9 +189,10 @@ type AuditFilter struct {
 }
 
 // AuditEntries lists the log's entries that f selects, oldest first. This
-// engine's own entries waiting for their group commit are appended first.
+// engine's own entries waiting for their group commit are appended first
+// (trying another writer's lock once).
 func (e *Engine) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	_ = e.tryFlush(ctx, false)
+	_ = e.appendNow(context.WithoutCancel(ctx), nil, false)
 	return e.store.auditEntries(ctx, f)
 }
 

@@ -168,10 +168,13 @@ const (
 	IdentitySwitch = "identity.switch"
 )
 
-// LogSession appends a console session's event as id: SessionStart when it
+// LogSession logs a console session's event as id: SessionStart when it
 // opens, IdentitySwitch when it starts acting as id (from, the identity it
 // acted as before, is recorded as the entry's record), SessionEnd when it
-// closes. Pending entries go first. A read-only database logs nothing.
+// closes. The entry joins the queue at once — so it is in order with the
+// operations around it, and a caller on a user interface's goroutine never
+// waits for the database — and is appended right away in the background
+// (by Close at the latest). A read-only database logs nothing.
 func (e *Engine) LogSession(ctx context.Context, event string, id Identity, from *Identity) error {
 	if e.store.readOnly {
 		return nil
@@ -180,7 +183,14 @@ func (e *Engine) LogSession(ctx context.Context, event string, id Identity, from
 	if from != nil {
 		record = from.String()
 	}
-	return e.appendNow(context.WithoutCancel(ctx), e.entry(id, event, "", record, nil, nil), true)
+	e.audit.add(e.entry(id, event, "", record, nil, nil), nil)
+	go func() {
+		_, lockErr := e.audit.state()
+		if err := e.tryFlush(context.WithoutCancel(ctx), lockErr == nil); errors.Is(err, errConnBusy) {
+			e.armTimer()
+		}
+	}()
+	return nil
 }
 
 // auditRead logs a read (list, get, explain, the action listing, a policy

@@ -67,9 +67,10 @@ func ParseAuditHead(s string) (seq int64, hash string, ok bool) {
 // and re-hashed, the first entry whose content differs from what a
 // witnessed or recorded head commits to; a tail is reported as truncated
 // only when the entries before it are intact. This engine's own entries
-// waiting for their group commit are appended first.
+// waiting for their group commit are appended first (trying another
+// writer's lock once).
 func (e *Engine) VerifyAudit(ctx context.Context, head string) (VerifyResult, error) {
-	_ = e.tryFlush(ctx, false)
+	_ = e.appendNow(context.WithoutCancel(ctx), nil, false)
 	return e.store.verifyAudit(ctx, e.witnessPath, head)
 }
 

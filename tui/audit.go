@@ -113,16 +113,26 @@ func (a *auditLog) View() string {
 }
 
 func auditLines(st Styles, entries []engine.AuditEntry, v engine.VerifyResult) []string {
-	chain := st.Reason.Render(fmt.Sprintf("chain verified: %d entries, head %s", v.Entries, shortHash(v.Head)))
+	witnessed := "no witness file"
+	if v.Witness.Found {
+		witnessed = fmt.Sprintf("%d witnessed heads checked", v.Witness.Heads)
+	}
+	chain := st.Reason.Render(termsafe.Sanitize(fmt.Sprintf("chain verified: %d entries, %s, head %d:%s", v.Entries, witnessed, v.HeadSeq, shortHash(v.Head))))
 	if !v.OK {
 		chain = st.StatusError.Render(termsafe.Sanitize(fmt.Sprintf("CHAIN BROKEN at entry %d: %s", v.BrokenSeq, v.Problem)))
 	}
 	lines := []string{st.PanelTitle.Render("Audit log") + st.Reason.Render("  (following new entries; esc to close)"), chain, ""}
 	// The outcome comes right after the time and the OS user last: at 120
 	// columns the outcome (ok or the refusal's code) must not be cut off.
-	rows := [][]string{{"seq", "at", "outcome", "user", "org", "role", "operation", "table", "record", "fields", "os user"}}
+	// The role acted as, with the role the user really holds when --role
+	// overrode it; the session's reason after the record.
+	rows := [][]string{{"seq", "at", "outcome", "user", "org", "role", "operation", "table", "record", "reason", "fields", "os user"}}
 	for _, e := range entries {
-		rows = append(rows, []string{fmt.Sprint(e.Seq), e.At, e.Outcome, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, strings.Join(e.Fields, ","), e.OSUser})
+		role := e.Role
+		if e.RealRole != "" {
+			role += " (really " + e.RealRole + ")"
+		}
+		rows = append(rows, []string{fmt.Sprint(e.Seq), viewTime(e.At), e.Outcome, e.UserID, e.OrgID, role, e.Operation, e.Table, e.RecordID, e.Reason, strings.Join(e.Fields, ","), e.OSUser})
 	}
 	return append(lines, alignRows(rows)...)
 }
@@ -144,6 +154,15 @@ func alignRows(rows [][]string) []string {
 		out[i] = strings.TrimRight(b.String(), " ")
 	}
 	return out
+}
+
+// viewTime is a stored time to the second ("2026-03-02 09:00:00"): the
+// view is a glance, `qb audit` has the milliseconds.
+func viewTime(at string) string {
+	if len(at) >= 19 && at[10] == 'T' {
+		return at[:10] + " " + at[11:19]
+	}
+	return at
 }
 
 func shortHash(h string) string {

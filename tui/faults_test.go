@@ -108,7 +108,7 @@ func TestReadOnlyFileConsole(t *testing.T) {
 		t.Fatal("a 0444 file is not read-only")
 	}
 	e := tuReopen(t, base, engine.Options{ReadOnly: true, ReadOnlyReason: why})
-	reason := "read-only: " + why + "; the keys that write are disabled"
+	reason := "read-only: " + why + "; the keys that write are disabled and nothing is audited (UNAUDITED)"
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs", DBPath: path, ReadOnly: true, ReadOnlyReason: reason})
 	f.waitFor("READ-ONLY", "row 1 of", "mode 0444")
 	f.key("d", "e", "n")

@@ -39,7 +39,7 @@ type formField struct {
 // filter on a column or an action's input.
 type form struct {
 	c      *Common
-	kind   string // "edit", "create", "filter", "action"
+	kind   string // "edit", "create", "filter", "action", "reason"
 	title  string
 	table  string
 	rowID  string
@@ -53,6 +53,8 @@ type form struct {
 	// filter forms
 	column *schema.Column
 	op     *string
+	// reason forms: the identity the reason is for
+	pending engine.Identity
 }
 
 // SetSize sets the form's box.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -174,6 +175,9 @@ func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID strin
 // form writes nothing.
 func (m *Model) onFormDone(msg formDoneMsg) tea.Cmd {
 	f := msg.form
+	if f.kind == "reason" {
+		return m.onReason(f, msg.aborted)
+	}
 	if msg.aborted {
 		m.form = nil
 		m.setStatus("cancelled: nothing written", false)
@@ -259,3 +263,46 @@ func enumOptions(values []string, required bool) []huh.Option[string] {
 	}
 	return opts
 }
+
+// askReason asks why the operator acts as id before the console does
+// ([audit].requireReason): the answer becomes the session's reason,
+// recorded on every audit entry from then on.
+func (m *Model) askReason(id engine.Identity) tea.Cmd {
+	m.awaitingReason = &id
+	f := &form{c: m.c, kind: "reason", title: "Why do you act as " + identityLabel(id) + "?", pending: id}
+	f.fields = []*formField{{name: "reason", typ: schema.TypeText, required: true, value: new(string),
+		hint: "a ticket or an incident: this project records it on every audit entry of the session (enter to go on, esc to cancel)"}}
+	return m.open(modeForm, f)
+}
+
+// onReason takes the answer of the reason form: with a reason the console
+// acts as the identity; without one it does not (and, for the first
+// identity, the console ends).
+func (m *Model) onReason(f *form, aborted bool) tea.Cmd {
+	m.form = nil
+	reason := strings.TrimSpace(*f.fields[0].value)
+	if !aborted && reason == "" {
+		f.fields[0].problem = "a reason is required to act as a real user in this project ([audit].requireReason)"
+		return m.open(modeForm, f)
+	}
+	m.awaitingReason = nil
+	if aborted {
+		msg := "not switched: acting as " + identityLabel(f.pending) + " needs a reason ([audit].requireReason)"
+		if !m.haveID {
+			m.exitErr = errors.New("the console did not start: acting as " + identityLabel(f.pending) + " needs a reason ([audit].requireReason); pass --reason TEXT")
+			return m.quit()
+		}
+		m.setStatus(msg, true)
+		return nil
+	}
+	if n := len([]rune(reason)); n > maxReason {
+		f.fields[0].problem = fmt.Sprintf("%d characters: give at most %d (a ticket or a sentence)", n, maxReason)
+		return m.open(modeForm, f)
+	}
+	m.s.eng.SetReason(reason)
+	m.setStatus("reason recorded on every audit entry of this session: "+termsafe.Sanitize(reason), false)
+	return m.switchIdentity(f.pending)
+}
+
+// maxReason bounds a reason (as --reason does).
+const maxReason = 500

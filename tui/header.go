@@ -12,7 +12,7 @@ import (
 // console acts as, then a rule.
 
 func (m *Model) headerView() string {
-	key := fmt.Sprintf("%v|%v|%d|%d|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly)
+	key := fmt.Sprintf("%v|%v|%d|%d|%v|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly, m.unaudited != "")
 	return m.cached("header", key, m.renderHeader)
 }
 
@@ -24,10 +24,16 @@ func (m *Model) renderHeader() string {
 		project = m.cfg.Project.Name
 	}
 	left := st.Title.Render("QUICKBACK CONSOLE") + st.Project.Render("  project "+termsafe.Sanitize(project)+" · db "+termsafe.Sanitize(m.opts.DBPath))
-	right := ""
+	var flags []string
 	if m.opts.ReadOnly {
-		right = st.ReadOnly.Render(" READ-ONLY ")
+		flags = append(flags, st.ReadOnly.Render(" READ-ONLY "))
 	}
+	// Nothing this session does reaches the audit log (the database
+	// cannot be written at all): said where it cannot be missed.
+	if m.unaudited != "" {
+		flags = append(flags, st.ReadOnly.Render(" UNAUDITED "))
+	}
+	right := strings.Join(flags, " ")
 	line1 := fitLine(left, "", w-termsafe.Width(right), st.Project) + right
 	line1 = strings.TrimRight(line1, " ")
 	if right != "" {

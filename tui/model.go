@@ -7,9 +7,12 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -42,12 +45,33 @@ type Options struct {
 	ExportDir string
 }
 
-// Run opens the console on eng and returns when the operator quits.
+// Run opens the console on eng and returns when the operator quits, or
+// the process is interrupted, terminated or hung up (SIGINT, SIGTERM,
+// SIGHUP): the session's end is logged either way, and the caller closes
+// the engine, which appends what is still waiting.
 func Run(eng *engine.Engine, opts Options) error {
 	m := New(eng, opts)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion())
+	// The program quits on SIGINT and SIGTERM itself; a hang-up (the
+	// terminal went away) would otherwise end the process on the spot.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		if _, ok := <-hup; ok {
+			p.Quit()
+		}
+	}()
 	_, err := p.Run()
+	signal.Stop(hup)
+	close(hup)
 	m.grid.stop()
+	m.endSession()
+	if errors.Is(err, tea.ErrInterrupted) {
+		err = nil
+	}
+	if err == nil {
+		err = m.exitErr
+	}
 	return err
 }
 
@@ -80,6 +104,16 @@ type Model struct {
 	status    string
 	statusErr bool
 
+	// sessionStarted is set once session.start is logged; awaitingReason
+	// is the identity a reason is asked for before the console acts as it
+	// ([audit].requireReason); exitErr ends Run when the operator declines
+	// to give one for the first identity.
+	sessionStarted bool
+	awaitingReason *engine.Identity
+	exitErr        error
+	// unaudited says why nothing is audited ("" when the log is written).
+	unaudited string
+
 	// memo caches the parts of the frame that rarely change.
 	memo map[string]memoEntry
 
@@ -102,9 +136,14 @@ func New(eng *engine.Engine, opts Options) *Model {
 	m.sidebar.setTables(m.cfg.Tables, opts.Table)
 	m.grid = newGrid(c, s)
 	m.search = newSearchBar(c)
+	m.unaudited = eng.Unaudited()
 	if opts.Identity != nil {
-		m.s.id = *opts.Identity
-		m.haveID = true
+		if eng.ReasonRequired(*opts.Identity) {
+			m.awaitingReason = opts.Identity
+		} else {
+			m.s.id = *opts.Identity
+			m.haveID = true
+		}
 	}
 	m.SetSize(120, 40)
 	if opts.ReadOnlyReason != "" {
@@ -117,8 +156,12 @@ func New(eng *engine.Engine, opts Options) *Model {
 // table.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.loadMembers()}
-	if m.haveID {
+	switch {
+	case m.haveID:
+		m.logIdentity(m.s.id)
 		cmds = append(cmds, m.startIdentity())
+	case m.awaitingReason != nil:
+		cmds = append(cmds, m.askReason(*m.awaitingReason))
 	}
 	return tea.Batch(cmds...)
 }
@@ -179,10 +222,39 @@ func (m *Model) startIdentity() tea.Cmd {
 
 // switchIdentity acts as id from now on. Everything in flight for the
 // previous identity becomes stale; table, query and position are kept.
+// When the project requires a reason for acting as a real user and the
+// session has none yet, it is asked for first.
 func (m *Model) switchIdentity(id engine.Identity) tea.Cmd {
+	if m.s.eng.ReasonRequired(id) {
+		return m.askReason(id)
+	}
+	m.logIdentity(id)
 	m.s.id = id
 	m.haveID = true
 	return m.startIdentity()
+}
+
+// logIdentity logs the session's start (its first identity) or a switch
+// to another identity. The engine queues the entry at once, so it precedes
+// the reads the switch starts.
+func (m *Model) logIdentity(id engine.Identity) {
+	ctx := context.Background()
+	switch {
+	case !m.sessionStarted:
+		m.sessionStarted = true
+		_ = m.s.eng.LogSession(ctx, engine.SessionStart, id, nil)
+	case id != m.s.id || !m.haveID:
+		prev := m.s.id
+		_ = m.s.eng.LogSession(ctx, engine.IdentitySwitch, id, &prev)
+	}
+}
+
+// endSession logs the session's end (Run calls it however the program
+// ended).
+func (m *Model) endSession() {
+	if m.sessionStarted {
+		_ = m.s.eng.LogSession(context.Background(), engine.SessionEnd, m.s.id, nil)
+	}
 }
 
 // loadAccess asks the engine, per table, whether the identity may list it.
@@ -307,6 +379,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		spec.search = msg.text
 		return m.grid.setQuery(spec)
 	case actAsMsg:
+		if m.s.eng.ReasonRequired(msg.id) {
+			return m.askReason(msg.id)
+		}
 		role := msg.id.Role
 		if msg.id.Anonymous {
 			role = "no role"
@@ -381,7 +456,7 @@ func (m *Model) onMembers(msg membersMsg) tea.Cmd {
 	if p, ok := m.overlay.(*picker); ok {
 		p.setItems(identityItems(m.members, m.orgs, m.cfg.Auth.Roles))
 	}
-	if !m.haveID {
+	if !m.haveID && m.awaitingReason == nil {
 		id, ok := DefaultIdentity(m.cfg, m.members)
 		if !ok {
 			m.setStatus("no identities: seed the database (qb seed) to create users and organizations", true)
