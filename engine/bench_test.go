@@ -51,7 +51,16 @@ type benchEnv struct {
 	cfg  *schema.Config
 	eng  *engine.Engine
 	raw  *sql.DB
+	// byReads are engines on the same database by [audit].reads: "group"
+	// (the default, eng) and "sync" (every read appends its entry before
+	// it returns, the behaviour before group commit).
+	byReads map[string]*engine.Engine
 }
+
+// readModes are the [audit].reads settings the read benchmarks compare
+// in the same run: the group commit, and the synchronous append it
+// replaced as the default.
+var readModes = []string{schema.ReadsGroup, schema.ReadsSync}
 
 var (
 	benchOnce sync.Once
@@ -155,12 +164,18 @@ func benchSetup(b *testing.B) *benchEnv {
 			benchErr = err
 			return
 		}
+		sync, err := engine.Open(enginetest.Config(b, enginetest.Edit{New: "[audit]\nreads = \"sync\""}), path, engine.Options{})
+		if err != nil {
+			benchErr = err
+			return
+		}
 		raw, err := sql.Open("sqlite", engine.DSN(path, false))
 		if err != nil {
 			benchErr = err
 			return
 		}
-		benchE = &benchEnv{path: path, rows: rows, cfg: cfg, eng: eng, raw: raw}
+		benchE = &benchEnv{path: path, rows: rows, cfg: cfg, eng: eng, raw: raw,
+			byReads: map[string]*engine.Engine{schema.ReadsGroup: eng, schema.ReadsSync: sync}}
 	})
 	if benchErr != nil {
 		b.Fatalf("benchmark database: %v", benchErr)
@@ -294,30 +309,36 @@ func BenchmarkList(b *testing.B) {
 			order := " ORDER BY created_at DESC, id DESC LIMIT 51"
 			for _, c := range tb.cases {
 				c := c
-				b.Run(tb.table+"/"+role.name+"/"+c.name, func(b *testing.B) {
-					query, args := base, append([]any{}, scopeArgs...)
-					if c.where != "" {
-						w := c.where
-						if role.name == "interviewer" && c.iwhere != "" {
-							w = c.iwhere
+				for _, mode := range readModes {
+					eng := env.byReads[mode]
+					b.Run(tb.table+"/"+role.name+"/"+c.name+"/reads="+mode, func(b *testing.B) {
+						query, args := base, append([]any{}, scopeArgs...)
+						if c.where != "" {
+							w := c.where
+							if role.name == "interviewer" && c.iwhere != "" {
+								w = c.iwhere
+							}
+							query += " AND " + w
+							args = append(args, c.args[:strings.Count(w, "?")]...)
 						}
-						query += " AND " + w
-						args = append(args, c.args[:strings.Count(w, "?")]...)
-					}
-					query += order
-					q := c.q
-					q.Limit = 50
-					checkSame(b, env, id, tb.table, q, query, args)
-					pair(b, func() {
-						if _, err := env.eng.List(ctx, id, tb.table, q); err != nil {
-							b.Fatal(err)
-						}
-					}, func() { rawPage(b, env.raw, query, args...) })
+						query += order
+						q := c.q
+						q.Limit = 50
+						checkSame(b, env, id, tb.table, q, query, args)
+						pair(b, func() {
+							if _, err := eng.List(ctx, id, tb.table, q); err != nil {
+								b.Fatal(err)
+							}
+						}, func() { rawPage(b, env.raw, query, args...) })
+					})
+				}
+			}
+			for _, mode := range readModes {
+				eng := env.byReads[mode]
+				b.Run(tb.table+"/"+role.name+"/deep/reads="+mode, func(b *testing.B) {
+					benchDeep(b, env, eng, id, tb.table, base, scopeArgs)
 				})
 			}
-			b.Run(tb.table+"/"+role.name+"/deep", func(b *testing.B) {
-				benchDeep(b, env, id, tb.table, base, scopeArgs)
-			})
 		}
 	}
 }
@@ -344,13 +365,13 @@ func checkSame(b *testing.B, env *benchEnv, id engine.Identity, table string, q 
 // cursor against the raw keyset page (created_at, id) < (?, ?) whose start
 // values come from one raw OFFSET query in setup, and against the engine's
 // first page (x-first = deep/first).
-func benchDeep(b *testing.B, env *benchEnv, id engine.Identity, table, base string, scopeArgs []any) {
+func benchDeep(b *testing.B, env *benchEnv, eng *engine.Engine, id engine.Identity, table, base string, scopeArgs []any) {
 	ctx := context.Background()
 	q := engine.ListQuery{Limit: 50}
 	pages := 0
 	var prevCursor string
 	for pages < 10000 {
-		p, err := env.eng.List(ctx, id, table, q)
+		p, err := eng.List(ctx, id, table, q)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -377,7 +398,7 @@ func benchDeep(b *testing.B, env *benchEnv, id engine.Identity, table, base stri
 	checkSame(b, env, id, table, deepQ, query, args)
 	first := engine.ListQuery{Limit: 50}
 	list := func(q engine.ListQuery) {
-		if _, err := env.eng.List(ctx, id, table, q); err != nil {
+		if _, err := eng.List(ctx, id, table, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -448,21 +469,24 @@ func BenchmarkGet(b *testing.B) {
 	ids := benchIDs(b, env, "candidates", 1000)
 	query := "SELECT " + candCols + " FROM candidates WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
 	for _, role := range []struct{ name, user string }{{"interviewer", benchInterviewer}, {"hiring-manager", benchManager}} {
-		b.Run("candidates/"+role.name, func(b *testing.B) {
-			id := env.identity(b, role.user)
-			i, j := 0, 0
-			pair(b, func() {
-				if _, err := env.eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}, func() {
-				if got := rawPage(b, env.raw, query, ids[j%len(ids)], benchOrg); len(got) != 1 {
-					b.Fatalf("raw get: %v", got)
-				}
-				j++
+		for _, mode := range readModes {
+			eng := env.byReads[mode]
+			b.Run("candidates/"+role.name+"/reads="+mode, func(b *testing.B) {
+				id := env.identity(b, role.user)
+				i, j := 0, 0
+				pair(b, func() {
+					if _, err := eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}, func() {
+					if got := rawPage(b, env.raw, query, ids[j%len(ids)], benchOrg); len(got) != 1 {
+						b.Fatalf("raw get: %v", got)
+					}
+					j++
+				})
 			})
-		})
+		}
 	}
 }
 
