@@ -145,21 +145,46 @@ const (
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 )
 
-// appendAudit writes entries inside tx, chained to the current head, which
-// it reads once. The caller's transaction holds SQLite's write lock, so
-// concurrent processes append one after another and never fork the chain.
-// Every new entry is hashed with the current formula (hashV2).
-func appendAudit(ctx context.Context, tx execQuerier, entries ...*AuditEntry) error {
+// auditWriter reads the chain's head and inserts entries inside a
+// transaction that holds SQLite's write lock: a write's own transaction
+// (sqlWriter) or an audit transaction on a driver connection (driverTx).
+type auditWriter interface {
+	head(ctx context.Context) (seq int64, hash string, ok bool, err error)
+	insert(ctx context.Context, args ...any) error
+}
+
+// sqlWriter runs the append's statements through database/sql.
+type sqlWriter struct{ q execQuerier }
+
+func (w sqlWriter) head(ctx context.Context) (int64, string, bool, error) {
+	var seq int64
+	var hash string
+	err := w.q.QueryRowContext(ctx, auditHeadSQL).Scan(&seq, &hash)
+	if isNoRows(err) {
+		return 0, "", false, nil
+	}
+	return seq, hash, err == nil, err
+}
+
+func (w sqlWriter) insert(ctx context.Context, args ...any) error {
+	_, err := w.q.ExecContext(ctx, auditInsertSQL, args...)
+	return err
+}
+
+// appendAudit writes entries through w, chained to the current head, which
+// it reads once. The transaction holds SQLite's write lock, so concurrent
+// processes append one after another and never fork the chain. Every new
+// entry is hashed with the current formula (hashV2).
+func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var prev string
-	var seq int64
-	err := tx.QueryRowContext(ctx, auditHeadSQL).Scan(&seq, &prev)
-	if isNoRows(err) {
-		prev, seq = GenesisHash, 0
-	} else if err != nil {
+	seq, prev, ok, err := w.head(ctx)
+	if err != nil {
 		return err
+	}
+	if !ok {
+		prev, seq = GenesisHash, 0
 	}
 	for _, e := range entries {
 		seq++
@@ -172,7 +197,7 @@ func appendAudit(ctx context.Context, tx execQuerier, entries ...*AuditEntry) er
 		}
 		e.Hash = entryHash(e)
 		fields, _ := json.Marshal(e.Fields)
-		if _, err := tx.ExecContext(ctx, auditInsertSQL, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, string(fields), e.PrevHash, e.Hash, e.RealRole, e.Reason, e.HashVersion); err != nil {
+		if err := w.insert(ctx, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, string(fields), e.PrevHash, e.Hash, e.RealRole, e.Reason, int64(e.HashVersion)); err != nil {
 			return err
 		}
 		prev = e.Hash

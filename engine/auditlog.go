@@ -29,7 +29,8 @@ const (
 // group-commit timer, and by FlushAudit and Close.
 //
 // Lock order: SQLite's write lock (a transaction begun), then appendMu.
-// connMu, held by whoever uses the dedicated connection, comes before both.
+// connMu, held by whoever appends outside a write's transaction, comes
+// before both.
 type auditLog struct {
 	db     *sql.DB
 	busyMS int
@@ -51,14 +52,12 @@ type auditLog struct {
 	closed  bool
 	reason  string
 
-	// connMu guards conn and its statements: the connection group commits
-	// and short audit transactions run on, with BEGIN, COMMIT and the
-	// append's statements prepared once. Its busy timeout is 0: waiting
-	// for another writer is done here (beginWait), so that a try-once
-	// append does not have to change the connection's pragmas.
-	connMu sync.Mutex
-	conn   *sql.Conn
-	stmts  map[string]*sql.Stmt
+	// connMu is held by the goroutine appending outside a write's own
+	// transaction (appendLocked); prepared holds, per pooled driver
+	// connection, the append's statements — BEGIN IMMEDIATE, COMMIT,
+	// ROLLBACK, the head read, the insert — prepared once (see driverTx).
+	connMu   sync.Mutex
+	prepared map[any]*preparedAudit
 
 	witness *witness
 }
@@ -253,6 +252,13 @@ func (e *Engine) appendEntry(ctx context.Context, ent *AuditEntry) {
 	_ = e.appendNow(ctx, ent, true)
 }
 
+// holdOut queues the entry of an operation another writer's lock kept out
+// of the database; the group commit tries the lock again each window.
+func (e *Engine) holdOut(ent *AuditEntry, lockErr error) {
+	e.audit.add(ent, lockErr)
+	e.armTimer()
+}
+
 // armTimer schedules the group commit of the entries just queued.
 func (e *Engine) armTimer() {
 	q := e.audit
@@ -337,33 +343,51 @@ func (e *Engine) appendLocked(ctx context.Context, ent *AuditEntry, wait bool) (
 	if n, _ := q.state(); n == 0 && ent == nil {
 		return nil
 	}
-	if err := q.connection(ctx); err != nil {
+	q.mu.Lock()
+	closed := q.closed
+	q.mu.Unlock()
+	if closed {
+		return errLogClosed
+	}
+	// A pooled connection: the one the last read released, whose page
+	// cache an append on another connection would make SQLite drop.
+	conn, err := e.store.db.Conn(ctx)
+	if err != nil {
 		return e.store.wrapErr(err)
 	}
-	if err := q.begin(ctx, wait); err != nil {
-		return e.store.wrapErr(err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_, _ = q.stmt(ctx, "ROLLBACK").ExecContext(context.Background())
+	defer conn.Close()
+	var batch []*AuditEntry
+	var pending int
+	err = conn.Raw(func(dc any) error {
+		t, err := q.driverTx(ctx, dc)
+		if err != nil {
+			return err
 		}
-	}()
-	q.appendMu.Lock()
-	defer q.appendMu.Unlock()
-	pending := q.snapshot()
-	batch := pending
-	if ent != nil {
-		batch = append(batch, ent)
-	}
-	if err := appendAudit(ctx, connStmts{q}, batch...); err != nil {
+		if err := t.begin(ctx, wait); err != nil {
+			return err
+		}
+		q.appendMu.Lock()
+		defer q.appendMu.Unlock()
+		pend := q.snapshot()
+		batch = pend
+		if ent != nil {
+			batch = append(batch, ent)
+		}
+		if err := appendAudit(ctx, t, batch...); err != nil {
+			t.rollback()
+			return err
+		}
+		if err := t.commit(ctx); err != nil {
+			t.rollback()
+			return err
+		}
+		pending = len(pend)
+		q.drop(pending)
+		return nil
+	})
+	if err != nil {
 		return e.store.wrapErr(err)
 	}
-	if _, err := q.stmt(ctx, "COMMIT").ExecContext(ctx); err != nil {
-		return e.store.wrapErr(err)
-	}
-	committed = true
-	q.drop(len(pending))
 	q.witness.record(batch)
 	return nil
 }
@@ -377,61 +401,9 @@ func isLockErr(err error) bool {
 // errLogClosed refuses an append after Close.
 var errLogClosed = errors.New("the engine is closed")
 
-// connection opens the audit connection and prepares its statements on
-// first use.
-func (q *auditLog) connection(ctx context.Context) error {
-	q.mu.Lock()
-	closed := q.closed
-	q.mu.Unlock()
-	if closed {
-		return errLogClosed
-	}
-	if q.conn != nil {
-		return nil
-	}
-	conn, err := q.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
-		conn.Close()
-		return err
-	}
-	stmts := map[string]*sql.Stmt{}
-	for _, text := range []string{"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", auditHeadSQL, auditInsertSQL} {
-		st, err := conn.PrepareContext(ctx, text)
-		if err != nil {
-			for _, s := range stmts {
-				s.Close()
-			}
-			conn.Close()
-			return err
-		}
-		stmts[text] = st
-	}
-	q.conn, q.stmts = conn, stmts
-	return nil
-}
-
-func (q *auditLog) stmt(_ context.Context, text string) *sql.Stmt { return q.stmts[text] }
-
-// begin starts the audit connection's write transaction. With wait, it
-// retries while another writer holds the lock, up to the busy timeout.
-func (q *auditLog) begin(ctx context.Context, wait bool) error {
-	deadline := time.Now().Add(time.Duration(q.busyMS) * time.Millisecond)
-	pause := time.Millisecond
-	for {
-		_, err := q.stmt(ctx, "BEGIN IMMEDIATE").ExecContext(ctx)
-		if err == nil || !isBusy(err) || !wait || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(min(pause, time.Until(deadline)+time.Millisecond))
-		pause = min(2*pause, 20*time.Millisecond)
-	}
-}
-
-// close stops the timer and releases the audit connection. The caller has
-// flushed what it could.
+// close stops the timer and forgets the prepared statements (the pool's
+// connections, which own them, are closed with the database). The caller
+// has flushed what it could.
 func (q *auditLog) close() {
 	q.mu.Lock()
 	q.closed = true
@@ -441,26 +413,13 @@ func (q *auditLog) close() {
 	q.mu.Unlock()
 	q.connMu.Lock()
 	defer q.connMu.Unlock()
-	for _, st := range q.stmts {
-		st.Close()
+	for dc, p := range q.prepared {
+		if validConn(dc) {
+			p.close()
+		}
 	}
-	if q.conn != nil {
-		q.conn.Close()
-	}
-	q.conn, q.stmts = nil, nil
+	q.prepared = nil
 	q.witness.close()
-}
-
-// connStmts runs appendAudit's two statements on the audit connection's
-// prepared statements.
-type connStmts struct{ q *auditLog }
-
-func (c connStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.stmt(ctx, query).ExecContext(ctx, args...)
-}
-
-func (c connStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.stmt(ctx, query).QueryRowContext(ctx, args...)
 }
 
 // logInTx appends the pending entries and then own inside tx, which holds
@@ -474,7 +433,7 @@ func (e *Engine) logInTx(ctx context.Context, tx execQuerier, own ...*AuditEntry
 	q.appendMu.Lock()
 	pending := q.snapshot()
 	batch := append(pending, own...)
-	if err := appendAudit(ctx, tx, batch...); err != nil {
+	if err := appendAudit(ctx, sqlWriter{tx}, batch...); err != nil {
 		q.appendMu.Unlock()
 		return nil, err
 	}
@@ -551,7 +510,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 			if dryRun {
 				name += ":dry-run"
 			}
-			e.audit.add(e.entry(id, name, table, "", nil, err), err)
+			e.holdOut(e.entry(id, name, table, "", nil, err), err)
 		}
 		return err
 	}
@@ -568,7 +527,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 		busy := isBusy(err)
 		err = e.store.wrapErr(err)
 		if busy {
-			e.audit.add(e.entry(id, op, table, record, fields, err), err)
+			e.holdOut(e.entry(id, op, table, record, fields, err), err)
 		} else {
 			e.auditRefusal(ctx, id, op, table, record, fields, err)
 		}

@@ -52,6 +52,10 @@ func qbContains(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, e
 	return int64(0), nil
 }
 
+// maxIdleConns is how many idle connections the pool keeps open (more than
+// a process uses at once: the console's few concurrent requests).
+const maxIdleConns = 64
+
 // BusyTimeoutMS is how long a statement waits for another writer's lock.
 const BusyTimeoutMS = 5000
 
@@ -216,6 +220,9 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
+	// Idle connections are kept, not closed: the audit path keeps its
+	// statements prepared on them (auditconn.go).
+	db.SetMaxIdleConns(maxIdleConns)
 	s := &store{db: db, path: path, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy}
 	if err := s.ping(); err != nil {
 		db.Close()
