@@ -12,7 +12,7 @@ import (
 // console acts as, then a rule.
 
 func (m *Model) headerView() string {
-	key := fmt.Sprintf("%v|%v|%d|%d|%v|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly, m.unaudited != "")
+	key := fmt.Sprintf("%v|%v|%d|%d|%v|%v|%v", m.s.id, m.haveID, len(m.orgs), m.c.Width, m.opts.ReadOnly, m.unaudited != "", m.awaitingReason)
 	return m.cached("header", key, m.renderHeader)
 }
 
@@ -43,6 +43,9 @@ func (m *Model) renderHeader() string {
 	var line2 string
 	if !m.haveID {
 		line2 = st.IdentityDim.Render("acting as … (resolving the default identity)")
+		if m.awaitingReason != nil {
+			line2 = st.IdentityDim.Render("acting as no one until a reason is given for " + identityLabel(*m.awaitingReason))
+		}
 	} else {
 		id := m.s.id
 		var badges []string

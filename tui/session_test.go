@@ -81,7 +81,7 @@ func TestConsoleAsksForAReason(t *testing.T) {
 	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(enginetest.Edit{New: "[audit]\nrequireReason = true"}))
 	n0 := lastSeq(t, e)
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-ivan", ""), Table: "candidates"})
-	f.waitFor("Why do you act as Ivan Petrov (u-ivan)?")
+	f.waitFor("Why do you act as Ivan Petrov (u-ivan)?", "acting as no one until a reason is given for Ivan Petrov (u-ivan)")
 	if n := lastSeq(t, e); n != n0 {
 		t.Fatalf("%d entries before a reason was given", n-n0)
 	}
