@@ -45,12 +45,12 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 			m.setStatus(termsafe.Sanitize(msg.ex.RowError), true)
 			return nil
 		}
-		return m.openWriteForm(t, msg.ex, msg.rowID)
+		return m.withRefChoices(t, msg.ex, false, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, msg.rowID, ch) })
 	case "create":
 		if opOf(msg.ex, schema.OpCreate).Decision == engine.Denied {
 			return m.write("create", "", map[string]any{}, true)
 		}
-		return m.openWriteForm(t, msg.ex, "")
+		return m.withRefChoices(t, msg.ex, true, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, "", ch) })
 	}
 	return nil
 }

@@ -98,7 +98,11 @@ func (f *form) start() tea.Cmd {
 			desc = "✗ " + fd.problem
 		}
 		if len(fd.options) > 0 {
-			hf = append(hf, huh.NewSelect[string]().Title(title).Description(desc).Options(fd.options...).Value(fd.value))
+			sel := huh.NewSelect[string]().Title(title).Description(desc).Options(fd.options...).Value(fd.value)
+			if len(fd.options) > 8 {
+				sel = sel.Height(10) // a long list (rows to reference) scrolls
+			}
+			hf = append(hf, sel)
 			continue
 		}
 		in := huh.NewInput().Title(title).Description(desc).Value(fd.value).CharLimit(100000)

@@ -22,7 +22,7 @@ import (
 // openWriteForm builds the edit (rowID set) or create form from the
 // engine's explanation: writable fields are inputs, locked ones are listed
 // with the reason.
-func (m *Model) openWriteForm(t *schema.Table, ex *engine.Explanation, rowID string) tea.Cmd {
+func (m *Model) openWriteForm(t *schema.Table, ex *engine.Explanation, rowID string, refs map[string]refChoices) tea.Cmd {
 	f := &form{c: m.c, kind: "create", table: t.Name, rowID: rowID}
 	f.title = "New " + t.Name + " record as " + identityLabel(m.s.id) + " (" + m.s.id.Role + ")"
 	if rowID != "" {
@@ -82,6 +82,9 @@ func (m *Model) openWriteForm(t *schema.Table, ex *engine.Explanation, rowID str
 			fd.initial = fd.options[0].Value
 		}
 		*fd.value = fd.initial
+		if col.References != "" {
+			refField(fd, col, refs)
+		}
 		f.fields = append(f.fields, fd)
 	}
 	if len(system) > 0 {

@@ -42,6 +42,8 @@ type grid struct {
 	views map[string]tableView
 	// hidden lists, per table name, the columns the operator hid (H).
 	hidden map[string]map[string]bool
+	// refs are the labels of referenced rows (refs.go).
+	refs refLabels
 }
 
 func newGrid(c *Common, s *session) *grid {

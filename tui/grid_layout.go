@@ -27,14 +27,10 @@ const (
 func (g *grid) makePage(rows []engine.Row) *gridPage {
 	pg := &gridPage{rows: rows, cells: make([][]string, len(rows))}
 	for i, r := range rows {
-		cells := make([]string, len(r.Values))
+		pg.cells[i] = make([]string, len(r.Values))
 		for j := range r.Values {
-			cells[j] = cellText(r, j)
-			if w := termsafe.Width(cells[j]); w > g.res.widths[j] {
-				g.res.widths[j] = min(w, maxColW)
-			}
+			g.setCell(pg, i, j)
 		}
-		pg.cells[i] = cells
 	}
 	return pg
 }

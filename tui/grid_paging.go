@@ -306,7 +306,7 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 	}
 	g.clampPos()
 	g.evict()
-	cmds = append(cmds, g.ensure())
+	cmds = append(cmds, g.ensure(), g.askLabels(rows))
 	if p == 0 && next != "" && g.res.total < 0 && !g.counting {
 		cmds = append(cmds, g.count())
 	}

@@ -122,6 +122,9 @@ type Model struct {
 	// wantAction is the action the palette asked to run, taken out of the
 	// next action list (palette.go).
 	wantAction string
+	// pendingForm opens the form waiting for its reference choices
+	// (refs_form.go).
+	pendingForm func(map[string]refChoices) tea.Cmd
 }
 
 // New builds the console's model (Run uses it; tests drive it directly).

@@ -12,6 +12,11 @@ import (
 // live search; ok is false for any other message.
 func (m *Model) onMore(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
+	case refChoicesMsg:
+		return m.onRefChoices(msg), true
+	case labelsMsg:
+		m.grid.onLabels(msg)
+		return nil, true
 	case tea.MouseMsg:
 		return m.onMouse(msg), true
 	case liveSearchMsg:
