@@ -90,6 +90,10 @@ type ListQuery struct {
 	Search string
 	Limit  int
 	Cursor string
+	// Inspect reads an internal table, read-only, for an identity whose
+	// role is in [audit].inspectInternal (see Inspection); it is refused
+	// on any other table.
+	Inspect bool
 }
 
 // Page is one page of a list.
@@ -161,8 +165,11 @@ type listPlan struct {
 
 func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan, error) {
 	acc := e.crudAccess(t, schema.OpList, id)
+	if q.Inspect {
+		acc = e.inspectAccess(id)
+	}
 	if acc.Denied {
-		return nil, roleError(t, "list", acc)
+		return nil, roleError(t, listOp(q), acc)
 	}
 	fw := firewallFor(t, id)
 	if fw.err != nil {
@@ -357,8 +364,8 @@ func (e *Engine) ListSQL(id Identity, table string, q ListQuery) (string, []any,
 
 // List returns one page of table as id sees it.
 func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuery) (page *Page, err error) {
-	defer func() { e.auditRead(ctx, id, "list", table, "", err) }()
-	t, err := e.table(table, true)
+	defer func() { e.auditRead(ctx, id, listOp(q), table, "", err) }()
+	t, err := e.listedTable(table, q)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +420,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 // Count returns how many rows a list query matches for id (cursor ignored).
 // It scans the matching rows, so callers should run it lazily.
 func (e *Engine) Count(ctx context.Context, id Identity, table string, q ListQuery) (int64, error) {
-	t, err := e.table(table, true)
+	t, err := e.listedTable(table, q)
 	if err != nil {
 		return 0, err
 	}

@@ -300,7 +300,10 @@ func (l *loader) audit(v any, p *kpath) {
 	if !ok {
 		return
 	}
-	l.known(m, p, "reads", "requireReason", "witness")
+	l.known(m, p, "reads", "requireReason", "witness", "inspectInternal")
+	if x, present := m["inspectInternal"]; present {
+		l.cfg.Audit.InspectInternal, _ = l.roleList(x, p.key("inspectInternal"), false, true)
+	}
 	if x, present := m["reads"]; present {
 		if s, ok := l.asString(x, p.key("reads")); ok {
 			if s != ReadsGroup && s != ReadsSync {

@@ -224,15 +224,33 @@ func TestAuditSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Audit != (Audit{Reads: ReadsGroup}) || cfg.WitnessDir() != "" {
+	if !reflect.DeepEqual(cfg.Audit, Audit{Reads: ReadsGroup}) || cfg.WitnessDir() != "" {
 		t.Errorf("default [audit] = %+v, witness dir %q", cfg.Audit, cfg.WitnessDir())
 	}
 	cfg, err = Parse("/p/base.toml", []byte(base+"\n[audit]\nreads = \"sync\"\nrequireReason = true\nwitness = \"state/witness\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Audit != (Audit{Reads: ReadsSync, RequireReason: true, Witness: "state/witness"}) || cfg.WitnessDir() != filepath.FromSlash("/p/state/witness") {
+	if !reflect.DeepEqual(cfg.Audit, Audit{Reads: ReadsSync, RequireReason: true, Witness: "state/witness"}) || cfg.WitnessDir() != filepath.FromSlash("/p/state/witness") {
 		t.Errorf("[audit] = %+v, witness dir %q", cfg.Audit, cfg.WitnessDir())
+	}
+}
+
+// [audit].inspectInternal is a role list like any other: "x+" expands,
+// an unknown role or PUBLIC is a config error; none by default.
+func TestAuditInspectInternal(t *testing.T) {
+	cfg, err := Parse("base.toml", []byte(base+"\n[audit]\ninspectInternal = [\"editor+\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Audit.InspectInternal; !reflect.DeepEqual(got, []string{"editor", "admin"}) {
+		t.Errorf("inspectInternal = %v", got)
+	}
+	for _, bad := range []string{`["boss"]`, `["PUBLIC"]`, `"admin"`} {
+		_, err := Parse("base.toml", []byte(base+"\n[audit]\ninspectInternal = "+bad+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "audit.inspectInternal") {
+			t.Errorf("inspectInternal = %s: %v", bad, err)
+		}
 	}
 }
 

@@ -46,6 +46,10 @@ type Audit struct {
 	// Witness is the directory of the audit witness files as written ("":
 	// the user's state directory); see Config.WitnessDir.
 	Witness string
+	// InspectInternal are the roles that may read internal tables (which
+	// have no CRUD for anyone) read-only, for inspection (the console's
+	// INTERNAL view): expanded like every role list; none by default.
+	InspectInternal []string
 }
 
 // The values of [audit].reads.
