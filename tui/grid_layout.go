@@ -122,7 +122,7 @@ func (g *grid) View() string {
 	if label == "" {
 		label = g.t.Name
 	}
-	title := st.GridTitle.Render(termsafe.Sanitize(label)) + st.GridInfo.Render(" ("+g.t.Name+")")
+	title := st.GridTitle.Render(termsafe.Sanitize(label)) + st.GridInfo.Render(" ("+g.t.Name+")") + g.internalBadge()
 	if d := g.res.spec.describe(); d != "" {
 		title += st.GridInfo.Render("  " + d)
 	}

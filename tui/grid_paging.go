@@ -32,11 +32,13 @@ type querySpec struct {
 	filters []engine.Filter
 	sort    []schema.SortKey
 	search  string
+	// inspect reads an internal table read-only (internal.go).
+	inspect bool
 }
 
 func (q querySpec) listQuery(cursor string, limit int) engine.ListQuery {
 	return engine.ListQuery{Filters: slices.Clone(q.filters), Sort: slices.Clone(q.sort),
-		Search: q.search, Limit: limit, Cursor: cursor}
+		Search: q.search, Limit: limit, Cursor: cursor, Inspect: q.inspect}
 }
 
 func (q querySpec) describe() string {
@@ -192,6 +194,7 @@ func (g *grid) restart() tea.Cmd {
 		g.cancel()
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.res.spec.inspect = g.inspects()
 	g.gen++
 	g.inflight = map[int]bool{}
 	g.counting = false
