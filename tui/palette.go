@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -21,6 +22,8 @@ type paletteItem struct {
 	kind string // "table", "as", "run", "view"
 	text string
 	msg  tea.Msg
+	// member is the identity of an "as" entry (for a role override).
+	member pickItem
 }
 
 // Messages the palette posts besides actAsMsg.
@@ -70,7 +73,24 @@ func (m *Model) paletteItems() []paletteItem {
 		out = append(out, paletteItem{kind: "view", text: b.Long + " (" + b.Help().Key + ")", msg: keyAsMsg{keyMsgOf(b.Keys()[0])}})
 	}
 	for _, it := range identityItems(m.members, m.orgs, m.cfg.Auth.Roles) {
-		out = append(out, paletteItem{kind: "as", text: "as " + strings.Join(it.cols, " · "), msg: actAsMsg{it.id}})
+		out = append(out, paletteItem{kind: "as", text: "as " + strings.Join(it.cols, " · "), msg: actAsMsg{it.id}, member: it})
+	}
+	return out
+}
+
+// overrides are the members of items acting as role instead of the role
+// they hold ("dana as interviewer" typed in the palette), as the picker's
+// override does.
+func overrides(items []paletteItem, role string) []paletteItem {
+	var out []paletteItem
+	for _, it := range items {
+		if it.kind != "as" || !slices.Contains(it.member.roles, role) {
+			continue
+		}
+		id := it.member.as(role)
+		cols := slices.Clone(it.member.cols)
+		cols[4] = termsafe.Sanitize(role) + " ← " + termsafe.Sanitize(id.RealRole)
+		out = append(out, paletteItem{kind: "as", text: "as " + strings.Join(cols, " · "), msg: actAsMsg{id}, member: it.member})
 	}
 	return out
 }
@@ -88,8 +108,11 @@ func keyMsgOf(k string) tea.KeyMsg {
 
 // palette is the command palette: a line to type in over the matches.
 type palette struct {
-	c       *Common
-	input   textinput.Model
+	c     *Common
+	input textinput.Model
+	// all are the entries; items those matched against (all, or the
+	// members acting as the role an "as ROLE" typed last names).
+	all     []paletteItem
 	items   []paletteItem
 	matches []fuzzy.Match
 	cur     int
@@ -101,7 +124,7 @@ func newPalette(c *Common, items []paletteItem) *palette {
 	in := textinput.New()
 	in.Prompt = ": "
 	in.Placeholder = "table, identity, action or view — fuzzy"
-	p := &palette{c: c, input: in, items: items}
+	p := &palette{c: c, input: in, all: items, items: items}
 	p.refilter()
 	return p
 }
@@ -113,8 +136,16 @@ func (s paletteSource) String(i int) string { return s[i].text }
 func (s paletteSource) Len() int            { return len(s) }
 
 // refilter matches what is typed; nothing typed lists every item in order.
+// "… as ROLE" typed last matches the members acting as ROLE.
 func (p *palette) refilter() {
 	q := strings.TrimSpace(p.input.Value())
+	p.items = p.all
+	if w := strings.Fields(q); len(w) >= 2 && w[len(w)-2] == "as" {
+		if ov := overrides(p.all, w[len(w)-1]); len(ov) > 0 {
+			p.items = ov
+			q = strings.Join(w[:len(w)-2], " ")
+		}
+	}
 	if q == "" {
 		p.matches = make([]fuzzy.Match, len(p.items))
 		for i, it := range p.items {

@@ -81,3 +81,19 @@ func TestPaletteViewsAndNothing(t *testing.T) {
 	f.key("esc")
 	f.waitView("back to browsing", func(string) bool { return f.m.mode == modeBrowse })
 }
+
+// "dana as interviewer" in the palette acts as Dana with the role
+// overridden, as the picker's override does.
+func TestPaletteRoleOverride(t *testing.T) {
+	e := newEngine(t)
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
+	f.waitFor("jane@example.com")
+	f.key(":")
+	f.typeText("dana as interviewer")
+	f.waitFor("as Dana Reyes · u-dana", "interviewer ← hiring-manager")
+	f.key("enter")
+	v := f.waitFor("OVERRIDE", "j***@e******.com")
+	if id := f.m.s.id; id.Role != "interviewer" || id.RealRole != "hiring-manager" {
+		t.Errorf("acting as %+v:\n%s", id, v)
+	}
+}
