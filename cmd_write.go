@@ -14,6 +14,7 @@ type writeOptions struct {
 	id     identity
 	data   string
 	dryRun bool
+	since  string
 }
 
 // writeCmd declares one of the four writes; op is its name.
@@ -45,7 +46,15 @@ func (c *cli) writeCmd(op, use, short, long, example string) *cobra.Command {
 		cmd.Annotations["notes"] = "identity"
 	}
 	f.BoolVar(&o.dryRun, "dry-run", false, "run every check, print the result and write nothing")
+	if op == "update" || op == "delete" {
+		sinceFlag(cmd, &o.since)
+	}
 	return cmd
+}
+
+// sinceFlag declares --if-unmodified-since on a write to an existing row.
+func sinceFlag(cmd *cobra.Command, since *string) {
+	cmd.Flags().StringVar(since, "if-unmodified-since", "", "write only if the record has not changed since `TS` (its modifiedAt, else createdAt; else ROW_CHANGED, exit 2)")
 }
 
 func (c *cli) createCmd() *cobra.Command {
@@ -97,7 +106,7 @@ func (c *cli) write(op string, args []string, o writeOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.WriteOptions{DryRun: o.dryRun}
+	opts := engine.WriteOptions{DryRun: o.dryRun, IfUnmodifiedSince: o.since}
 	table := args[0]
 	var res *engine.WriteResult
 	switch op {
@@ -161,6 +170,7 @@ type runOptions struct {
 	id     identity
 	input  string
 	dryRun bool
+	since  string
 }
 
 // runCmd is `qb run TABLE ACTION [ID] [IDENTITY] [--input JSON] [--dry-run]`.
@@ -185,6 +195,7 @@ qb run applications submitScore a-1001 --as u-ivan --input '{"score":4,"feedback
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "the action's input as a JSON object: `JSON`, @FILE or -")
 	f.BoolVar(&o.dryRun, "dry-run", false, "run every check, print the result and write nothing")
+	sinceFlag(cmd, &o.since)
 	c.completeFlag(cmd, "input", cobra.NoFileCompletions)
 	return cmd
 }
@@ -220,7 +231,7 @@ func (c *cli) runAction(args []string, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.WriteOptions{DryRun: o.dryRun}
+	opts := engine.WriteOptions{DryRun: o.dryRun, IfUnmodifiedSince: o.since}
 	res, err := c.eng.Run(c.ctx, id, table, action, rowID, input, opts)
 	if err != nil {
 		return err

@@ -54,7 +54,7 @@ var beforeActionUpdate func(ctx context.Context, tx *sql.Tx)
 func (e *Engine) Run(ctx context.Context, id Identity, table, action, rowID string, input map[string]any, opts WriteOptions) (*ActionResult, error) {
 	var res *ActionResult
 	err := e.writeTx(ctx, id, "action:"+action, table, opts.DryRun, func(tx *sql.Tx) (string, []string, error) {
-		r, fields, err := e.runAction(ctx, tx, id, table, action, rowID, input)
+		r, fields, err := e.runAction(ctx, tx, id, table, action, rowID, input, opts.IfUnmodifiedSince)
 		if err != nil {
 			return rowID, nil, err
 		}
@@ -93,8 +93,12 @@ func actionRoleError(t *schema.Table, a *schema.Action, acc *residual) error {
 
 // runAction is Run inside its transaction; fields are the audit's changed
 // field names.
-func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, action, rowID string, input map[string]any) (*ActionResult, []string, error) {
+func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, action, rowID string, input map[string]any, since string) (*ActionResult, []string, error) {
 	t, a, err := e.lookupAction(table, action)
+	if err != nil {
+		return nil, nil, err
+	}
+	since, err = parseSince(since)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,6 +136,9 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		}
 		if !pass {
 			return nil, nil, conditionFailed(t, rowID, "action:"+a.Name, acc)
+		}
+		if err := e.checkUnmodified(ctx, tx, t, id, rowID, raw, since); err != nil {
+			return nil, nil, err
 		}
 		before = raw
 		rec = make(map[string]any, len(t.Columns))
@@ -217,6 +224,10 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		} else {
 			res.Withheld = append(res.Withheld, WithheldRow{Table: t.Name, ID: rowID, Fields: []string{}})
 		}
+	}
+
+	if record && res.Row != nil {
+		res.LastChange = lastChange(t, before)
 	}
 
 	// Inserted rows; one the caller may not get (an internal table's, say)

@@ -36,4 +36,8 @@ type ActionResult struct {
 	// Inserted nor Changes.
 	Withheld []WithheldRow `json:"withheld,omitempty"`
 	DryRun   bool          `json:"dryRun,omitempty"`
+	// LastChange is when the record last changed before the action (see
+	// Row.LastChange), for a later run's IfUnmodifiedSince; "" for a
+	// standalone action and when the caller may not get the record.
+	LastChange string `json:"-"`
 }

@@ -518,6 +518,10 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	record, fields, err := fn(tx)
 	if err != nil {
 		tx.Rollback()
+		if dryRun {
+			// A refused dry run is logged as a dry run, like an allowed one.
+			op += ":dry-run"
+		}
 		if _, ok := AsError(err); ok {
 			e.auditRefusal(ctx, id, op, table, record, fields, err)
 			return err

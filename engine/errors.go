@@ -32,6 +32,7 @@ const (
 	ActionNotAllowedForState Code = "ACCESS_ACTION_NOT_ALLOWED_FOR_STATE"
 	TransitionLost           Code = "ACCESS_TRANSITION_LOST"
 	InternalTable            Code = "INTERNAL_TABLE"
+	RowChanged               Code = "ROW_CHANGED"
 )
 
 var statusOf = map[Code]int{
@@ -52,13 +53,14 @@ var statusOf = map[Code]int{
 	ActionNotAllowedForState: 409,
 	TransitionLost:           409,
 	InternalTable:            404,
+	RowChanged:               409,
 }
 
 // Codes lists the catalogue's codes in the SPEC's order.
 func Codes() []Code {
 	return []Code{AccessRoleRequired, AccessConditionFailed, FirewallNotFound, NotFound, OrgRequired,
 		GuardSystemManaged, GuardFieldImmutable, GuardFieldProtected, GuardFieldNotCreateable, GuardFieldNotUpdatable,
-		ValidationFailed, QueryColumnMasked, FKNotFound, UniqueViolation, ActionNotAllowedForState, TransitionLost, InternalTable}
+		ValidationFailed, QueryColumnMasked, FKNotFound, UniqueViolation, ActionNotAllowedForState, TransitionLost, InternalTable, RowChanged}
 }
 
 // Status is the HTTP-style status of a code.

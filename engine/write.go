@@ -15,6 +15,12 @@ import (
 type WriteOptions struct {
 	// DryRun performs the write inside a transaction, reports it and rolls back.
 	DryRun bool
+	// IfUnmodifiedSince, when set (an ISO-8601 timestamp), makes an update,
+	// a delete or a record action apply only if the row has not changed
+	// since: its modifiedAt (createdAt when never modified) is not later,
+	// else ROW_CHANGED. A dry run's LastChange passed here writes exactly
+	// over the row the dry run previewed.
+	IfUnmodifiedSince string
 }
 
 // Change is one field a write or action changed, as the caller sees it
@@ -42,6 +48,10 @@ type WriteResult struct {
 	// Path is "create" or "update" (upsert reports the path it took).
 	Path   string
 	DryRun bool
+	// LastChange is when the row last changed before this write (see
+	// Row.LastChange), for a later write's IfUnmodifiedSince; "" for a
+	// create and when the caller may not get the row.
+	LastChange string
 }
 
 // WithheldRow is a row a write or action changed that the caller may not
@@ -527,7 +537,7 @@ func (e *Engine) Update(ctx context.Context, id Identity, table, rowID string, d
 		if err != nil {
 			return rowID, nil, err
 		}
-		r, err := e.update(ctx, tx, t, id, rowID, data)
+		r, err := e.update(ctx, tx, t, id, rowID, data, opts.IfUnmodifiedSince)
 		if err != nil {
 			return rowID, slices.Sorted(maps.Keys(data)), err
 		}
@@ -542,8 +552,13 @@ func (e *Engine) Update(ctx context.Context, id Identity, table, rowID string, d
 }
 
 // loadForWrite applies the checks every write on an existing row starts with:
-// role, firewall, record condition.
-func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, op schema.Op, rowID string) ([]any, firewall, *residual, error) {
+// role, firewall, record condition, and (since set) that the row has not
+// changed since.
+func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, op schema.Op, rowID, since string) ([]any, firewall, *residual, error) {
+	since, err := parseSince(since)
+	if err != nil {
+		return nil, firewall{}, nil, err
+	}
 	acc := e.crudAccess(t, op, id)
 	if acc.Denied {
 		return nil, firewall{}, nil, roleError(t, string(op), acc)
@@ -562,11 +577,14 @@ func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 	if !pass {
 		return nil, fw, nil, conditionFailed(t, rowID, string(op), acc)
 	}
+	if err := e.checkUnmodified(ctx, tx, t, id, rowID, raw, since); err != nil {
+		return nil, fw, nil, err
+	}
 	return raw, fw, acc, nil
 }
 
-func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, rowID string, data map[string]any) (*WriteResult, error) {
-	before, fw, acc, err := e.loadForWrite(ctx, tx, t, id, schema.OpUpdate, rowID)
+func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, rowID string, data map[string]any, since string) (*WriteResult, error) {
+	before, fw, acc, err := e.loadForWrite(ctx, tx, t, id, schema.OpUpdate, rowID, since)
 	if err != nil {
 		return nil, err
 	}
@@ -584,7 +602,11 @@ func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
 		return nil, err
 	}
-	return e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, vals, "update")
+	res, err := e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, vals, "update")
+	if err == nil && res.Withheld == nil {
+		res.LastChange = lastChange(t, before)
+	}
+	return res, err
 }
 
 // updateRow sets vals on the row, inside the firewall.
@@ -617,9 +639,14 @@ func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, o
 		if err != nil {
 			return rowID, nil, err
 		}
-		_, fw, _, err := e.loadForWrite(ctx, tx, t, id, schema.OpDelete, rowID)
+		raw, fw, _, err := e.loadForWrite(ctx, tx, t, id, schema.OpDelete, rowID, opts.IfUnmodifiedSince)
 		if err != nil {
 			return rowID, nil, err
+		}
+		if ok, err := e.mayGet(ctx, tx, t, id, rowID); err != nil {
+			return rowID, nil, err
+		} else if ok {
+			res.LastChange = lastChange(t, raw)
 		}
 		if t.CRUD[schema.OpDelete].DeleteMode == "hard" {
 			r, err := e.exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
@@ -709,7 +736,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 				upd[k] = v
 			}
 		}
-		r, err := e.update(ctx, tx, t, id, rowID, upd)
+		r, err := e.update(ctx, tx, t, id, rowID, upd, "")
 		if err != nil {
 			return rowID, slices.Sorted(maps.Keys(upd)), err
 		}
