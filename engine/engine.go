@@ -120,11 +120,15 @@ func Open(cfg *schema.Config, path string, opts Options) (*Engine, error) {
 	if path == "" {
 		path = cfg.DatabasePath()
 	}
+	return open(cfg, path, opts, WitnessPath(cfg, path))
+}
+
+// open is Open with the witness file given ("": none).
+func open(cfg *schema.Config, path string, opts Options, wpath string) (*Engine, error) {
 	st, err := openStore(cfg, path, opts)
 	if err != nil {
 		return nil, err
 	}
-	wpath := WitnessPath(cfg, path)
 	e := &Engine{store: st, cfg: cfg, osUser: opts.OSUser, clock: opts.Clock, compiled: map[policyKey]*residual{},
 		audit:       newAuditLog(st.db, st.busyTimeout(), opts.GroupWindow, newWitness(wpath, path), opts.Reason),
 		witnessPath: wpath,

@@ -53,3 +53,16 @@ func SetStmtCacheMax(e *Engine, n int) {
 
 // StmtCacheLen is the number of statements e keeps prepared.
 func StmtCacheLen(e *Engine) int { return e.stmtCache().len() }
+
+// FunnelSQL is the count statements Funnel runs for id on table with q, by
+// stage, with their arguments (the organization stage's statement counts
+// its deleted rows only: Funnel adds the live ones).
+func FunnelSQL(e *Engine, id Identity, table string, q ListQuery) (stages, stmts []string, args [][]any, err error) {
+	qs, err := e.funnelPlan(id, table, q)
+	for _, fq := range qs {
+		stages = append(stages, fq.stage.Stage)
+		stmts = append(stmts, fq.sql)
+		args = append(args, fq.args)
+	}
+	return stages, stmts, args, err
+}

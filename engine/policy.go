@@ -332,6 +332,11 @@ type firewall struct {
 	err error
 	// ownerScoped: the caller sees only their own rows.
 	ownerScoped bool
+	// live, org and owner are the parts of pred, apart (org and owner ""
+	// when the table has no such scope or the caller bypasses it), for
+	// counting the rows each lets through (Funnel).
+	live       string
+	org, owner predicate
 	// Rules are the config paths that decided the scope.
 	Rules []string
 }
@@ -355,6 +360,7 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 		} else {
 			parts = append(parts, Q(t.OrgColumn().SQLName)+" = ?")
 			args = append(args, argRef{ctx: "orgId"})
+			f.org = predicate{sql: parts[len(parts)-1], args: []argRef{{ctx: "orgId"}}}
 		}
 	}
 	if o := fw.Owner; o != nil {
@@ -364,12 +370,15 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 			f.ownerScoped = true
 			if id.UserID == "" || id.Anonymous {
 				parts = append(parts, "0")
+				f.owner = predicate{sql: "0"}
 			} else {
 				parts = append(parts, Q(t.OwnerColumn().SQLName)+" = ?")
 				args = append(args, argRef{ctx: "userId"})
+				f.owner = predicate{sql: parts[len(parts)-1], args: []argRef{{ctx: "userId"}}}
 			}
 		}
 	}
+	f.live = parts[0]
 	f.pred = predicate{sql: strings.Join(parts, " AND "), args: args}
 	f.scope = predicate{sql: strings.Join(parts[1:], " AND "), args: args}
 	if f.scope.sql == "" {

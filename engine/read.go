@@ -161,6 +161,10 @@ type listPlan struct {
 	limit  int
 	masks  maskPlan
 	sigKey string
+	// where[scoped:] and args[scopedArgs:] are the request's own
+	// conditions (filters, search, cursor), after the firewall and the
+	// record condition.
+	scoped, scopedArgs int
 }
 
 func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan, error) {
@@ -182,6 +186,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		p.where = append(p.where, "("+acc.Cond.sql+")")
 		p.args = append(p.args, acc.Cond.bind(id)...)
 	}
+	p.scoped, p.scopedArgs = len(p.where), len(p.args)
 	colIdx := func(name string) (int, error) {
 		for i, c := range t.Columns {
 			if c.Name == name {

@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"quickback.dev/qb/schema"
+)
+
+// Scratch hands out throwaway copies of one snapshot of a database, for
+// running operations whose effects must not reach it (`qb test`, SPEC §10):
+// each copy is opened as an engine of its own, with its own audit log (the
+// snapshot's log, continued in the copy) and no witness file, and every
+// copy is removed with the Scratch. The database itself is never opened
+// as the engine's: it is neither migrated nor audited nor witnessed.
+type Scratch struct {
+	cfg *schema.Config
+	dir string
+	// template is the snapshot every copy starts from.
+	template string
+
+	mu sync.Mutex
+	n  int
+}
+
+// NewScratch snapshots the database at src into a new temporary directory
+// under tmp ("" for the system's). The snapshot is consistent (SQLite's
+// VACUUM INTO on a read-only connection: src is not written, and another
+// process may be writing it meanwhile). When src does not exist, the
+// snapshot is a new database laid out for cfg and seeded with seed (nil:
+// left empty), as opening the project for the first time would create it.
+func NewScratch(ctx context.Context, cfg *schema.Config, src, tmp string, seed *SeedData) (*Scratch, error) {
+	dir, err := os.MkdirTemp(tmp, "qb-scratch-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create a scratch directory: %w", err)
+	}
+	s := &Scratch{cfg: cfg, dir: dir, template: filepath.Join(dir, "snapshot.db")}
+	if err := s.snapshot(ctx, src, seed); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Scratch) snapshot(ctx context.Context, src string, seed *SeedData) error {
+	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
+		e, err := open(s.cfg, s.template, Options{}, "")
+		if err != nil {
+			return err
+		}
+		if seed != nil {
+			if _, err := e.Seed(ctx, seed, false); err != nil {
+				e.Close()
+				return err
+			}
+		}
+		return e.Close()
+	}
+	if err := checkFile(src); err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", dsn(src, true, BusyTimeoutMS))
+	if err != nil {
+		return fmt.Errorf("database %s: %w", src, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", s.template); err != nil {
+		st := &store{path: src}
+		return fmt.Errorf("cannot copy %w", st.wrapErr(err))
+	}
+	return nil
+}
+
+// Open opens a fresh copy of the snapshot, brought in line with the config
+// as Open would. Close the engine when done; the copy's file stays until
+// the Scratch is closed.
+func (s *Scratch) Open(opts Options) (*Engine, error) {
+	s.mu.Lock()
+	s.n++
+	path := filepath.Join(s.dir, "copy-"+strconv.Itoa(s.n)+".db")
+	s.mu.Unlock()
+	if err := copyFile(s.template, path); err != nil {
+		return nil, err
+	}
+	opts.ReadOnly, opts.ReadOnlyReason = false, ""
+	return open(s.cfg, path, opts, "")
+}
+
+// Discard removes the file of a copy whose engine is closed (Close removes
+// every copy at the end anyway; a long run frees space as it goes).
+func (s *Scratch) Discard(e *Engine) {
+	p := e.Path()
+	if filepath.Dir(p) != s.dir {
+		return
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(p + suffix)
+	}
+}
+
+// Close removes the snapshot and every copy.
+func (s *Scratch) Close() error { return os.RemoveAll(s.dir) }
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("cannot copy the scratch snapshot: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot copy the scratch snapshot: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("cannot copy the scratch snapshot: %w", err)
+	}
+	return out.Close()
+}
