@@ -201,14 +201,27 @@ func (l *loader) line(path string) int {
 	return 1
 }
 
+// Parse reads one test file's source, as Load reads each file.
+func Parse(cfg *schema.Config, path string, src []byte) ([]*Test, error) {
+	l := &loader{cfg: cfg, names: map[string]string{}}
+	tests := l.source(path, string(src))
+	if len(l.probs) > 0 {
+		return nil, &l.probs
+	}
+	return tests, nil
+}
+
 func (l *loader) file(path string) []*Test {
-	l.file_, l.lines = path, nil
 	b, err := os.ReadFile(path)
 	if err != nil {
 		l.probs = append(l.probs, schema.Problem{File: path, Message: err.Error(), Err: err})
 		return nil
 	}
-	src := string(b)
+	return l.source(path, string(b))
+}
+
+func (l *loader) source(path, src string) []*Test {
+	l.file_, l.lines = path, nil
 	var m map[string]any
 	if _, err := toml.Decode(src, &m); err != nil {
 		p := schema.Problem{File: path, Line: 1, Message: "syntax error: " + err.Error()}
@@ -313,6 +326,7 @@ func (l *loader) as(p string, v any) (As, int) {
 		return As{}, line
 	}
 	var a As
+	n := len(l.probs)
 	keys := []string{"user", "org", "role", "anonymous"}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(keys, k) {
@@ -345,6 +359,8 @@ func (l *loader) as(p string, v any) (As, int) {
 		}
 	}
 	switch {
+	case len(l.probs) > n:
+		// Its keys are wrong already: whom it names is moot.
 	case a.Anonymous && (a.User != "" || a.Role != ""):
 		l.add(p, "an anonymous caller has no user or role: give { anonymous = true, org = \"...\" }")
 	case !a.Anonymous && a.User == "" && a.Role == "":
