@@ -302,16 +302,21 @@ func auditOperations(cfg *schema.Config) []string {
 // OTHER, with the rows each changed row-visibility decision affects in the
 // current database).
 func (c *cli) matrixCmd() *cobra.Command {
-	var diff string
+	var o matrixOptions
 	cmd := &cobra.Command{
 		Use:   "matrix [TABLE]",
 		Short: "The access matrix: roles x operations x fields",
 		Long: `Print who may do what: for each table, each operation and action by role, and each field's
 visibility and writability by role, from the config alone. --diff OTHER compares with
 another config: every decision that differs, and how many rows each changed row-visibility
-decision affects per organization in the current database.`,
+decision affects per organization in the current database.
+
+--format markdown prints the diff as tables a pull-request comment can hold; --exit-code
+exits 3 when any decision differs (0 when none does), for CI.`,
 		Example: `qb matrix candidates
-qb matrix --diff proposed.toml --json`,
+qb matrix --diff proposed.toml --json
+qb matrix --diff proposed.toml --format markdown --exit-code`,
+		Annotations:       map[string]string{"notes": "exit"},
 		Args:              positional("[TABLE]"),
 		ValidArgsFunction: c.completeArgs(c.completeTables),
 		RunE: c.do(func(_ *cobra.Command, args []string) error {
@@ -319,23 +324,41 @@ qb matrix --diff proposed.toml --json`,
 			if len(args) == 1 {
 				table = args[0]
 			}
-			return c.matrix(table, diff)
+			return c.matrix(table, o)
 		}),
 	}
-	cmd.Flags().StringVar(&diff, "diff", "", "compare with the config `OTHER.toml`")
+	f := cmd.Flags()
+	f.StringVar(&o.diff, "diff", "", "compare with the config `OTHER.toml`")
+	f.Var(newChoice(&o.format, "text", "text", "markdown", "json"), "format", "with --diff: `FORMAT` text, markdown (for a pull-request comment) or json (as --json)")
+	f.BoolVar(&o.exitCode, "exit-code", false, "with --diff: exit 3 when any decision differs")
 	c.completeFlag(cmd, "diff", completeFiles("toml"))
+	c.completeFlag(cmd, "format", fixedCompletions("text", "markdown", "json"))
 	return cmd
 }
 
-func (c *cli) matrix(table, other string) error {
-	if other != "" {
+// matrixOptions are the flags of `qb matrix`.
+type matrixOptions struct {
+	diff     string
+	format   string
+	exitCode bool
+}
+
+func (c *cli) matrix(table string, o matrixOptions) error {
+	formatSet := o.format != "text"
+	switch {
+	case o.diff == "" && (formatSet || o.exitCode):
+		return usagef("--format and --exit-code go with --diff OTHER")
+	case c.json && o.format == "markdown":
+		return usagef("--json and --format markdown: choose one")
+	}
+	if o.diff != "" {
 		if table != "" {
 			return usagef("--diff compares whole configs: give no TABLE")
 		}
 		if err := c.open(false); err != nil {
 			return err
 		}
-		ocfg, err := schema.Load(other)
+		ocfg, err := schema.Load(o.diff)
 		if err != nil {
 			return err
 		}
@@ -343,11 +366,17 @@ func (c *cli) matrix(table, other string) error {
 		if err != nil {
 			return err
 		}
-		if c.json {
+		switch {
+		case c.json || o.format == "json":
 			c.writeJSON(d)
-			return nil
+		case o.format == "markdown":
+			printPolicyDiffMarkdown(c.out, d)
+		default:
+			printPolicyDiff(c.out, d)
 		}
-		printPolicyDiff(c.out, d)
+		if o.exitCode && len(d.Changes) > 0 {
+			return exitError{code: exitProblem}
+		}
 		return nil
 	}
 	if err := c.loadConfig(); err != nil {

@@ -270,24 +270,49 @@ qb get candidates c-jane --as u-dana --json`,
 	return cmd
 }
 
+// explainOptions are the flags of `qb explain`.
+type explainOptions struct {
+	id      identity
+	funnel  bool
+	filters []string
+	search  string
+}
+
 func (c *cli) explainCmd() *cobra.Command {
-	var id identity
+	var o explainOptions
 	cmd := &cobra.Command{
 		Use:   "explain TABLE [ID]",
 		Short: "Explain why: per operation and per field, the rule that decides",
 		Long: `Explain what the identity may do on TABLE (or on the record ID) and why: the firewall, each
 operation's decision with the rule that made it, and each field's visibility and whether the
-identity may set it on create and update.`,
+identity may set it on create and update.
+
+--funnel explains a list instead (why is it empty?): the rows left after each stage of the
+list's query — all rows, in the identity's organization, not soft-deleted, within the owner
+scope, passing the list's record condition, matching --filter and --search — each counted in
+SQL over the firewall's indexes. Counting a table of more than a million rows takes a while:
+qb says so first (ctrl+c stops it).`,
 		Example: `qb explain candidates c-jane --as u-ivan
-qb explain applications --role recruiter --org acme --json`,
-		Annotations:       map[string]string{"notes": "identity"},
+qb explain applications --role recruiter --org acme --json
+qb explain interview_notes --funnel --as u-ben
+qb explain applications --funnel --as u-dana --filter stage=hired --filter notes~visa`,
+		Annotations:       map[string]string{"notes": "identity expr"},
 		Args:              positional("TABLE", "[ID]"),
 		ValidArgsFunction: c.completeArgs(c.completeTables),
 		RunE: c.do(func(_ *cobra.Command, args []string) error {
+			if o.funnel {
+				if len(args) == 2 {
+					return usagef("--funnel explains a list, not a record: give no ID")
+				}
+				return c.funnel(args[0], o)
+			}
+			if len(o.filters) > 0 || o.search != "" {
+				return usagef("--filter and --search go with --funnel")
+			}
 			if err := c.open(false); err != nil {
 				return err
 			}
-			who, err := c.identity(id)
+			who, err := c.identity(o.id)
 			if err != nil {
 				return err
 			}
@@ -307,8 +332,46 @@ qb explain applications --role recruiter --org acme --json`,
 			return nil
 		}),
 	}
-	c.identityFlags(cmd, &id)
+	c.identityFlags(cmd, &o.id)
+	f := cmd.Flags()
+	f.BoolVar(&o.funnel, "funnel", false, "count the rows of a list after each stage of its query: why is it empty?")
+	f.StringArrayVar(&o.filters, "filter", nil, "with --funnel: the list's filter `EXPR` (repeat to AND them)")
+	f.StringVar(&o.search, "search", "", "with --funnel: the list's search `TEXT`")
+	c.completeFlag(cmd, "filter", c.completeFilter)
+	c.completeFlag(cmd, "search", cobra.NoFileCompletions)
 	return cmd
+}
+
+// funnel is `qb explain TABLE --funnel`.
+func (c *cli) funnel(table string, o explainOptions) error {
+	if err := c.open(false); err != nil {
+		return err
+	}
+	who, err := c.identity(o.id)
+	if err != nil {
+		return err
+	}
+	q := engine.ListQuery{Search: o.search}
+	for _, f := range o.filters {
+		pf, err := engine.ParseFilter(f)
+		if err != nil {
+			return err
+		}
+		q.Filters = append(q.Filters, pf)
+	}
+	if n, err := c.eng.RowEstimate(c.ctx, table); err == nil && n > engine.LargeTable && !c.json {
+		fmt.Fprintf(c.errw, "qb: %s holds about %s rows: each stage is counted over an index of them, which takes a while (ctrl+c stops)\n", termsafe.Sanitize(table), groupDigits(n))
+	}
+	f, err := c.eng.Funnel(c.ctx, who, table, q)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		c.writeJSON(f)
+		return nil
+	}
+	printFunnel(c.out, f)
+	return nil
 }
 
 // repeatWith is the command line that was run, with flag set to value in

@@ -41,6 +41,19 @@ func copyProject(t *testing.T, dir string) string {
 			t.Fatal(err)
 		}
 	}
+	tests, _ := filepath.Glob("tests/*.toml")
+	for _, f := range tests {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "tests"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tests", filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return filepath.Join(dir, "quickback.toml")
 }
 

@@ -91,3 +91,73 @@ func printPolicyDiff(w io.Writer, d *engine.PolicyDiff) {
 	}
 	printTableWide(w, rows)
 }
+
+// printPolicyDiffMarkdown prints the changed decisions and the rows they
+// affect as Markdown tables, for a pull-request comment. Every cell is
+// sanitized and escaped (|, <, >, &, newlines), so text from the configs
+// or the database renders as text.
+func printPolicyDiffMarkdown(w io.Writer, d *engine.PolicyDiff) {
+	fmt.Fprintf(w, "### Policy diff: %s → %s\n\n", mdCell(d.Current), mdCell(d.Other))
+	switch len(d.Changes) {
+	case 0:
+		fmt.Fprintln(w, "No decision differs.")
+		return
+	case 1:
+		fmt.Fprintln(w, "**1 decision differs.**")
+	default:
+		fmt.Fprintf(w, "**%d decisions differ.**\n", len(d.Changes))
+	}
+	rows := [][]string{{"Kind", "Table", "Role", "Item", "Before", "After"}}
+	for _, c := range d.Changes {
+		item := c.Item
+		if c.Aspect != "" {
+			item += " (" + c.Aspect + ")"
+		}
+		rows = append(rows, []string{c.Kind, c.Table, c.Role, item, c.Before, c.After})
+	}
+	fmt.Fprintln(w)
+	printMarkdownTable(w, rows)
+	if len(d.Impacts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n#### Rows affected per organization")
+	fmt.Fprintln(w, "\nBasis *role*: the rows any user of the role sees there; *members*: the rows at least one current member holding the role can see.")
+	fmt.Fprintln(w)
+	rows = [][]string{{"Table", "Role", "Operation", "Org", "Members", "Before", "After", "Gained", "Lost", "Basis"}}
+	for _, im := range d.Impacts {
+		basis := im.BeforeBasis + " → " + im.AfterBasis
+		if im.Note != "" {
+			rows = append(rows, []string{im.Table, im.Role, im.Operation, "", "", "", "", "", "", im.Note})
+			continue
+		}
+		for _, o := range im.Orgs {
+			rows = append(rows, []string{im.Table, im.Role, im.Operation, o.Org, fmt.Sprint(o.Members),
+				fmt.Sprint(o.Before), fmt.Sprint(o.After), "+" + fmt.Sprint(o.Gained), "-" + fmt.Sprint(o.Lost), basis})
+		}
+	}
+	printMarkdownTable(w, rows)
+}
+
+// printMarkdownTable prints rows (the first is the header) as a Markdown
+// table.
+func printMarkdownTable(w io.Writer, rows [][]string) {
+	for i, r := range rows {
+		cells := make([]string, len(r))
+		for j, c := range r {
+			cells[j] = mdCell(c)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		if i == 0 {
+			fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(r)))
+		}
+	}
+}
+
+// mdCell is s as the text of a Markdown table cell: sanitized for the
+// terminal, with the characters Markdown or HTML would read escaped and
+// line breaks as spaces.
+var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\\", `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "\r\n", " ", "\n", " ", "\r", " ")
+
+func mdCell(s string) string {
+	return termsafe.Sanitize(mdEscaper.Replace(s))
+}

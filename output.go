@@ -273,3 +273,28 @@ func csvRecord(cells []string) []string {
 	}
 	return out
 }
+
+// printFunnel prints a list's funnel: the rows left after each stage, the
+// rule of each, and the funnel in one line.
+func printFunnel(w io.Writer, f *engine.Funnel) {
+	fmt.Fprintf(w, "rows of %s listed by %s, stage by stage\n", termsafe.Sanitize(f.Table), termsafe.Sanitize(f.Identity.String()))
+	rows := [][]string{{"ROWS", "STAGE", "RULE"}}
+	for _, s := range f.Stages {
+		label := s.Label
+		if s.Stage == engine.StageTable {
+			label = "all rows of " + f.Table
+		}
+		rows = append(rows, []string{fmt.Sprint(s.Rows), label, s.Rule})
+	}
+	printTable(w, rows)
+	fmt.Fprintln(w, termsafe.Sanitize(f.Line()))
+}
+
+// groupDigits writes n with thousands separated by commas: 1,234,567.
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

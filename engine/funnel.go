@@ -54,6 +54,30 @@ type Funnel struct {
 // Rows is the count after the last stage: what the list holds.
 func (f *Funnel) Rows() int64 { return f.Stages[len(f.Stages)-1].Rows }
 
+// Line is the funnel in one line, from the first stage after the whole
+// table's to the first that lets no row through: "0 rows: 14 in acme → 13
+// not deleted → 0 pass owner scope (strict, ownerId = u-ivan)". It holds
+// identifiers read from the config and the database: sanitize it before
+// it reaches a terminal.
+func (f *Funnel) Line() string {
+	n := f.Rows()
+	noun := "rows"
+	if n == 1 {
+		noun = "row"
+	}
+	parts := []string{}
+	for _, s := range f.Stages[1:] {
+		parts = append(parts, fmt.Sprintf("%d %s", s.Rows, s.Label))
+		if s.Rows == 0 {
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d %s in %s", n, noun, f.Table)
+	}
+	return fmt.Sprintf("%d %s: %s", n, noun, strings.Join(parts, " → "))
+}
+
 // funnelQuery is one stage's count statement.
 type funnelQuery struct {
 	stage FunnelStage

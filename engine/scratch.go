@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -66,7 +67,17 @@ func (s *Scratch) snapshot(ctx context.Context, src string, seed *SeedData) erro
 	if err := checkFile(src); err != nil {
 		return err
 	}
-	db, err := sql.Open("sqlite", dsn(src, true, BusyTimeoutMS))
+	// A read-only connection to a WAL database leaves its -wal and -shm
+	// files behind (it may not remove them); a plain connection that only
+	// reads, closing last, removes them and leaves the file's bytes as
+	// they were (unless a crashed writer left committed pages in the -wal:
+	// SQLite then checkpoints them, as any open would). Read-only only
+	// when the file may not be written.
+	conn := "file:" + src + "?" + url.Values{"_pragma": {fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMS)}}.Encode()
+	if ReadOnlyReason(src) != "" {
+		conn = dsn(src, true, BusyTimeoutMS)
+	}
+	db, err := sql.Open("sqlite", conn)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", src, err)
 	}

@@ -185,3 +185,27 @@ func TestScratchRefusesNotADatabase(t *testing.T) {
 		t.Error("the file changed")
 	}
 }
+
+// TestScratchLeavesNoJournal: snapshotting a closed database leaves no
+// -wal or -shm file beside it, and its bytes as they were.
+func TestScratchLeavesNoJournal(t *testing.T) {
+	e := enginetest.Seeded(t)
+	path, cfg := e.Path(), e.Config()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum := fileSum(t, path)
+	s, err := engine.NewScratch(context.Background(), cfg, path, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, f := range []string{path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s is left behind (%v)", f, err)
+		}
+	}
+	if fileSum(t, path) != sum {
+		t.Error("the database changed")
+	}
+}
