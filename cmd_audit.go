@@ -288,7 +288,7 @@ func (c *cli) checkAuditFilter(o auditOptions, ms []engine.Member) error {
 
 // auditOperations are the operations the log records.
 func auditOperations(cfg *schema.Config) []string {
-	ops := []string{"list", "get", "create", "update", "delete", "upsert", "explain", "actions", "seed", "seed:reset", "generate", "generate:start"}
+	ops := []string{"list", "get", "create", "update", "delete", "upsert", "explain", "funnel", "actions", "seed", "seed:reset", "generate", "generate:start"}
 	for _, t := range cfg.Tables {
 		for _, a := range t.Actions {
 			ops = append(ops, "action:"+a.Name)

@@ -401,7 +401,7 @@ func (c *cli) recordTests(args []string, o testOptions) error {
 		if o.output != "" {
 			dest = o.output
 		}
-		fmt.Fprintf(c.errw, "recorded %d tests (%d identities x %d tables) to %s\n", rec.Tests, len(ids), len(o.tables), termsafe.Sanitize(dest))
+		fmt.Fprintf(c.errw, "recorded %s (%s x %s) to %s\n", plural(rec.Tests, "test", "tests"), plural(len(ids), "identity", "identities"), plural(len(o.tables), "table", "tables"), termsafe.Sanitize(dest))
 	}
 	return nil
 }
@@ -414,4 +414,12 @@ func (c *cli) recordIdentityMistake(err error) error {
 		return c.identityMistake(ie)
 	}
 	return err
+}
+
+// plural is "1 test", "2 tests".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
