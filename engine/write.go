@@ -21,6 +21,11 @@ type WriteOptions struct {
 	// else ROW_CHANGED. A dry run's LastChange passed here writes exactly
 	// over the row the dry run previewed.
 	IfUnmodifiedSince string
+	// NewID is the primary key a create gives the new row instead of a
+	// fresh one: a dry run's ID passed back writes the very record its
+	// preview showed. Only a create uses it (data still may not set the
+	// key unless the guards allow it).
+	NewID string
 }
 
 // Change is one field a write or action changed, as the caller sees it
@@ -382,7 +387,7 @@ func (e *Engine) Create(ctx context.Context, id Identity, table string, data map
 		if err != nil {
 			return "", nil, err
 		}
-		r, err := e.create(ctx, tx, t, id, data)
+		r, err := e.create(ctx, tx, t, id, data, opts.NewID)
 		if err != nil {
 			return "", slices.Sorted(maps.Keys(data)), err
 		}
@@ -396,7 +401,7 @@ func (e *Engine) Create(ctx context.Context, id Identity, table string, data map
 	return res, nil
 }
 
-func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, data map[string]any) (*WriteResult, error) {
+func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, data map[string]any, newID string) (*WriteResult, error) {
 	acc := e.crudAccess(t, schema.OpCreate, id)
 	if acc.Denied {
 		return nil, roleError(t, "create", acc)
@@ -407,6 +412,12 @@ func (e *Engine) create(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	}
 	if err := checkFields(t, data, true); err != nil {
 		return nil, err
+	}
+	// The key given in the options is set after the guards were checked
+	// on the data as the client gave it.
+	if pk := t.PrimaryKey(); newID != "" && data[pk.Name] == nil {
+		data = maps.Clone(data)
+		data[pk.Name] = newID
 	}
 	rowID, err := e.insertChecked(ctx, tx, t, id, data)
 	if err != nil {
@@ -718,7 +729,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 		switch {
 		case isNoRows(err):
 			rowID = ""
-			r, err := e.create(ctx, tx, t, id, data)
+			r, err := e.create(ctx, tx, t, id, data, "")
 			if err != nil {
 				return "", slices.Sorted(maps.Keys(data)), err
 			}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -15,6 +16,7 @@ type actionList struct {
 	c     *Common
 	table string
 	rowID string
+	since string
 	list  []engine.ActionInfo
 	cur   int
 	w, h  int
@@ -104,7 +106,7 @@ func (a *actionList) Update(msg tea.Msg) tea.Cmd {
 			a.c.post(statusMsg{text: string(info.Code) + ": " + termsafe.Sanitize(info.Reason), isErr: true})
 			return nil
 		}
-		a.c.post(closeMsg{}, actionChosenMsg{table: a.table, rowID: a.rowID, info: info})
+		a.c.post(closeMsg{}, actionChosenMsg{table: a.table, rowID: a.rowID, since: a.since, info: info})
 	}
 	return nil
 }
@@ -128,18 +130,20 @@ func (a *actionList) FullHelp() []HelpGroup {
 // its inputs.
 func (m *Model) onActionChosen(msg actionChosenMsg) tea.Cmd {
 	if len(msg.info.Inputs) == 0 {
-		return m.runAction(msg.table, msg.info.Name, msg.rowID, map[string]any{}, true)
+		return m.runAction(runReq{table: msg.table, action: msg.info.Name, rowID: msg.rowID, input: map[string]any{}, dry: true, since: msg.since})
 	}
-	return m.openActionForm(msg.table, msg.info, msg.rowID)
+	return m.openActionForm(msg.table, msg.info, msg.rowID, msg.since)
 }
 
-func (m *Model) listActions(rowID string) tea.Cmd {
+// listActions asks for the actions of the row rowID (none: the table's),
+// which last changed at since as the operator saw it.
+func (m *Model) listActions(rowID, since string) tea.Cmd {
 	tag := m.s.tag()
 	m.await.expect("actions", tag)
 	eng, table := m.s.eng, m.grid.t.Name
 	return func() tea.Msg {
 		list, err := eng.Actions(context.Background(), tag.Identity, table, rowID)
-		return actionsMsg{tag: tag, table: table, rowID: rowID, list: list, err: err}
+		return actionsMsg{tag: tag, table: table, rowID: rowID, since: since, list: list, err: err}
 	}
 }
 
@@ -158,7 +162,7 @@ func (m *Model) onActions(msg actionsMsg) tea.Cmd {
 		m.setStatus(msg.table+" has no actions", false)
 		return nil
 	}
-	a := &actionList{c: m.c, table: msg.table, rowID: msg.rowID, list: msg.list}
+	a := &actionList{c: m.c, table: msg.table, rowID: msg.rowID, since: msg.since, list: msg.list}
 	for i, info := range msg.list {
 		if info.Available {
 			a.cur = i
@@ -168,14 +172,24 @@ func (m *Model) onActions(msg actionsMsg) tea.Cmd {
 	return m.open(modeActions, a)
 }
 
+// runReq is an action run as the identity, or its preview (dry).
+type runReq struct {
+	table, action, rowID string
+	input                map[string]any
+	dry                  bool
+	// since conditions the run on the record as the operator last saw it;
+	// changed is why a preview is made again ("" for a first one).
+	since, changed string
+}
+
 // runAction runs (or previews) an action.
-func (m *Model) runAction(table, action, rowID string, input map[string]any, dry bool) tea.Cmd {
+func (m *Model) runAction(req runReq) tea.Cmd {
 	tag := m.s.tag()
 	m.await.expect("run", tag)
 	eng := m.s.eng
 	return func() tea.Msg {
-		res, err := eng.Run(context.Background(), tag.Identity, table, action, rowID, input, engine.WriteOptions{DryRun: dry})
-		return runMsg{tag: tag, table: table, action: action, rowID: rowID, input: input, dry: dry, res: res, err: err}
+		res, err := eng.Run(context.Background(), tag.Identity, req.table, req.action, req.rowID, req.input, engine.WriteOptions{DryRun: req.dry, IfUnmodifiedSince: req.since})
+		return runMsg{tag: tag, req: req, res: res, err: err}
 	}
 }
 
@@ -183,38 +197,37 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 	if !m.fresh("run", msg.tag) {
 		return nil
 	}
-	target := msg.table
-	if msg.rowID != "" {
-		target += " " + termsafe.Sanitize(msg.rowID)
+	req := msg.req
+	target := req.table
+	if req.rowID != "" {
+		target += " " + termsafe.Sanitize(req.rowID)
 	}
 	if msg.err != nil {
-		m.setError(msg.err)
-		if f := m.form; f != nil && f.kind == "action" {
-			if probs := fieldProblems(msg.err); len(probs) > 0 && f.setProblems(probs) {
-				m.setStatus(firstLine(engine.FormatError(msg.err)), true)
-				return m.open(modeForm, f)
-			}
+		if note, ok := rowChanged(msg.err); ok {
+			req.dry, req.since, req.changed = true, "", note
+			return m.runAction(req)
 		}
-		m.close()
-		m.form = nil
-		return nil
+		return m.refused(msg.err)
 	}
-	if msg.dry {
+	if req.dry {
+		next := req
+		next.dry, next.changed = false, ""
+		next.since = cmp.Or(msg.res.LastChange, req.since)
 		lines := changeLines(m.c, msg.res.Changes, m.c.Width-4)
 		lines = append(lines, withheldLines(m.c, msg.res.Withheld)...)
 		if len(lines) == 0 {
 			lines = []string{"(no changes)"}
 		}
-		return m.askConfirm("Run "+msg.action+" on "+target+" — preview (dry run, nothing written yet)", lines, "Run it?", msg.action+" on "+target,
-			func() tea.Cmd { return m.runAction(msg.table, msg.action, msg.rowID, msg.input, false) },
+		return m.askConfirm(changedTitle(req.changed, "Run "+req.action+" on "+target+" — preview (dry run, nothing written yet)"), changedLines(m.c, req.changed, lines), "Run it?", req.action+" on "+target,
+			func() tea.Cmd { return m.runAction(next) },
 			m.form)
 	}
 	m.form = nil
 	c, res := m.c, msg.res
-	m.setStatus(msg.action+" ran on "+target+changeSummary(res.Changes), false)
+	m.setStatus(req.action+" ran on "+target+changeSummary(res.Changes), false)
 	return tea.Batch(m.open(modeResult, newResultView(c, func(w int) []string {
 		st := c.Styles
-		lines := []string{st.PanelTitle.Render(msg.action+" ran on "+target) + st.Reason.Render("  (esc to close; the grid is refreshed)"), ""}
+		lines := []string{st.PanelTitle.Render(req.action+" ran on "+target) + st.Reason.Render("  (esc to close; the grid is refreshed)"), ""}
 		lines = append(lines, st.Label.Render("Changes"))
 		for _, l := range changeLines(c, res.Changes, w-4) {
 			lines = append(lines, "  "+l)

@@ -103,7 +103,9 @@ type (
 	// actionChosenMsg runs (or asks the input of) an available action.
 	actionChosenMsg struct {
 		table, rowID string
-		info         engine.ActionInfo
+		// since is when the record last changed as the operator saw it.
+		since string
+		info  engine.ActionInfo
 	}
 	// formDoneMsg hands in a submitted (or, aborted, a cancelled) form.
 	formDoneMsg struct {

@@ -39,7 +39,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 		op := opOf(msg.ex, schema.OpUpdate)
 		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, string(engine.Denied)) {
 			// Let the engine refuse an attempt, so the code shown is its own.
-			return m.write("update", msg.rowID, map[string]any{}, true)
+			return m.write(writeReq{op: "update", table: msg.table, rowID: msg.rowID, data: map[string]any{}, dry: true})
 		}
 		if msg.ex.Row == nil {
 			m.setStatus(termsafe.Sanitize(msg.ex.RowError), true)
@@ -48,7 +48,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 		return m.withRefChoices(t, msg.ex, false, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, msg.rowID, ch) })
 	case "create":
 		if opOf(msg.ex, schema.OpCreate).Decision == engine.Denied {
-			return m.write("create", "", map[string]any{}, true)
+			return m.write(writeReq{op: "create", table: msg.table, data: map[string]any{}, dry: true})
 		}
 		return m.withRefChoices(t, msg.ex, true, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, "", ch) })
 	}

@@ -308,7 +308,9 @@ func TestCreateAndDelete(t *testing.T) {
 	f.key("enter")
 	f.waitFor("┃ source")
 	f.key("enter")
-	v = f.waitFor("Create a candidates record — preview", "Write it? (y/N)")
+	v = f.waitFor("Create candidates ", "— preview", "Write it? (y/N)")
+	// The preview names the id the write gives the record (generated once).
+	previewID := strings.Fields(v[strings.Index(v, "Create candidates "):])[2]
 	for _, want := range []string{"name", "Zed Tester", "zed@example.com", "createdBy", "u-dana"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("preview lacks %q:\n%s", want, v)
@@ -318,7 +320,7 @@ func TestCreateAndDelete(t *testing.T) {
 		t.Error("an untouched optional select was sent")
 	}
 	f.key("y")
-	f.waitFor("created candidates ", "row 1 of 15", "Zed Tester")
+	f.waitFor("created candidates "+previewID, "row 1 of 15", "Zed Tester")
 
 	// Delete: No is the default.
 	f.key("/")

@@ -41,7 +41,7 @@ func (m *Model) statusView() string {
 	// takes the hints line too, until the next key clears it.
 	lines := wrapText(s, w)
 	if len(lines) > 2 {
-		lines = []string{lines[0], termsafe.Truncate(strings.Join(lines[1:], " "), w)}
+		lines = []string{lines[0], truncateWords(strings.Join(lines[1:], " "), w)}
 	}
 	for i, l := range lines {
 		lines[i] = style.Render(l)

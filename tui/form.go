@@ -55,14 +55,43 @@ type form struct {
 	op     *string
 	// reason forms: the identity the reason is for
 	pending engine.Identity
+	// since is when the edited row (or the action's record) last changed
+	// as the operator saw it: the write is conditioned on it.
+	since string
+	// via is the action input naming the transition's target state.
+	via string
+	// refusal is the engine's refusal of the last submission when it
+	// concerns no field of the form: shown at the top.
+	refusal string
 }
 
 // SetSize sets the form's box.
 func (f *form) SetSize(w, h int) {
 	f.w, f.h = w, h
 	if f.form != nil {
-		f.form.WithWidth(min(w, 100)).WithHeight(max(5, h-2))
+		f.form.WithWidth(min(w, 100)).WithHeight(max(5, h-2-len(f.refusalLines())))
 	}
+}
+
+// refusalLines are the refusal shown above the fields, wrapped to the box
+// (and a blank line under it).
+func (f *form) refusalLines() []string {
+	if f.refusal == "" {
+		return nil
+	}
+	st := f.c.Styles
+	var out []string
+	for i, line := range strings.Split(f.refusal, "\n") {
+		style := st.Reason
+		if i == 0 {
+			style = st.StatusError
+		}
+		indent := strings.Repeat(" ", len(line)-len(strings.TrimLeft(line, " ")))
+		for _, l := range wrapText(strings.TrimLeft(line, " "), max(10, f.w-len(indent))) {
+			out = append(out, style.Render(indent+l))
+		}
+	}
+	return append(out, "")
 }
 
 // start (re)builds the huh form from the fields (their answers are kept)
@@ -169,6 +198,22 @@ func (f *form) FullHelp() []HelpGroup {
 	return []HelpGroup{{"Form", f.ShortHelp()}}
 }
 
+// setRefusal shows a refusal of the form's submission: each problem the
+// engine names a field of beside that field, else the whole refusal at the
+// top of the form.
+func (f *form) setRefusal(err error) {
+	probs := fieldProblems(err)
+	if e, ok := engine.AsError(err); ok && e.Code == engine.ActionNotAllowedForState && f.via != "" {
+		// The transition refused the target state: the input naming it.
+		probs = append(probs, engine.FieldProblem{Field: f.via, Message: e.Message})
+	}
+	f.refusal = ""
+	if !f.setProblems(probs) {
+		f.refusal = termsafe.SanitizeLines(engine.FormatError(err))
+	}
+	f.SetSize(f.w, f.h)
+}
+
 // setProblems puts the engine's per-field problems next to the fields;
 // false when none of them is a field of this form.
 func (f *form) setProblems(ps []engine.FieldProblem) bool {
@@ -200,7 +245,11 @@ func (f *form) View() string {
 	if f.form == nil {
 		return ""
 	}
-	return box(st.PanelTitle.Render(f.title)+"\n\n"+f.form.View(), f.w, f.h)
+	top := ""
+	if ls := f.refusalLines(); len(ls) > 0 {
+		top = strings.Join(ls, "\n") + "\n"
+	}
+	return box(st.PanelTitle.Render(f.title)+"\n\n"+top+f.form.View(), f.w, f.h)
 }
 
 // escapeNote keeps huh's note markup (*bold*, _italic_, `code`) from

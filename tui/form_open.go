@@ -27,6 +27,9 @@ func (m *Model) openWriteForm(t *schema.Table, ex *engine.Explanation, rowID str
 	f.title = "New " + t.Name + " record as " + identityLabel(m.s.id) + " (" + m.s.id.Role + ")"
 	if rowID != "" {
 		f.kind = "edit"
+		if ex.Row != nil {
+			f.since = ex.Row.LastChange()
+		}
 		f.title = "Edit " + t.Name + " " + termsafe.Sanitize(rowID) + " as " + identityLabel(m.s.id) + " (" + m.s.id.Role + ")"
 	}
 	var system []string
@@ -118,7 +121,7 @@ func (m *Model) openFilter() tea.Cmd {
 }
 
 // openActionForm builds an action's input form from its input schema.
-func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID string) tea.Cmd {
+func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID, since string) tea.Cmd {
 	t := m.cfg.Table(table)
 	var tr *schema.Transition
 	if t != nil {
@@ -126,7 +129,10 @@ func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID strin
 			tr = a.Transition
 		}
 	}
-	f := &form{c: m.c, kind: "action", table: table, rowID: rowID, action: info.Name, noteTitle: "Current state"}
+	f := &form{c: m.c, kind: "action", table: table, rowID: rowID, action: info.Name, noteTitle: "Current state", since: since}
+	if tr != nil {
+		f.via = tr.Via
+	}
 	target := table
 	if rowID != "" {
 		target += " " + termsafe.Sanitize(rowID)
@@ -186,6 +192,7 @@ func (m *Model) onFormDone(msg formDoneMsg) tea.Cmd {
 		m.setStatus("cancelled: nothing written", false)
 		return nil
 	}
+	f.refusal = ""
 	switch f.kind {
 	case "filter":
 		m.form = nil
@@ -224,7 +231,7 @@ func (m *Model) onFormDone(msg formDoneMsg) tea.Cmd {
 				return nil
 			}
 		}
-		return m.write(map[string]string{"edit": "update", "create": "create"}[f.kind], f.rowID, data, true)
+		return m.write(writeReq{op: map[string]string{"edit": "update", "create": "create"}[f.kind], table: f.table, rowID: f.rowID, data: data, dry: true, since: f.since})
 	case "action":
 		input := map[string]any{}
 		for _, fd := range f.fields {
@@ -233,7 +240,7 @@ func (m *Model) onFormDone(msg formDoneMsg) tea.Cmd {
 			}
 			input[fd.name] = convertValue(fd.typ, *fd.value)
 		}
-		return m.runAction(f.table, f.action, f.rowID, input, true)
+		return m.runAction(runReq{table: f.table, action: f.action, rowID: f.rowID, input: input, dry: true, since: f.since})
 	}
 	return nil
 }

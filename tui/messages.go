@@ -60,33 +60,26 @@ type (
 	}
 	// writeMsg is the outcome of a create, update or delete (or its dry run).
 	writeMsg struct {
-		tag   reqTag
-		op    string
-		table string
-		rowID string
-		dry   bool
-		res   *engine.WriteResult
-		data  map[string]any
-		err   error
+		tag reqTag
+		req writeReq
+		res *engine.WriteResult
+		err error
 	}
 	// actionsMsg lists the record's actions.
 	actionsMsg struct {
 		tag   reqTag
 		table string
 		rowID string
+		since string
 		list  []engine.ActionInfo
 		err   error
 	}
 	// runMsg is the outcome of an action (or its dry run).
 	runMsg struct {
-		tag    reqTag
-		table  string
-		action string
-		rowID  string
-		input  map[string]any
-		dry    bool
-		res    *engine.ActionResult
-		err    error
+		tag reqTag
+		req runReq
+		res *engine.ActionResult
+		err error
 	}
 	// exportMsg reports a finished export.
 	exportMsg struct {

@@ -561,16 +561,18 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.explain("create", "")
 	case k.Delete.Matches(msg):
-		return m.withRow(func(r engine.Row) tea.Cmd { return m.write("delete", r.ID(), nil, true) })
+		return m.withRow(func(r engine.Row) tea.Cmd {
+			return m.write(writeReq{op: "delete", rowID: r.ID(), dry: true, since: r.LastChange()})
+		})
 	case k.Actions.Matches(msg):
 		if g.t == nil {
 			return nil
 		}
-		id := ""
+		id, since := "", ""
 		if r, ok := g.selected(); ok {
-			id = r.ID()
+			id, since = r.ID(), r.LastChange()
 		}
-		return m.listActions(id)
+		return m.listActions(id, since)
 	case k.CopyCell.Matches(msg):
 		return m.withRow(m.copyCell)
 	case k.CopyRow.Matches(msg):

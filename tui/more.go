@@ -37,11 +37,11 @@ func (m *Model) onMore(msg tea.Msg) (tea.Cmd, bool) {
 		if m.grid.t == nil {
 			return nil, true
 		}
-		id := ""
+		id, since := "", ""
 		if r, ok := m.grid.selected(); ok {
-			id = r.ID()
+			id, since = r.ID(), r.LastChange()
 		}
-		return m.listNamedAction(id, msg.action), true
+		return m.listNamedAction(id, since, msg.action), true
 	}
 	return nil, false
 }

@@ -271,8 +271,8 @@ func (p *palette) FullHelp() []HelpGroup {
 // listNamedAction asks the engine for the row's actions and goes on with
 // the named one as the action list would: its form or preview when it is
 // available, else its refusal.
-func (m *Model) listNamedAction(rowID, action string) tea.Cmd {
-	cmd := m.listActions(rowID)
+func (m *Model) listNamedAction(rowID, since, action string) tea.Cmd {
+	cmd := m.listActions(rowID, since)
 	m.wantAction = action
 	return cmd
 }
@@ -297,7 +297,7 @@ func (m *Model) pickNamedAction(msg actionsMsg) (tea.Cmd, bool) {
 			m.setStatus("read-only session: "+termsafe.Sanitize(name)+" is available to this identity but is not run", false)
 			return nil, true
 		}
-		return m.onActionChosen(actionChosenMsg{table: msg.table, rowID: msg.rowID, info: info}), true
+		return m.onActionChosen(actionChosenMsg{table: msg.table, rowID: msg.rowID, since: msg.since, info: info}), true
 	}
 	return nil, false
 }

@@ -138,6 +138,19 @@ func wrapText(s string, w int) []string {
 	return out
 }
 
+// truncateWords cuts s to at most w cells at a space, never inside a word
+// (a single word longer than w is cut), marking the cut with an ellipsis.
+func truncateWords(s string, w int) string {
+	if termsafe.Width(s) <= w {
+		return s
+	}
+	cut := strings.TrimSuffix(termsafe.Truncate(s, w), termsafe.Ellipsis)
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ") + termsafe.Ellipsis
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]

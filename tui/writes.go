@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -14,25 +15,43 @@ import (
 // Writes: create, update and delete as the identity, each previewed as a
 // dry run and confirmed (y/N) before it is written.
 
-// write runs create, update or delete (dry is the preview).
-func (m *Model) write(op, rowID string, data map[string]any, dry bool) tea.Cmd {
+// writeReq is a create, update or delete as the identity, or its preview
+// (dry).
+type writeReq struct {
+	op, table, rowID string
+	data             map[string]any
+	dry              bool
+	// since conditions an update or a delete on the row as the operator
+	// last saw it (the engine's IfUnmodifiedSince); newID writes a create
+	// under the id its preview showed.
+	since, newID string
+	// changed is why this preview is made again: the row changed since
+	// the operator looked ("" for a first preview).
+	changed string
+}
+
+// write runs a create, update or delete, or previews it (req.dry).
+func (m *Model) write(req writeReq) tea.Cmd {
 	tag := m.s.tag()
 	m.await.expect("write", tag)
-	eng, table := m.s.eng, m.grid.t.Name
+	if req.table == "" {
+		req.table = m.grid.t.Name
+	}
+	eng := m.s.eng
 	return func() tea.Msg {
 		ctx := context.Background()
-		opts := engine.WriteOptions{DryRun: dry}
+		opts := engine.WriteOptions{DryRun: req.dry, IfUnmodifiedSince: req.since, NewID: req.newID}
 		var res *engine.WriteResult
 		var err error
-		switch op {
+		switch req.op {
 		case "create":
-			res, err = eng.Create(ctx, tag.Identity, table, data, opts)
+			res, err = eng.Create(ctx, tag.Identity, req.table, req.data, opts)
 		case "update":
-			res, err = eng.Update(ctx, tag.Identity, table, rowID, data, opts)
+			res, err = eng.Update(ctx, tag.Identity, req.table, req.rowID, req.data, opts)
 		case "delete":
-			res, err = eng.Delete(ctx, tag.Identity, table, rowID, opts)
+			res, err = eng.Delete(ctx, tag.Identity, req.table, req.rowID, opts)
 		}
-		return writeMsg{tag: tag, op: op, table: table, rowID: rowID, dry: dry, res: res, data: data, err: err}
+		return writeMsg{tag: tag, req: req, res: res, err: err}
 	}
 }
 
@@ -40,60 +59,115 @@ func (m *Model) onWrite(msg writeMsg) tea.Cmd {
 	if !m.fresh("write", msg.tag) {
 		return nil
 	}
+	req := msg.req
 	if msg.err != nil {
-		m.setError(msg.err)
-		if f := m.form; f != nil && f.kind != "filter" {
-			if probs := fieldProblems(msg.err); len(probs) > 0 && f.setProblems(probs) {
-				// The problems are shown next to their fields.
-				m.setStatus(firstLine(engine.FormatError(msg.err)), true)
-				return m.open(modeForm, f)
-			}
+		if note, ok := rowChanged(msg.err); ok && req.op != "create" {
+			// Someone wrote the row since the operator looked: preview
+			// again, against the row as it is now, and ask again.
+			req.dry, req.since, req.changed = true, "", note
+			return m.write(req)
 		}
-		m.close()
-		m.form = nil
-		return nil
+		return m.refused(msg.err)
 	}
-	what := msg.table
-	if msg.rowID != "" {
-		what += " " + termsafe.Sanitize(msg.rowID)
+	what := req.table
+	if req.rowID != "" {
+		what += " " + termsafe.Sanitize(req.rowID)
 	}
-	if msg.dry {
+	if req.dry {
+		next := req
+		next.dry, next.changed = false, ""
+		next.since = cmp.Or(msg.res.LastChange, req.since)
+		if req.op == "create" {
+			next.newID = msg.res.ID
+			what = req.table + " " + termsafe.Sanitize(msg.res.ID)
+		}
+		write := func() tea.Cmd { return m.write(next) }
 		lines := changeLines(m.c, msg.res.Changes, m.c.Width-4)
 		if w := msg.res.Withheld; w != nil {
 			lines = withheldLines(m.c, []engine.WithheldRow{*w})
 		}
-		switch msg.op {
+		switch req.op {
 		case "delete":
 			mode := "soft delete: deletedAt is set, the row leaves every firewall"
-			if t := m.cfg.Table(msg.table); t != nil && t.CRUD[schema.OpDelete] != nil && t.CRUD[schema.OpDelete].DeleteMode == "hard" {
+			if t := m.cfg.Table(req.table); t != nil && t.CRUD[schema.OpDelete] != nil && t.CRUD[schema.OpDelete].DeleteMode == "hard" {
 				mode = "hard delete: the row is removed"
 			}
-			return m.askConfirm("Delete "+what+"?", append([]string{mode, ""}, lines...), "Delete it?", "delete of "+what,
-				func() tea.Cmd { return m.write("delete", msg.rowID, nil, false) }, nil)
+			return m.askConfirm(changedTitle(req.changed, "Delete "+what+"?"), changedLines(m.c, req.changed, append([]string{mode, ""}, lines...)), "Delete it?", "delete of "+what, write, nil)
 		default:
 			if len(lines) == 0 {
 				lines = []string{"(no field changes)"}
 			}
 			verb := "Update " + what
-			if msg.op == "create" {
-				verb = "Create a " + msg.table + " record"
+			if req.op == "create" {
+				verb = "Create " + what
 			}
-			return m.askConfirm(verb+" — preview (dry run, nothing written yet)", lines, "Write it?", msg.op+" of "+what,
-				func() tea.Cmd { return m.write(msg.op, msg.rowID, msg.data, false) },
-				m.form)
+			return m.askConfirm(changedTitle(req.changed, verb+" — preview (dry run, nothing written yet)"), changedLines(m.c, req.changed, lines), "Write it?", req.op+" of "+what, write, m.form)
 		}
 	}
 	m.form = nil
 	m.close()
-	switch msg.op {
+	switch req.op {
 	case "delete":
 		m.setStatus("deleted "+what, false)
 	case "create":
-		m.setStatus("created "+msg.table+" "+termsafe.Sanitize(msg.res.ID)+writeNote(msg.res), false)
+		m.setStatus("created "+req.table+" "+termsafe.Sanitize(msg.res.ID)+writeNote(msg.res), false)
 	default:
 		m.setStatus("updated "+what+writeNote(msg.res), false)
 	}
 	return m.grid.refresh()
+}
+
+// rowChanged tells whether err is the engine's ROW_CHANGED, with a note
+// for the preview made again: who changed the row and when, when the
+// engine says.
+func rowChanged(err error) (string, bool) {
+	e, ok := engine.AsError(err)
+	if !ok || e.Code != engine.RowChanged {
+		return "", false
+	}
+	note := "changed since you looked"
+	if at, ok := e.Details["modifiedAt"].(string); ok {
+		note += ": written at " + at
+		if by, ok := e.Details["modifiedBy"].(string); ok {
+			note += " by " + by
+		}
+	}
+	return termsafe.Sanitize(note), true
+}
+
+// changedTitle heads a preview made again because the row changed.
+func changedTitle(changed, title string) string {
+	if changed == "" {
+		return title
+	}
+	return "Changed since you looked — " + title
+}
+
+// changedLines puts what changed above a preview made again, and says the
+// preview is of the row as it is now.
+func changedLines(c *Common, changed string, lines []string) []string {
+	if changed == "" {
+		return lines
+	}
+	st := c.Styles
+	return append([]string{st.StatusError.Render("The record " + changed + "."),
+		st.Reason.Render("Nothing was written. The preview below is against the record as it is now:"), ""}, lines...)
+}
+
+// refused shows a refusal of a write or an action. The form it came from
+// is kept, with each problem beside its field, or the refusal at its top;
+// without a form (a delete) the refusal is in the status line.
+func (m *Model) refused(err error) tea.Cmd {
+	f := m.form
+	if f == nil || f.kind == "filter" || f.kind == "reason" {
+		m.setError(err)
+		m.close()
+		m.form = nil
+		return nil
+	}
+	f.setRefusal(err)
+	m.setStatus(firstLine(engine.FormatError(err)), true)
+	return m.open(modeForm, f)
 }
 
 // writeNote names the fields a write changed; for a row the identity may
@@ -187,6 +261,13 @@ func fieldProblems(err error) []engine.FieldProblem {
 	switch fs := e.Details["fields"].(type) {
 	case []engine.FieldProblem:
 		return fs
+	case []string:
+		// A unique violation names its columns.
+		var out []engine.FieldProblem
+		for _, f := range fs {
+			out = append(out, engine.FieldProblem{Field: f, Category: "unique", Message: e.Message})
+		}
+		return out
 	case []any:
 		var out []engine.FieldProblem
 		for _, x := range fs {
