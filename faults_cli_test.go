@@ -144,8 +144,8 @@ func TestCLIFaultConfig(t *testing.T) {
 	}
 }
 
-// TestCLIFaultNewerDatabase: a database written by a newer format, or with
-// a column the config lacks, exits 1 naming the difference and the file,
+// TestCLIFaultNewerDatabase: a database written by a newer format, or
+// lacking a required column of the config (renamed), exits 1 naming the difference and the file,
 // and is not changed.
 func TestCLIFaultNewerDatabase(t *testing.T) {
 	for name, c := range map[string]struct {
@@ -153,8 +153,7 @@ func TestCLIFaultNewerDatabase(t *testing.T) {
 		want []string
 	}{
 		"format": {"UPDATE qb_meta SET value = '7' WHERE key = 'format'", []string{"was written by a newer Quickback Console (format 7", "upgrade qb"}},
-		"column": {"ALTER TABLE jobs ADD COLUMN budget INTEGER", []string{"does not match the config", "table jobs: column budget is in the database but not in the config", "restore the config, or migrate the database by hand"}},
-		"table":  {"ALTER TABLE jobs RENAME COLUMN title TO heading", []string{"table jobs: column heading is in the database but not in the config"}},
+		"column": {"ALTER TABLE jobs RENAME COLUMN title TO heading", []string{"does not match the config", "table jobs: new column title is required and the table has rows", "restore the config, or migrate the database by hand"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, db := fcSeeded(t)
@@ -176,6 +175,24 @@ func TestCLIFaultNewerDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCLIExtraColumnIgnored (issue 15, defect 2): a column of the database
+// the config does not name (a config that named it was reloaded, then
+// restored) is ignored: reads, writes and the console's start work.
+func TestCLIExtraColumnIgnored(t *testing.T) {
+	p, db := fcSeeded(t)
+	raw, err := sql.Open("sqlite", engine.DSN(db, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("ALTER TABLE jobs ADD COLUMN remote INTEGER"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	fcExpect(t, p, 0, nil, "list", "jobs", "--as", "u-rachel", "--db", db)
+	fcExpect(t, p, 0, nil, "update", "jobs", "j-firmware", "--as", "u-dana", "--data", `{"title":"Firmware lead"}`, "--db", db)
+	fcExpect(t, p, 0, nil, "seed", "--db", db)
 }
 
 // TestHelperCLILocker is not a test: the lock holder testkit.HoldLock runs.

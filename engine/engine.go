@@ -170,8 +170,7 @@ func (e *Engine) Writable() error { return e.store.writable() }
 // requests already in flight. Close only one of them (either closes the
 // database).
 func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error) {
-	old := e.store
-	st := &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS, auditV2: old.auditV2}
+	st := e.storeFor(cfg)
 	var err error
 	if st.readOnly {
 		err = st.checkLayout(ctx)
@@ -185,6 +184,28 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 		return nil, err
 	}
 	return &Engine{store: st, cfg: cfg, osUser: e.osUser, clock: e.clock, compiled: map[policyKey]*residual{}, audit: e.audit, witnessPath: e.witnessPath, stmts: e.stmtCache()}, nil
+}
+
+// PlanReload returns what Reload would run to bring the database in line
+// with cfg — the statements that change it (new tables, columns and
+// indexes), none when cfg changes nothing in it — or the refusal Reload
+// would give. Nothing is written.
+func (e *Engine) PlanReload(ctx context.Context, cfg *schema.Config) ([]string, error) {
+	st := e.storeFor(cfg)
+	if st.readOnly {
+		return nil, st.checkLayout(ctx)
+	}
+	stmts, err := st.plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.pending(ctx, stmts), nil
+}
+
+// storeFor is e's store under another config.
+func (e *Engine) storeFor(cfg *schema.Config) *store {
+	old := e.store
+	return &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS, auditV2: old.auditV2}
 }
 
 // Close writes the audit entries still pending (waiting up to the busy

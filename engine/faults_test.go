@@ -294,8 +294,8 @@ func TestFaultNotADatabase(t *testing.T) {
 	}
 }
 
-// TestFaultNewerDatabase: a database written by a newer format, or with a
-// column the config lacks, is refused with the difference named, before
+// TestFaultNewerDatabase: a database written by a newer format, or lacking
+// a required column of the config (renamed), is refused with the difference named, before
 // anything is written.
 func TestFaultNewerDatabase(t *testing.T) {
 	cfg := enginetest.Config(t)
@@ -304,7 +304,7 @@ func TestFaultNewerDatabase(t *testing.T) {
 		want []string
 	}{
 		"format": {"UPDATE qb_meta SET value = '99' WHERE key = 'format'", []string{"newer Quickback Console", "format 99", "upgrade qb"}},
-		"column": {"ALTER TABLE candidates ADD COLUMN nickname TEXT", []string{"table candidates: column nickname is in the database but not in the config", "restore the config"}},
+		"column": {"ALTER TABLE candidates RENAME COLUMN name TO nickname", []string{"table candidates: new column name is required and the table has rows", "restore the config"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "hiring.db")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -207,9 +206,10 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 			stmts = append(stmts, indexDDL(t)...)
 			continue
 		}
-		want := map[string]bool{}
+		// A column of the database the config does not name is left
+		// alone: every statement names its columns, so it is never read or
+		// written (qb opens databases it did not create).
 		for _, c := range t.Columns {
-			want[c.SQLName] = true
 			hc, ok := have[c.SQLName]
 			if !ok {
 				if notNull(t, c) {
@@ -222,16 +222,6 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 			if !strings.EqualFold(hc.typ, sqlType(c.Type)) {
 				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, sqlType(c.Type), c.Type))
 			}
-		}
-		var extra []string
-		for name := range have {
-			if !want[name] {
-				extra = append(extra, name)
-			}
-		}
-		sort.Strings(extra)
-		for _, name := range extra {
-			diffs = append(diffs, fmt.Sprintf("table %s: column %s is in the database but not in the config (dropped or renamed?)", t.Name, name))
 		}
 		stmts = append(stmts, indexDDL(t)...)
 	}
@@ -311,17 +301,23 @@ func (s *store) upToDate(ctx context.Context, stmts []string) bool {
 	if alter, err := s.missingAuditColumns(ctx, s.db); err != nil || len(alter) > 0 {
 		return false
 	}
-	for _, st := range append(append([]string{}, identityDDL...), stmts...) {
-		name, ok := createdName(st)
-		if !ok {
-			return false
+	return len(s.pending(ctx, append(append([]string{}, identityDDL...), stmts...))) == 0
+}
+
+// pending lists the statements of stmts that would change the database:
+// every one but a CREATE … IF NOT EXISTS of an object that exists.
+func (s *store) pending(ctx context.Context, stmts []string) []string {
+	var out []string
+	for _, st := range stmts {
+		if name, ok := createdName(st); ok {
+			var n int
+			if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err == nil && n > 0 {
+				continue
+			}
 		}
-		var n int
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
-			return false
-		}
+		out = append(out, st)
 	}
-	return true
+	return out
 }
 
 // createdName is the name of the object a CREATE … IF NOT EXISTS statement

@@ -427,6 +427,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onRun(msg)
 	case reloadMsg:
 		return m.onReload(msg)
+	case reloadPlanMsg:
+		return m.onReloadPlan(msg)
 	case exportMsg:
 		if msg.err != nil {
 			m.setStatus("export failed: "+termsafe.Sanitize(msg.err.Error()), true)

@@ -24,9 +24,18 @@ type reloadMsg struct {
 	err  error
 }
 
+// reloadPlanMsg is the config read again and what applying it would change
+// in the database (engine.PlanReload), or why it cannot be applied.
+type reloadPlanMsg struct {
+	path  string
+	cfg   *schema.Config
+	stmts []string
+	err   error
+}
+
 // reloadConfig reads the config file again and, off the Update goroutine,
-// brings the database in line with it (engine.Reload). Nothing changes
-// until the result arrives; an invalid config changes nothing at all.
+// plans what it changes in the database. Nothing changes until the plan
+// arrives; an invalid config changes nothing at all.
 func (m *Model) reloadConfig() tea.Cmd {
 	path := m.opts.ConfigPath
 	if path == "" {
@@ -38,8 +47,46 @@ func (m *Model) reloadConfig() tea.Cmd {
 	return func() tea.Msg {
 		cfg, err := schema.Load(path)
 		if err != nil {
-			return reloadMsg{path: path, err: err}
+			return reloadPlanMsg{path: path, err: err}
 		}
+		stmts, err := eng.PlanReload(context.Background(), cfg)
+		return reloadPlanMsg{path: path, cfg: cfg, stmts: stmts, err: err}
+	}
+}
+
+// onReloadPlan applies a config that changes nothing in the database; one
+// that does shows the statements it would run and asks first (y/N).
+func (m *Model) onReloadPlan(msg reloadPlanMsg) tea.Cmd {
+	if msg.err != nil || len(msg.stmts) == 0 {
+		if msg.err != nil {
+			return m.onReload(reloadMsg{path: msg.path, err: msg.err})
+		}
+		return m.applyReload(msg.path, msg.cfg)
+	}
+	path := termsafe.Sanitize(msg.path)
+	if m.mode != modeBrowse {
+		m.setStatus("config "+path+" changes the database: press R again while browsing to see how", true)
+		return nil
+	}
+	st := m.c.Styles
+	lines := []string{"Applying " + path + " changes the database " + termsafe.Sanitize(m.opts.DBPath) + ":", ""}
+	for _, stmt := range msg.stmts {
+		for _, l := range strings.Split(termsafe.SanitizeLines(stmt), "\n") {
+			lines = append(lines, st.Label.Render(l))
+		}
+	}
+	lines = append(lines, "", st.Reason.Render("No keeps the current config and leaves the database as it is."))
+	cfg, p := msg.cfg, msg.path
+	return m.open(modeConfirm, &confirm{c: m.c, title: "Reload the config?", lines: lines,
+		question: "Change the database and reload?", cancelled: "the database changes of " + path + "; the current config is kept",
+		yes: func() tea.Cmd { return m.applyReload(p, cfg) }})
+}
+
+// applyReload brings the database in line with cfg and builds the engine
+// for it (engine.Reload), off the Update goroutine.
+func (m *Model) applyReload(path string, cfg *schema.Config) tea.Cmd {
+	eng := m.s.eng
+	return func() tea.Msg {
 		ne, err := eng.Reload(context.Background(), cfg)
 		return reloadMsg{path: path, cfg: cfg, eng: ne, err: err}
 	}
