@@ -94,6 +94,11 @@ type ListQuery struct {
 	// role is in [audit].inspectInternal (see Inspection); it is refused
 	// on any other table.
 	Inspect bool
+	// Reverse lists in the opposite order — every key, tiebreakers
+	// included, reversed — so the first page holds the last rows, last
+	// row first; its cursors page on backwards and belong to the reversed
+	// query only.
+	Reverse bool
 }
 
 // Page is one page of a list.
@@ -295,6 +300,11 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		}
 		i, _ := colIdx(pk.Name)
 		p.keys = append(p.keys, sortCol{col: pk, idx: i, desc: desc})
+	}
+	if q.Reverse {
+		for i := range p.keys {
+			p.keys[i].desc = !p.keys[i].desc
+		}
 	}
 	var sig []string
 	for _, k := range p.keys {

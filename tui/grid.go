@@ -73,8 +73,7 @@ func (g *grid) Update(msg tea.Msg) tea.Cmd {
 		}
 		return cmd
 	case countMsg:
-		g.onCount(msg)
-		return nil
+		return g.onCount(msg)
 	case tea.KeyMsg:
 		return g.key(msg)
 	}
@@ -95,11 +94,7 @@ func (g *grid) key(msg tea.KeyMsg) tea.Cmd {
 	case k.Top.Matches(msg):
 		return g.home()
 	case k.Bottom.Matches(msg):
-		cmd := g.end()
-		if !g.res.end {
-			g.c.post(statusMsg{text: "the end is not known yet: G again continues past " + humanInt(int64(g.res.known)) + " rows"})
-		}
-		return cmd
+		return g.bottom()
 	case k.Left.Matches(msg):
 		g.moveCol(-1)
 	case k.Right.Matches(msg):
@@ -191,7 +186,39 @@ func (g *grid) page(dir int) tea.Cmd {
 	return g.ensure()
 }
 
-func (g *grid) home() tea.Cmd { g.res.pos = 0; g.scrollTo(); g.evict(); return g.ensure() }
+// home selects the first row (a result read from its end is read from
+// its start again).
+func (g *grid) home() tea.Cmd {
+	if g.res.tail || g.res.wantTail {
+		widths := g.res.widths
+		g.res = newResult(g.res.spec, g.t)
+		copy(g.res.widths, widths)
+		return g.restart()
+	}
+	g.res.pos = 0
+	g.scrollTo()
+	g.evict()
+	return g.ensure()
+}
+
+// bottom selects the last row: at once when the end is known, else the
+// result is read from its end (reversed) once its total is known.
+func (g *grid) bottom() tea.Cmd {
+	switch {
+	case g.t == nil || g.err != nil:
+		return nil
+	case g.res.end:
+		return g.end()
+	case g.res.total >= 0:
+		return g.toTail()
+	}
+	g.res.wantTail = true
+	g.c.post(statusMsg{text: "counting the rows to reach the last…"})
+	if !g.counting {
+		return g.count()
+	}
+	return nil
+}
 
 func (g *grid) end() tea.Cmd {
 	g.res.pos = max(0, g.res.known-1)
@@ -215,12 +242,8 @@ func (g *grid) moveCol(delta int) {
 
 // selected returns the selected row, if it is loaded.
 func (g *grid) selected() (engine.Row, bool) {
-	pg, ok := g.res.pages[g.res.pos/PageSize]
+	pg, i, ok := g.res.at(g.res.pos)
 	if !ok {
-		return engine.Row{}, false
-	}
-	i := g.res.pos % PageSize
-	if i >= len(pg.rows) {
 		return engine.Row{}, false
 	}
 	return pg.rows[i], true

@@ -156,10 +156,7 @@ func (g *grid) View() string {
 		if g.res.end && i >= g.res.known {
 			break
 		}
-		pg, ok := g.res.pages[i/PageSize]
-		if ok && i%PageSize >= len(pg.rows) {
-			ok = false
-		}
+		pg, j, ok := g.res.at(i)
 		sel := i == g.res.pos
 		if !ok {
 			if i >= g.res.known && !g.loading && !g.inflightAny() {
@@ -170,7 +167,7 @@ func (g *grid) View() string {
 			lines++
 			continue
 		}
-		b.WriteString(g.renderRow(pg, i%PageSize, sel, cols, partial, rest))
+		b.WriteString(g.renderRow(pg, j, sel, cols, partial, rest))
 		b.WriteByte('\n')
 		lines++
 	}

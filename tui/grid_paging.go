@@ -84,6 +84,44 @@ type result struct {
 	widths  []int // by table column index
 	pos     int   // selected row
 	top     int   // first visible row
+	// tail: the result is read from its end (G on a long result): known
+	// is the total, positions still count from the first row, and the
+	// pages are read in reversed order — page p holds the rows
+	// known-1-p*PageSize and before, last first (pageOf).
+	tail bool
+	// wantTail: G was pressed before the total was known; the result is
+	// read from its end once the count arrives.
+	wantTail bool
+}
+
+// pageOf is the page holding the row at position i, and its index there.
+func (r *result) pageOf(i int) (page, idx int) {
+	if r.tail {
+		k := r.known - 1 - i
+		if k < 0 {
+			return -1, 0
+		}
+		return k / PageSize, k % PageSize
+	}
+	return i / PageSize, i % PageSize
+}
+
+// at is the loaded page and index of the row at position i.
+func (r *result) at(i int) (*gridPage, int, bool) {
+	p, j := r.pageOf(i)
+	pg, ok := r.pages[p]
+	if !ok || j >= len(pg.rows) {
+		return nil, 0, false
+	}
+	return pg, j, true
+}
+
+// pageSpan is the first and last page holding the rows from position lo
+// to hi (inclusive), in page order.
+func (r *result) pageSpan(lo, hi int) (first, last int) {
+	a, _ := r.pageOf(lo)
+	b, _ := r.pageOf(hi)
+	return min(a, b), max(a, b)
 }
 
 func newResult(spec querySpec, t *schema.Table) result {
@@ -103,6 +141,8 @@ type tableView struct {
 	pos, top  int
 	col, left int
 	widths    []int
+	// tail: the operator was reading the result from its end.
+	tail bool
 }
 
 // setTable shows t with the query and position it had when the grid left
@@ -120,6 +160,10 @@ func (g *grid) setTable(t *schema.Table) tea.Cmd {
 			copy(g.res.widths, v.widths)
 		}
 		g.res.pos, g.res.top = v.pos, v.top
+		if v.tail {
+			// Back at the end, wherever that is now.
+			g.res.pos, g.res.top, g.res.wantTail = 0, 0, true
+		}
 		if v.col < len(g.order) {
 			g.col = v.col
 		}
@@ -141,7 +185,7 @@ func (g *grid) remember() {
 		g.views = map[string]tableView{}
 	}
 	g.views[g.t.Name] = tableView{spec: res.spec, pos: res.pos, top: res.top, col: g.col, left: g.left,
-		widths: slices.Clone(res.widths)}
+		widths: slices.Clone(res.widths), tail: res.tail || res.wantTail}
 }
 
 // forget drops every remembered table view (the config changed).
@@ -167,11 +211,15 @@ func (g *grid) reidentify() tea.Cmd {
 	if g.t == nil {
 		return nil
 	}
-	pos, top, widths := g.res.pos, g.res.top, g.res.widths
+	pos, top, widths, tail := g.res.pos, g.res.top, g.res.widths, g.res.tail || g.res.wantTail
 	g.fallback = nil
 	g.res = newResult(g.res.spec, g.t)
 	copy(g.res.widths, widths)
 	g.res.pos, g.res.top = pos, top
+	if tail {
+		// At the end for the previous identity: at the end for this one.
+		g.res.pos, g.res.top, g.res.wantTail = 0, 0, true
+	}
 	return g.restart()
 }
 
@@ -215,6 +263,7 @@ func (g *grid) fetch(p int) tea.Cmd {
 	g.inflight[p] = true
 	tag, gen, ctx, eng := g.s.tag(), g.gen, g.ctx, g.s.eng
 	table, q := g.t.Name, g.res.spec.listQuery(g.res.cursors[p], PageSize)
+	q.Reverse = g.res.tail
 	return func() tea.Msg {
 		res, err := eng.List(ctx, tag.Identity, table, q)
 		return pageMsg{tag: tag, gen: gen, page: p, res: res, err: err}
@@ -228,13 +277,20 @@ func (g *grid) ensure() tea.Cmd {
 		return nil
 	}
 	vis := g.visible()
-	first := g.res.top / PageSize
-	last := (g.res.top + vis) / PageSize
-	if !g.res.end && g.res.top+2*vis >= g.res.known {
-		last = max(last, g.res.known/PageSize)
+	var first, last int
+	if g.res.tail {
+		// The pages of the viewport, and one above it.
+		first, last = g.res.pageSpan(g.res.top, min(g.res.top+vis, g.res.known)-1)
+		last++
+	} else {
+		first = g.res.top / PageSize
+		last = (g.res.top + vis) / PageSize
+		if !g.res.end && g.res.top+2*vis >= g.res.known {
+			last = max(last, g.res.known/PageSize)
+		}
 	}
 	var cmds []tea.Cmd
-	for p := first; p <= last; p++ {
+	for p := max(0, first); p <= last; p++ {
 		if p > 0 && g.res.end && p*PageSize >= g.res.known {
 			break
 		}
@@ -290,8 +346,10 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 		// follows and read it again from here.
 		g.res.cursors = g.res.cursors[:p+1]
 		maps.DeleteFunc(g.res.pages, func(k int, _ *gridPage) bool { return k > p })
-		g.res.known = p * PageSize
-		g.res.end = false
+		if !g.res.tail {
+			g.res.known = p * PageSize
+			g.res.end = false
+		}
 		g.gen++
 		g.inflight = map[int]bool{}
 		g.counting = false
@@ -301,10 +359,25 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 		g.res.cursors = append(g.res.cursors, next)
 	}
 	known := p*PageSize + len(rows)
-	if next == "" {
+	switch {
+	case g.res.tail:
+		// The count the tail started from may be off by rows written
+		// since: the reversed end is exact; more rows than counted push
+		// the count up. Positions shift, the rows stay selected.
+		n := g.res.known
+		if next == "" {
+			n = known
+		} else if known >= n {
+			n = known + 1
+		}
+		if d := n - g.res.known; d != 0 {
+			g.res.known, g.res.total = n, int64(n)
+			g.res.pos, g.res.top = max(0, g.res.pos+d), max(0, g.res.top+d)
+		}
+	case next == "":
 		g.res.end, g.res.known = true, known
 		g.res.total = int64(known)
-	} else if known > g.res.known {
+	case known > g.res.known:
 		g.res.known = known
 	}
 	g.clampPos()
@@ -312,6 +385,11 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 	cmds = append(cmds, g.ensure(), g.askLabels(rows))
 	if p == 0 && next != "" && g.res.total < 0 && !g.counting {
 		cmds = append(cmds, g.count())
+	}
+	if p == 0 && g.res.wantTail && next == "" {
+		// The whole result is one page: its end is known.
+		g.res.wantTail = false
+		cmds = append(cmds, g.end())
 	}
 	return tea.Batch(cmds...), nil
 }
@@ -327,19 +405,49 @@ func (g *grid) count() tea.Cmd {
 	}
 }
 
-func (g *grid) onCount(msg countMsg) {
+func (g *grid) onCount(msg countMsg) tea.Cmd {
 	if msg.gen != g.gen || msg.tag.Identity != g.s.id {
-		return
+		return nil
 	}
 	g.countPending = false
-	if msg.err != nil || g.res.end {
-		return
+	if msg.err != nil {
+		if g.res.wantTail {
+			g.res.wantTail = false
+			g.c.post(statusMsg{text: "the last row cannot be reached: " + firstLine(engine.FormatError(msg.err)), isErr: true})
+		}
+		return nil
+	}
+	if g.res.end {
+		return nil
 	}
 	g.res.total = msg.n
+	if g.res.wantTail {
+		return g.toTail()
+	}
+	return nil
+}
+
+// toTail reads the result from its end: its last page (the query
+// reversed), the last row selected; the rows above are read on as the
+// operator pages up.
+func (g *grid) toTail() tea.Cmd {
+	n := int(g.res.total)
+	if n <= 0 {
+		g.res.wantTail = false
+		return nil
+	}
+	widths := g.res.widths
+	g.res = newResult(g.res.spec, g.t)
+	copy(g.res.widths, widths)
+	g.res.tail, g.res.end, g.res.known, g.res.total = true, true, n, int64(n)
+	g.res.pos = n - 1
+	g.scrollTo()
+	return g.restart()
 }
 
 func (g *grid) evict() {
-	lo := g.res.top/PageSize - keepPages
-	hi := (g.res.top+g.visible())/PageSize + keepPages
+	lo, hi := g.res.pageSpan(g.res.top, g.res.top+g.visible())
+	lo -= keepPages
+	hi += keepPages
 	maps.DeleteFunc(g.res.pages, func(p int, _ *gridPage) bool { return p < lo || p > hi })
 }

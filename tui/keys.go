@@ -71,7 +71,7 @@ func DefaultKeyMap() KeyMap {
 		PageUp:     bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
 		PageDown:   bind([]string{"pgdown", "ctrl+f", " "}, "pgdn", "page down"),
 		Top:        bind([]string{"home", "g"}, "g", "first row"),
-		Bottom:     bind([]string{"end", "G"}, "G", "last known row"),
+		Bottom:     bind([]string{"end", "G"}, "G", "last row"),
 		Left:       bind([]string{"left", "h"}, "←/h", "column left"),
 		Right:      bind([]string{"right", "l"}, "→/l", "column right"),
 		NextTable:  bind([]string{"tab"}, "tab", "next table"),
