@@ -420,7 +420,7 @@ func consoleRead(e engine.AuditEntry) bool {
 		return false
 	}
 	switch e.Operation {
-	case "explain", "list", "labels", "actions":
+	case "explain", "list", "labels", "actions", "funnel":
 		return true
 	}
 	return false

@@ -67,7 +67,8 @@ func (m *Model) hintsView() string {
 	if m.grid.t != nil {
 		table = m.grid.t.Name
 	}
-	return m.cached("hints", fmt.Sprintf("%d|%d|%s|%p", m.mode, m.c.Width, table, m.s.may), m.renderHints)
+	stoppable := m.grid.stoppable()
+	return m.cached("hints", fmt.Sprintf("%d|%d|%s|%p|%v", m.mode, m.c.Width, table, m.s.may, stoppable), m.renderHints)
 }
 
 func (m *Model) renderHints() string {

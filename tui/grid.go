@@ -44,6 +44,8 @@ type grid struct {
 	hidden map[string]map[string]bool
 	// refs are the labels of referenced rows (refs.go).
 	refs refLabels
+	// fun explains an empty list (grid_funnel.go).
+	fun funnelState
 }
 
 func newGrid(c *Common, s *session) *grid {
@@ -74,6 +76,8 @@ func (g *grid) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case countMsg:
 		return g.onCount(msg)
+	case funnelMsg:
+		return g.onFunnel(msg)
 	case tea.KeyMsg:
 		return g.key(msg)
 	}
@@ -103,6 +107,8 @@ func (g *grid) key(msg tea.KeyMsg) tea.Cmd {
 		return g.sortBySelected()
 	case k.Unfilter.Matches(msg):
 		return g.removeColumnFilters()
+	case k.Back.Matches(msg):
+		g.stopFunnel()
 	case k.ClearQuery.Matches(msg):
 		if g.t == nil {
 			return nil
@@ -134,6 +140,9 @@ func (g *grid) sortBySelected() tea.Cmd {
 func (g *grid) ShortHelp() []Binding {
 	k := g.c.Keys
 	bs := []Binding{k.Identity, k.Detail}
+	if g.stoppable() {
+		bs = append([]Binding{k.Back.as("stop counting")}, bs...)
+	}
 	bs = append(bs, g.writeHints()...)
 	bs = append(bs, k.Matrix, k.Audit, k.Palette, k.Search, k.Filter, k.Sort, k.Compare, k.CopyCell, k.ExportCSV, k.Help, k.Quit)
 	return enabled(bs)

@@ -178,6 +178,10 @@ func (g *grid) View() string {
 		}
 		b.WriteString(st.Reason.Render(termsafe.Truncate(msg, g.width)))
 		b.WriteByte('\n')
+		for _, l := range g.funnelLines() {
+			b.WriteString(st.Reason.Render("  " + l))
+			b.WriteByte('\n')
+		}
 	}
 	return box(b.String(), g.width, g.height)
 }

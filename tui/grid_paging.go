@@ -247,6 +247,7 @@ func (g *grid) restart() tea.Cmd {
 	g.inflight = map[int]bool{}
 	g.counting = false
 	g.countPending = false
+	g.resetFunnel()
 	g.err = nil
 	g.loading = true
 	return g.ensure()
@@ -390,6 +391,9 @@ func (g *grid) onPage(msg pageMsg) (tea.Cmd, error) {
 		// The whole result is one page: its end is known.
 		g.res.wantTail = false
 		cmds = append(cmds, g.end())
+	}
+	if p == 0 && len(rows) == 0 && next == "" && !g.res.spec.inspect {
+		cmds = append(cmds, g.askFunnel())
 	}
 	return tea.Batch(cmds...), nil
 }

@@ -233,7 +233,7 @@ func runCmd(c tea.Cmd) tea.Msg {
 
 func engineMsg(msg tea.Msg) bool {
 	switch msg.(type) {
-	case membersMsg, pageMsg, countMsg, accessMsg, explainMsg, compareMsg, writeMsg, actionsMsg, runMsg, exportMsg, copiedMsg, labelsMsg, refChoicesMsg:
+	case membersMsg, pageMsg, countMsg, funnelMsg, accessMsg, explainMsg, compareMsg, writeMsg, actionsMsg, runMsg, exportMsg, copiedMsg, labelsMsg, refChoicesMsg:
 		return true
 	}
 	return false

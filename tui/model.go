@@ -292,7 +292,7 @@ func (m *Model) fresh(purpose string, tag reqTag) bool {
 
 // busy reports whether an engine request is still awaited.
 func (m *Model) busy() bool {
-	return len(m.await) > 0 || len(m.grid.inflight) > 0 || m.grid.countPending
+	return len(m.await) > 0 || len(m.grid.inflight) > 0 || m.grid.countPending || m.grid.fun.counting
 }
 
 // SetSize lays the console out for a w×h terminal: the header takes three
@@ -413,7 +413,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.s.may = newPermissions(msg.ops)
 		}
 		return nil
-	case pageMsg, countMsg:
+	case pageMsg, countMsg, funnelMsg:
 		return m.grid.Update(msg)
 	case explainMsg:
 		return m.onExplain(msg)
