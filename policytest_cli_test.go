@@ -275,6 +275,16 @@ ROWS  STAGE                                       RULE
 	if _, errw, code := p.run("explain", "candidates", "--funnel", "--as", "u-ivan", "--filter", "email~x"); code != exitRefused || !strings.HasPrefix(errw, "QUERY_COLUMN_MASKED") {
 		t.Errorf("masked filter: exit %d: %s", code, errw)
 	}
+	// A table whose size is estimated over a million rows (its largest
+	// rowid) is said to be large before it is counted.
+	ap := &auditProject{t: t, dir: p.dir()}
+	ap.exec(`INSERT INTO interview_notes (rowid, id, organization_id, owner_id, candidate_id, content, created_at, created_by)
+		VALUES (2000000, 'n-far', 'globex', 'u-gus', 'c-gx-wei', 'far away', '2026-01-01T00:00:00.000Z', 'u-gus')`)
+	out, errw, code = p.run("explain", "interview_notes", "--funnel", "--as", "u-ben")
+	if code != 0 || errw != "qb: interview_notes holds about 2,000,000 rows: each stage is counted over an index of them, which takes a while (ctrl+c stops)\n" ||
+		!strings.Contains(out, "21    all rows of interview_notes") {
+		t.Errorf("large table: exit %d: %s\n%s", code, errw, out)
+	}
 	for _, c := range []struct {
 		args []string
 		msg  string
