@@ -237,8 +237,10 @@ func (l *loader) asNumber(v any, p *kpath) (float64, bool) {
 
 var (
 	tableNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-	sqlNameRE   = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-	configName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// sqlNameRE is a table or column name as Quickback's migrations may
+	// spell it (snake_case or camelCase).
+	sqlNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	configName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // ctxFields are the fields of a context that "$ctx.<field>" may name.
@@ -335,7 +337,18 @@ func (l *loader) auth(v any, p *kpath) {
 	if !ok {
 		return
 	}
-	l.known(m, p, "roles", "admins")
+	l.known(m, p, "roles", "admins", "source")
+	l.cfg.Auth.Source = SourceQB
+	if x, present := m["source"]; present {
+		sources := []string{SourceQB, SourceBetterAuth}
+		if s, ok := l.asString(x, p.key("source")); ok {
+			if !slices.Contains(sources, s) {
+				l.errf(p.key("source"), "must be %q or %q%s", SourceQB, SourceBetterAuth, hint(s, sources))
+			} else {
+				l.cfg.Auth.Source = s
+			}
+		}
+	}
 	rv, present := m["roles"]
 	if !present {
 		l.errf(p, "missing %q", "roles")

@@ -280,6 +280,52 @@ func TestBaseIsValid(t *testing.T) {
 	}
 }
 
+// TestQuickbackNames: a config can name a Quickback project's database as
+// it is — the identity source, a table whose name differs from its key,
+// camelCase SQL names, system columns renamed, timestamps stored as epoch
+// integers or ISO text without milliseconds.
+func TestQuickbackNames(t *testing.T) {
+	src := strings.Replace(base, "[tables.logs]\n", "[tables.logs]\ntable = \"auditLogs\"\n", 1)
+	src = strings.Replace(src, `at = { type = "timestamp" }`, `at = { type = "timestamp", format = "epoch_ms", column = "loggedAt" }
+createdAt = { format = "iso_s" }
+deletedAt = { column = "removed_at", format = "epoch_s" }
+deletedBy = { column = "removedBy" }`, 1)
+	src += "source = \"better-auth\"\n"
+	cfg, err := Parse("qb.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth.Source != SourceBetterAuth {
+		t.Errorf("source = %q", cfg.Auth.Source)
+	}
+	logs, items := cfg.Table("logs"), cfg.Table("items")
+	if logs.SQLName != "auditLogs" || items.SQLName != "items" {
+		t.Errorf("SQL names %q %q", logs.SQLName, items.SQLName)
+	}
+	got := map[string]string{}
+	for _, c := range logs.Columns {
+		got[c.Name] = c.SQLName + " " + string(c.Format)
+	}
+	want := map[string]string{
+		"id": "id ", "itemId": "item_id ", "who": "who ", "at": "loggedAt epoch_ms",
+		"createdAt": "created_at iso_s", "createdBy": "created_by ", "modifiedAt": "modified_at iso_ms",
+		"modifiedBy": "modified_by ", "deletedAt": "removed_at epoch_s", "deletedBy": "removedBy ",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("columns of logs:\n got %v\nwant %v", got, want)
+	}
+	var order []string
+	for _, c := range logs.Columns {
+		order = append(order, c.Name)
+	}
+	if want := []string{"id", "itemId", "who", "at", "createdAt", "createdBy", "modifiedAt", "modifiedBy", "deletedAt", "deletedBy"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("column order %v: system columns stay last, in their own order", order)
+	}
+	if base, err := Parse("base.toml", []byte(base)); err != nil || base.Auth.Source != SourceQB || base.Table("items").Column("createdAt").Format != TimeISOMillis {
+		t.Errorf("defaults: source %q, createdAt format %q (%v)", base.Auth.Source, base.Table("items").Column("createdAt").Format, err)
+	}
+}
+
 // brokenCases each make exactly one mistake in base.
 var brokenCases = []struct {
 	name string
@@ -311,8 +357,17 @@ var brokenCases = []struct {
 	{"default outside range", edit(11, `score = { type = "integer", min = 0, max = 10, default = 11 }`), 11, "tables.items.columns.score.default", "above max 10"},
 	{"timestamp default", edit(12, `memo = { type = "timestamp", default = "yesterday" }`), 12, "tables.items.columns.memo.default", `"now" or an ISO-8601 timestamp`},
 	{"min above max", edit(11, `score = { type = "integer", min = 10, max = 0 }`), 11, "tables.items.columns.score.max", "below min"},
-	{"system column declared", edit(12, `createdAt = { type = "timestamp" }`), 12, "tables.items.columns.createdAt", "system column"},
+	{"system column declared", edit(12, `createdAt = { type = "timestamp" }`), 12, "tables.items.columns.createdAt.type", `"createdAt" is a system column that every table already has: only "column" and "format" may be given for it`},
 	{"duplicate SQL name", edit(12, `memo = { type = "text", column = "owner_id" }`), 12, "tables.items.columns.memo", `SQL column name "owner_id" is already used by "ownerId"`},
+	{"unknown auth source", edit(0, `source = "betterauth"`), 47, "auth.source", `must be "qb" or "better-auth"; did you mean "better-auth"?`},
+	{"table name not an identifier", edit(2, `table = "my items"`), 2, "tables.items.table", "table name must be a SQL identifier"},
+	{"table name reserved", edit(2, `table = "QB_items"`), 2, "tables.items.table", `starting with "qb_" are reserved`},
+	{"two tables name one database table", edit(2, `table = "Logs"`), 2, "tables.items.table", "tables.items and tables.logs both name the database table Logs"},
+	{"unknown timestamp format", edit(12, `memo = { type = "timestamp", format = "epoch" }`), 12, "tables.items.columns.memo.format", `unknown timestamp format "epoch"`},
+	{"format on text", edit(12, `memo = { type = "text", format = "iso_s" }`), 12, "tables.items.columns.memo.format", "format is only allowed on timestamp, not text"},
+	{"format on a system text column", edit(12, `createdBy = { format = "iso_s" }`), 12, "tables.items.columns.createdBy.format", `only "column" may be given for it`},
+	{"system column renamed onto a column", edit(12, `createdAt = { column = "owner_id" }`), 8, "tables.items.columns.ownerId", `SQL column name "owner_id" is already used by "createdAt"`},
+	{"SQL names differ only in case", edit(12, `memo = { type = "text", column = "Owner_Id" }`), 12, "tables.items.columns.memo", `SQL column name "Owner_Id" is already used by "ownerId"`},
 	{"column name not an identifier", edit(12, `"memo x" = { type = "text" }`), 12, `tables.items.columns."memo x"`, "must be an identifier"},
 	{"second id column", edit(12, `memo = { type = "id" }`), 12, "tables.items.columns.memo", "exactly one column of type id"},
 	{"no id column", edit(6, `id = { type = "text" }`), 5, "tables.items.columns", "exactly one column of type id"},
@@ -450,7 +505,7 @@ values = { kind = "$record.kind" }
 	ps := problemsOf(t, err)
 	want := []string{
 		`multi.toml:1: project: missing "database"`,
-		`multi.toml:6: tables.things.colour: unknown key "colour" (expected one of: label, internal, displayColumn, defaultSort, upsertKey, unique, columns, firewall, guards, crud, masking, actions)`,
+		`multi.toml:6: tables.things.colour: unknown key "colour" (expected one of: label, internal, displayColumn, defaultSort, upsertKey, unique, columns, firewall, guards, crud, masking, actions, table)`,
 		`multi.toml:9: tables.things.columns.kind.default: "z" is not one of the values ["x", "y"]`,
 		`multi.toml:11: tables.things.guards.createable[0]: unknown column "knd"; did you mean "kind"?`,
 		`multi.toml:13: tables.things.crud.list.access.roles[0]: unknown role "c"`,

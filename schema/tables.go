@@ -7,10 +7,14 @@ import (
 )
 
 var tableKeys = []string{"label", "internal", "displayColumn", "defaultSort", "upsertKey", "unique",
-	"columns", "firewall", "guards", "crud", "masking", "actions"}
+	"columns", "firewall", "guards", "crud", "masking", "actions", "table"}
 
 var columnKeys = []string{"type", "required", "default", "min", "max", "maxLength", "unique",
-	"references", "searchable", "column", "values"}
+	"references", "searchable", "column", "values", "format"}
+
+// systemColumnKeys are what a table may say about a system column: where it
+// is and, for the timestamps, how it is stored.
+var systemColumnKeys = []string{"column", "format"}
 
 var inputKeys = []string{"type", "required", "default", "min", "max", "maxLength", "values"}
 
@@ -48,7 +52,7 @@ func (l *loader) loadTables(v any, p *kpath) {
 		case strings.HasPrefix(name, "sqlite_"):
 			l.errf(tp, `table names starting with "sqlite_" are reserved by SQLite`)
 		}
-		t := &Table{Name: name, Label: name, Line: l.lineOf(tp)}
+		t := &Table{Name: name, SQLName: name, Label: name, Line: l.lineOf(tp)}
 		l.cfg.Tables = append(l.cfg.Tables, t)
 		l.tables[name] = t
 		paths[t] = tp
@@ -59,7 +63,9 @@ func (l *loader) loadTables(v any, p *kpath) {
 		}
 		raws[t] = m
 		l.known(m, tp, tableKeys...)
+		l.sqlTableName(t, m, tp)
 	}
+	l.uniqueSQLTableNames(paths)
 	// Pass 1: columns of every table, so that references, insert targets
 	// and insert values can be checked across tables.
 	for _, t := range l.cfg.Tables {
@@ -80,6 +86,133 @@ func (l *loader) loadTables(v any, p *kpath) {
 	}
 }
 
+// sqlTableName reads `table`: the table's name in the database when it
+// differs from the config key (a Quickback table such as "atsImports").
+func (l *loader) sqlTableName(t *Table, m map[string]any, p *kpath) {
+	x, ok := m["table"]
+	if !ok {
+		return
+	}
+	np := p.key("table")
+	s, ok := l.asString(x, np)
+	if !ok {
+		return
+	}
+	lower := strings.ToLower(s)
+	switch {
+	case !sqlNameRE.MatchString(s):
+		l.errf(np, "table name must be a SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
+	case strings.HasPrefix(lower, "qb_"):
+		l.errf(np, `table names starting with "qb_" are reserved for the console`)
+	case strings.HasPrefix(lower, "sqlite_"):
+		l.errf(np, `table names starting with "sqlite_" are reserved by SQLite`)
+	default:
+		t.SQLName = s
+	}
+}
+
+// uniqueSQLTableNames refuses two config tables naming one database table
+// (SQL names compare without case, as SQLite compares them).
+func (l *loader) uniqueSQLTableNames(paths map[*Table]*kpath) {
+	seen := map[string]*Table{}
+	for _, t := range l.cfg.Tables {
+		k := strings.ToLower(t.SQLName)
+		other := seen[k]
+		if other == nil {
+			seen[k] = t
+			continue
+		}
+		// The mapping is blamed rather than a table that kept its name.
+		blame, kept := t, other
+		if t.SQLName == t.Name && other.SQLName != other.Name {
+			blame, kept = other, t
+		}
+		p := paths[blame]
+		if blame.SQLName != blame.Name {
+			p = p.key("table")
+		}
+		l.errf(p, "tables.%s and tables.%s both name the database table %s", blame.Name, kept.Name, blame.SQLName)
+	}
+}
+
+// systemOverrides reads the system columns a table declares: only their
+// SQL name and, for the timestamps, their format. It returns them by name.
+func (l *loader) systemOverrides(m map[string]any, p *kpath) map[string]*Column {
+	out := map[string]*Column{}
+	for _, name := range l.keysOf(m, p) {
+		if !slices.Contains(SystemColumns, name) {
+			continue
+		}
+		cp := p.key(name)
+		typ := TypeText
+		if strings.HasSuffix(name, "At") {
+			typ = TypeTimestamp
+		}
+		col := &Column{Name: name, SQLName: SnakeCase(name), Type: typ, System: true, Line: l.lineOf(cp)}
+		if typ == TypeTimestamp {
+			col.Format = TimeISOMillis
+		}
+		out[name] = col
+		cm, ok := l.asTable(m[name], cp)
+		if !ok {
+			continue
+		}
+		allowed := systemColumnKeys
+		if typ != TypeTimestamp {
+			allowed = []string{"column"}
+		}
+		for _, k := range l.keysOf(cm, cp) {
+			if !slices.Contains(allowed, k) {
+				l.errf(cp.key(k), "%q is a system column that every table already has: only %s may be given for it", name, strings.Join(quoted(allowed), " and "))
+			}
+		}
+		l.sqlColumnName(col, cm, cp)
+		if typ == TypeTimestamp {
+			l.timeFormat(col, cm, cp)
+		}
+	}
+	return out
+}
+
+// sqlColumnName reads `column`: the column's name in the database.
+func (l *loader) sqlColumnName(col *Column, cm map[string]any, cp *kpath) {
+	x, ok := cm["column"]
+	if !ok {
+		return
+	}
+	np := cp.key("column")
+	if s, ok := l.asString(x, np); ok {
+		if !sqlNameRE.MatchString(s) {
+			l.errf(np, "column name must be a SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
+			return
+		}
+		col.SQLName = s
+	}
+}
+
+// timeFormat reads `format` of a timestamp column (TimeISOMillis when
+// absent).
+func (l *loader) timeFormat(col *Column, cm map[string]any, cp *kpath) {
+	x, ok := cm["format"]
+	if !ok {
+		return
+	}
+	fp := cp.key("format")
+	s, ok := l.asString(x, fp)
+	if !ok {
+		return
+	}
+	names := make([]string, len(TimeFormats))
+	for i, f := range TimeFormats {
+		names[i] = string(f)
+	}
+	if !slices.Contains(names, s) {
+		l.errf(fp, "unknown timestamp format %q%s", s, hintOrList(s, names))
+		return
+	}
+	col.Format = TimeFormat(s)
+}
+
 func (l *loader) columns(t *Table, v any, p *kpath) {
 	defer t.index()
 	if v == nil {
@@ -92,9 +225,19 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 		l.brokenCols[t] = true
 		return
 	}
+	system := l.systemOverrides(m, p)
+	// SQL names are compared without case, as SQLite compares them.
 	sqlNames := map[string]string{}
 	for _, s := range SystemColumns {
-		sqlNames[SnakeCase(s)] = s
+		name := SnakeCase(s)
+		if c := system[s]; c != nil {
+			name = c.SQLName
+		}
+		if other, dup := sqlNames[strings.ToLower(name)]; dup {
+			l.errf(p.key(s), "SQL column name %q is already used by %q", name, other)
+			continue
+		}
+		sqlNames[strings.ToLower(name)] = s
 	}
 	var ids []*kpath
 	for _, name := range l.keysOf(m, p) {
@@ -102,8 +245,7 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 		col := &Column{Name: name, SQLName: SnakeCase(name), Line: l.lineOf(cp)}
 		switch {
 		case slices.Contains(SystemColumns, name):
-			l.errf(cp, "%q is a system column that every table already has", name)
-			continue
+			continue // read by systemOverrides
 		case !configName.MatchString(name):
 			l.errf(cp, "column name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)")
 		}
@@ -143,19 +285,17 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 				}
 			}
 		}
-		if x, ok := cm["column"]; ok {
-			np := cp.key("column")
-			if s, ok := l.asString(x, np); ok {
-				if !sqlNameRE.MatchString(s) {
-					l.errf(np, "column name must be a SQL identifier ([a-z_][a-z0-9_]*)")
-				}
-				col.SQLName = s
-			}
+		l.sqlColumnName(col, cm, cp)
+		if f.typ == TypeTimestamp {
+			col.Format = TimeISOMillis
+			l.timeFormat(col, cm, cp)
+		} else if _, ok := cm["format"]; ok && f.typ != "" {
+			l.errf(cp.key("format"), "format is only allowed on timestamp, not %s", f.typ)
 		}
-		if other, dup := sqlNames[col.SQLName]; dup {
+		if other, dup := sqlNames[strings.ToLower(col.SQLName)]; dup {
 			l.errf(cp, "SQL column name %q is already used by %q", col.SQLName, other)
 		} else {
-			sqlNames[col.SQLName] = name
+			sqlNames[strings.ToLower(col.SQLName)] = name
 		}
 	}
 	switch {
@@ -167,11 +307,15 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 		}
 	}
 	for _, s := range SystemColumns {
-		typ := TypeText
-		if strings.HasSuffix(s, "At") {
-			typ = TypeTimestamp
+		if c := system[s]; c != nil {
+			t.Columns = append(t.Columns, c)
+			continue
 		}
-		t.Columns = append(t.Columns, &Column{Name: s, SQLName: SnakeCase(s), Type: typ, System: true, Line: t.Line})
+		c := &Column{Name: s, SQLName: SnakeCase(s), Type: TypeText, System: true, Line: t.Line}
+		if strings.HasSuffix(s, "At") {
+			c.Type, c.Format = TypeTimestamp, TimeISOMillis
+		}
+		t.Columns = append(t.Columns, c)
 	}
 }
 

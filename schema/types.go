@@ -34,7 +34,19 @@ type Auth struct {
 	Roles []string
 	// Admins is the default bypass list of optional owner scopes.
 	Admins []string
+	// Source is where identities live: SourceQB (default) or
+	// SourceBetterAuth (SPEC §2.1).
+	Source string
 }
+
+// The values of [auth].source.
+const (
+	// SourceQB reads identities from the console's own qb_* tables.
+	SourceQB = "qb"
+	// SourceBetterAuth reads them from the user, organization and member
+	// tables of a Quickback project's Better Auth.
+	SourceBetterAuth = "better-auth"
+)
 
 // Audit is the [audit] section (SPEC §3.7).
 type Audit struct {
@@ -61,9 +73,11 @@ const (
 	ReadsSync = "sync"
 )
 
-// Table is one [tables.NAME] entry. Name is the SQL table name.
+// Table is one [tables.NAME] entry. Name is the config key; SQLName the
+// table's name in the database (`table = "..."`, default the key).
 type Table struct {
 	Name          string
+	SQLName       string
 	Label         string
 	Internal      bool
 	DisplayColumn string // config column name; "" when not set
@@ -122,10 +136,38 @@ type Column struct {
 	References string
 	Searchable bool
 	Values     []string // enum values
+	// Format is how a timestamp is stored (TimeISOMillis unless
+	// `format` says otherwise); "" for other types.
+	Format TimeFormat
 	// System marks the audit columns createdAt … deletedBy.
 	System bool
 	Line   int
 }
+
+// TimeFormat is how a timestamp column holds its values.
+type TimeFormat string
+
+// The formats of `format` on a timestamp column.
+const (
+	// TimeISOMillis is ISO-8601 UTC text with milliseconds,
+	// 2026-01-18T11:30:00.000Z (qb's own, and Quickback's feature tables').
+	TimeISOMillis TimeFormat = "iso_ms"
+	// TimeISOSeconds is ISO-8601 UTC text without fractional seconds,
+	// 2026-01-18T11:30:00Z.
+	TimeISOSeconds TimeFormat = "iso_s"
+	// TimeEpochMillis is an integer of milliseconds since 1970 (Better
+	// Auth's tables in Quickback's migrations).
+	TimeEpochMillis TimeFormat = "epoch_ms"
+	// TimeEpochSeconds is an integer of seconds since 1970 (Drizzle's
+	// integer timestamp mode).
+	TimeEpochSeconds TimeFormat = "epoch_s"
+)
+
+// TimeFormats lists the formats a timestamp column may declare.
+var TimeFormats = []TimeFormat{TimeISOMillis, TimeISOSeconds, TimeEpochMillis, TimeEpochSeconds}
+
+// Epoch reports whether the format stores integers.
+func (f TimeFormat) Epoch() bool { return f == TimeEpochMillis || f == TimeEpochSeconds }
 
 // SystemColumns are the audit columns every table gets, in order.
 var SystemColumns = []string{"createdAt", "createdBy", "modifiedAt", "modifiedBy", "deletedAt", "deletedBy"}

@@ -7,6 +7,15 @@ import (
 	"quickback.dev/qb/internal/suggest"
 )
 
+// quoted is each name in double quotes.
+func quoted(list []string) []string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = `"` + s + `"`
+	}
+	return q
+}
+
 func quoteList(list []string) string {
 	q := make([]string, len(list))
 	for i, s := range list {
