@@ -197,7 +197,7 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		if err := e.checkReferences(ctx, tx, t, id, vals); err != nil {
 			return nil, nil, err
 		}
-		vals["modifiedAt"], vals["modifiedBy"] = e.now(), auditUser(id)
+		vals["modifiedAt"], vals["modifiedBy"] = e.stampTime(t, "modifiedAt"), auditUser(id)
 		if beforeActionUpdate != nil {
 			beforeActionUpdate(ctx, tx)
 		}
@@ -431,7 +431,7 @@ func (e *Engine) conditionalUpdate(ctx context.Context, tx *sql.Tx, t *schema.Ta
 			args = append(args, current)
 		}
 	}
-	r, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s", Q(t.Name), strings.Join(sets, ", "), strings.Join(where, " AND ")), args...)
+	r, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s", Q(t.SQLName), strings.Join(sets, ", "), strings.Join(where, " AND ")), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}

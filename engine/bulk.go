@@ -83,7 +83,7 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 		names[i] = Q(c.SQLName)
 		marks[i] = "?"
 	}
-	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(names, ", "), strings.Join(marks, ", "))
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.SQLName), strings.Join(names, ", "), strings.Join(marks, ", "))
 	if opts.AuditOp != "" {
 		if err := e.appendSystem(ctx, e.systemEntry(opts.AuditOp+":start", t.Name, opts.AuditRecord, nil)); err != nil {
 			return 0, err
@@ -270,7 +270,7 @@ func (l *Loader) LiveIDs(ctx context.Context, table string, orgs []string) (map[
 	out := map[string][]string{}
 	oc := t.OrgColumn()
 	if oc == nil {
-		rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY 1", Q(pk.SQLName), Q(t.Name), live))
+		rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY 1", Q(pk.SQLName), Q(t.SQLName), live))
 		if err != nil {
 			return nil, s.wrapErr(err)
 		}
@@ -288,7 +288,7 @@ func (l *Loader) LiveIDs(ctx context.Context, table string, orgs []string) (map[
 	for _, o := range orgs {
 		want[o] = true
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY 1, 2", Q(oc.SQLName), Q(pk.SQLName), Q(t.Name), live))
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY 1, 2", Q(oc.SQLName), Q(pk.SQLName), Q(t.SQLName), live))
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -319,7 +319,7 @@ func (l *Loader) HasRow(ctx context.Context, table, id string) (bool, error) {
 		return false, fmt.Errorf("table %s has no primary key", t.Name)
 	}
 	var one int
-	err = s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(t.Name), Q(pk.SQLName)), id).Scan(&one)
+	err = s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(t.SQLName), Q(pk.SQLName)), id).Scan(&one)
 	if isNoRows(err) {
 		return false, nil
 	}
@@ -342,7 +342,7 @@ func (l *Loader) MaxInt(ctx context.Context, table, col string) (max int64, ok b
 		return 0, false, fmt.Errorf("table %s has no column %q", t.Name, col)
 	}
 	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s) FROM %s", Q(c.SQLName), Q(t.Name))).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s) FROM %s", Q(c.SQLName), Q(t.SQLName))).Scan(&v); err != nil {
 		return 0, false, s.wrapErr(err)
 	}
 	return v.Int64, v.Valid, nil

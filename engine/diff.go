@@ -347,7 +347,7 @@ func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, rol
 			return imp, e.store.wrapErr(err)
 		}
 		q := fmt.Sprintf(`SELECT COALESCE(SUM(b),0), COALESCE(SUM(a),0), COALESCE(SUM(a AND NOT b),0), COALESCE(SUM(b AND NOT a),0)
-FROM (SELECT (CASE WHEN (%s) THEN 1 ELSE 0 END) AS b, (CASE WHEN (%s) THEN 1 ELSE 0 END) AS a FROM %s)`, before, after, Q(ta.Name))
+FROM (SELECT (CASE WHEN (%s) THEN 1 ELSE 0 END) AS b, (CASE WHEN (%s) THEN 1 ELSE 0 END) AS a FROM %s AS %s)`, before, after, Q(ta.SQLName), Q(ta.Name))
 		if err := e.store.db.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
 			// The other config may name columns the database does not have.
 			imp.Note = "cannot count rows against this database: " + err.Error()

@@ -222,7 +222,13 @@ func (e *Engine) Close() error {
 	return cerr
 }
 
+// now is the engine's time in the API's form (ISO-8601, milliseconds).
 func (e *Engine) now() string { return FormatTime(e.clock()) }
+
+// stampTime is the engine's time as the timestamp column col of t stores it.
+func (e *Engine) stampTime(t *schema.Table, col string) any {
+	return StoredTime(t.Column(col), e.clock())
+}
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 

@@ -29,10 +29,17 @@ var identityDDL = []string{
 	auditDDL,
 }
 
-func sqlType(t schema.ColumnType) string {
-	switch t {
+// sqlType is the declared type qb gives a column: integers, booleans and
+// epoch timestamps are INTEGER.
+func sqlType(c *schema.Column) string {
+	switch c.Type {
 	case schema.TypeInteger, schema.TypeBoolean:
 		return "INTEGER"
+	case schema.TypeTimestamp:
+		if c.Format.Epoch() {
+			return "INTEGER"
+		}
+		return "TEXT"
 	case schema.TypeReal:
 		return "REAL"
 	default:
@@ -47,7 +54,7 @@ func notNull(t *schema.Table, c *schema.Column) bool {
 
 func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 	var b strings.Builder
-	b.WriteString(Q(c.SQLName) + " " + sqlType(c.Type))
+	b.WriteString(Q(c.SQLName) + " " + sqlType(c))
 	if c.Type == schema.TypeID {
 		b.WriteString(" PRIMARY KEY")
 	}
@@ -82,7 +89,7 @@ func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 	}
 	if c.References != "" {
 		if rt := cfg.Table(c.References); rt != nil && rt.PrimaryKey() != nil {
-			b.WriteString(" REFERENCES " + Q(rt.Name) + "(" + Q(rt.PrimaryKey().SQLName) + ")")
+			b.WriteString(" REFERENCES " + Q(rt.SQLName) + "(" + Q(rt.PrimaryKey().SQLName) + ")")
 		}
 	}
 	return b.String()
@@ -101,7 +108,7 @@ func tableDDL(cfg *schema.Config, t *schema.Table) string {
 		}
 		parts = append(parts, "UNIQUE ("+strings.Join(cols, ", ")+")")
 	}
-	return "CREATE TABLE IF NOT EXISTS " + Q(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"
+	return "CREATE TABLE IF NOT EXISTS " + Q(t.SQLName) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"
 }
 
 // indexDDL lists the indexes of a config table: the firewall scope in
@@ -110,7 +117,7 @@ func tableDDL(cfg *schema.Config, t *schema.Table) string {
 func indexDDL(t *schema.Table) []string {
 	var out []string
 	idx := func(name, cols, where string) {
-		s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q("qbx_"+t.Name+"_"+name), Q(t.Name), cols)
+		s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q("qbx_"+t.Name+"_"+name), Q(t.SQLName), cols)
 		if where != "" {
 			s += " WHERE " + where
 		}
@@ -197,7 +204,7 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	for _, t := range s.cfg.Tables {
-		have, err := s.tableColumns(ctx, s.db, t.Name)
+		have, err := s.tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", s.path, err)
 		}
@@ -216,11 +223,11 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 					diffs = append(diffs, fmt.Sprintf("table %s: new column %s is required and the table has rows; make it optional first", t.Name, c.Name))
 					continue
 				}
-				stmts = append(stmts, "ALTER TABLE "+Q(t.Name)+" ADD COLUMN "+columnDDL(s.cfg, t, c))
+				stmts = append(stmts, "ALTER TABLE "+Q(t.SQLName)+" ADD COLUMN "+columnDDL(s.cfg, t, c))
 				continue
 			}
-			if !strings.EqualFold(hc.typ, sqlType(c.Type)) {
-				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, sqlType(c.Type), c.Type))
+			if !strings.EqualFold(hc.typ, sqlType(c)) {
+				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, sqlType(c), c.Type))
 			}
 		}
 		stmts = append(stmts, indexDDL(t)...)

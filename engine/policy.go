@@ -276,6 +276,19 @@ func valueArg(v any, id Identity) (argRef, bool) {
 	return argRef{literal: v}, true
 }
 
+// storedLiteral is a condition's literal as column c stores it: a
+// timestamp written in the config as ISO text compares with an epoch
+// column as its integer (and with an ISO column in that column's form).
+func storedLiteral(c *schema.Column, v any) any {
+	if c.Type != schema.TypeTimestamp || v == nil {
+		return v
+	}
+	if t, ok := timeOf(c, v); ok {
+		return StoredTime(c, t)
+	}
+	return v
+}
+
 // conditionSQL compiles one record condition; ok is false when it can never
 // hold (a "$ctx" value the caller lacks).
 func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, bool) {
@@ -292,6 +305,7 @@ func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, 
 		var marks []string
 		for _, v := range list {
 			a, ok := valueArg(v, id)
+			a.literal = storedLiteral(t.Column(c.Column), a.literal)
 			if !ok {
 				if c.Op == schema.CondNotIn {
 					// A missing context value fails the condition (SPEC
@@ -318,6 +332,7 @@ func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, 
 	if !ok {
 		return predicate{}, false
 	}
+	a.literal = storedLiteral(t.Column(c.Column), a.literal)
 	op := map[schema.CondOp]string{schema.CondEquals: "=", schema.CondNotEquals: "IS NOT", schema.CondLt: "<", schema.CondLte: "<=", schema.CondGt: ">", schema.CondGte: ">="}[c.Op]
 	return predicate{sql: col + " " + op + " ?", args: []argRef{a}}, true
 }

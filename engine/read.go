@@ -357,7 +357,7 @@ func (p *listPlan) statement() (string, []any) {
 		order = append(order, k.expr()+" "+dir)
 	}
 	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
-		sqlCols(p.t), Q(p.t.Name), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
+		sqlCols(p.t), Q(p.t.SQLName), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
 	return query, p.args
 }
 
@@ -445,7 +445,7 @@ func (e *Engine) Count(ctx context.Context, id Identity, table string, q ListQue
 		return 0, err
 	}
 	var n int64
-	err = e.queryRow(ctx, e.store.db, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.Name), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
+	err = e.queryRow(ctx, e.store.db, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", Q(t.SQLName), strings.Join(p.where, " AND ")), p.args...).Scan(&n)
 	return n, e.store.wrapErr(err)
 }
 
@@ -534,7 +534,7 @@ func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Ident
 	}
 	args = append(args, rowID)
 	args = append(args, fw.pred.bind(id)...)
-	query := fmt.Sprintf("SELECT %s, (%s) FROM %s WHERE %s = ? AND %s", sqlCols(t), cond, Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql)
+	query := fmt.Sprintf("SELECT %s, (%s) FROM %s WHERE %s = ? AND %s", sqlCols(t), cond, Q(t.SQLName), Q(t.PrimaryKey().SQLName), fw.pred.sql)
 	raw = make([]any, len(t.Columns))
 	ptrs := make([]any, len(t.Columns)+1)
 	for i := range raw {

@@ -152,7 +152,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 			return nil
 		}
 		for i := len(s.cfg.Tables) - 1; i >= 0; i-- {
-			if err := removed(s.cfg.Tables[i].Name, Q(s.cfg.Tables[i].Name)); err != nil {
+			if err := removed(s.cfg.Tables[i].Name, Q(s.cfg.Tables[i].SQLName)); err != nil {
 				return nil, err
 			}
 		}
@@ -349,7 +349,7 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 			continue
 		}
 		rt := s.cfg.Table(c.References)
-		q := fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(rt.Name), Q(rt.PrimaryKey().SQLName))
+		q := fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ?", Q(rt.SQLName), Q(rt.PrimaryKey().SQLName))
 		args := []any{v}
 		if rc := rt.OrgColumn(); rc != nil && orgCol != nil {
 			q += " AND " + Q(rc.SQLName) + " = ?"
@@ -386,7 +386,7 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 		for i := range cur {
 			ptrs[i] = &cur[i]
 		}
-		err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(kept, ", ")+" FROM "+Q(t.Name)+" WHERE "+Q(pk.SQLName)+" = ?", id).Scan(ptrs...)
+		err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(kept, ", ")+" FROM "+Q(t.SQLName)+" WHERE "+Q(pk.SQLName)+" = ?", id).Scan(ptrs...)
 		switch {
 		case err == nil && sameValues(cur, keptArgs):
 			return seedUnchanged, nil
@@ -397,9 +397,9 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 			return 0, probs
 		}
 	}
-	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO UPDATE SET %s", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName), strings.Join(sets, ", "))
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO UPDATE SET %s", Q(t.SQLName), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName), strings.Join(sets, ", "))
 	if len(sets) == 0 {
-		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO NOTHING", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName))
+		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(%s) DO NOTHING", Q(t.SQLName), strings.Join(cols, ", "), strings.Join(marks, ", "), Q(pk.SQLName))
 	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		msg := err.Error()

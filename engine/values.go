@@ -13,9 +13,12 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// timeFormat is how timestamps are stored: UTC, fixed width, so text order
-// is time order.
+// timeFormat is how qb stores timestamps by default and how the API shows
+// every timestamp: UTC, fixed width, so text order is time order.
 const timeFormat = "2006-01-02T15:04:05.000Z"
+
+// timeFormatSeconds is the ISO form without fractional seconds (iso_s).
+const timeFormatSeconds = "2006-01-02T15:04:05Z"
 
 // FormatTime renders t the way the store keeps it.
 func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
@@ -23,12 +26,76 @@ func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 // ParseTime accepts RFC 3339 (with or without fractional seconds) and plain
 // dates, and returns the stored form.
 func ParseTime(s string) (string, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return FormatTime(t), true
-		}
+	if t, ok := parseTime(s); ok {
+		return FormatTime(t), true
 	}
 	return "", false
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// StoredTime is t as the timestamp column c stores it: ISO text with or
+// without milliseconds, or an integer of epoch milliseconds or seconds.
+func StoredTime(c *schema.Column, t time.Time) any {
+	switch c.Format {
+	case schema.TimeEpochMillis:
+		return t.UnixMilli()
+	case schema.TimeEpochSeconds:
+		return t.Unix()
+	case schema.TimeISOSeconds:
+		return t.UTC().Format(timeFormatSeconds)
+	}
+	return FormatTime(t)
+}
+
+// timeOf reads a client, fixture or filter value of a timestamp column: a
+// time, ISO-8601 text, or (for an epoch column) the integer it stores.
+func timeOf(c *schema.Column, v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case string:
+		return parseTime(x)
+	}
+	if !c.Format.Epoch() {
+		return time.Time{}, false
+	}
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case int:
+		n = int64(x)
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return time.Time{}, false
+		}
+		n = int64(x)
+	default:
+		return time.Time{}, false
+	}
+	if c.Format == schema.TimeEpochSeconds {
+		return time.Unix(n, 0), true
+	}
+	return time.UnixMilli(n), true
+}
+
+// timeKind names what a timestamp column accepts, for messages.
+func timeKind(c *schema.Column) string {
+	switch c.Format {
+	case schema.TimeEpochMillis:
+		return "an ISO-8601 timestamp or epoch milliseconds"
+	case schema.TimeEpochSeconds:
+		return "an ISO-8601 timestamp or epoch seconds"
+	}
+	return "an ISO-8601 timestamp"
 }
 
 // valueKind names what a column of a type accepts, for messages.
@@ -124,18 +191,11 @@ func toSQL(c *schema.Column, v any) (any, string) {
 			out = int64(0)
 		}
 	case schema.TypeTimestamp:
-		switch x := v.(type) {
-		case time.Time:
-			out = FormatTime(x)
-		case string:
-			s, ok := ParseTime(x)
-			if !ok {
-				return nil, "must be an ISO-8601 timestamp"
-			}
-			out = s
-		default:
-			return nil, "must be an ISO-8601 timestamp"
+		t, ok := timeOf(c, v)
+		if !ok {
+			return nil, "must be " + timeKind(c)
 		}
+		out = StoredTime(c, t)
 	case schema.TypeJSON:
 		if s, ok := v.(string); ok && json.Valid([]byte(s)) {
 			out = s
@@ -224,8 +284,27 @@ func fromSQL(c *schema.Column, v any) any {
 				return out
 			}
 		}
+	case schema.TypeTimestamp:
+		// The API shows every timestamp as ISO-8601 text, whatever the
+		// column stores; text is shown as stored.
+		if c.Format.Epoch() {
+			switch x := v.(type) {
+			case int64:
+				return epochText(c, x)
+			case float64:
+				return epochText(c, int64(x))
+			}
+		}
 	}
 	return v
+}
+
+// epochText is an epoch integer of column c as ISO-8601 text.
+func epochText(c *schema.Column, n int64) string {
+	if c.Format == schema.TimeEpochSeconds {
+		return time.Unix(n, 0).UTC().Format(timeFormatSeconds)
+	}
+	return FormatTime(time.UnixMilli(n))
 }
 
 // parseLiteral converts a filter's text value into the column's type.
@@ -253,9 +332,18 @@ func parseLiteral(c *schema.Column, s string) (any, string) {
 		}
 		return int64(0), ""
 	case schema.TypeTimestamp:
-		if t, ok := ParseTime(s); ok {
-			return t, ""
+		if c.Format.Epoch() {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n, ""
+			}
 		}
+		if t, ok := parseTime(s); ok {
+			return StoredTime(c, t), ""
+		}
+		if c.Format.Epoch() {
+			return nil, "must be " + timeKind(c)
+		}
+		// ISO text compares as text: a prefix such as 2026-01 works.
 		return s, ""
 	}
 	return s, ""

@@ -264,7 +264,7 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 		rt := e.cfg.Table(c.References)
 		fw := firewallFor(rt, id)
 		var one int
-		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.Name), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
+		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.SQLName), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
 			append([]any{v}, fw.pred.bind(id)...)...).Scan(&one)
 		if isNoRows(err) {
 			probs = append(probs, FieldProblem{Field: c.Name, Category: "reference", Message: "no accessible " + rt.Name + " record with that id"})
@@ -316,11 +316,11 @@ func uniqueColumns(t *schema.Table, msg string) []string {
 	cols := []string{}
 	for _, part := range strings.Split(rest, ",") {
 		part = strings.TrimSpace(part)
-		if !strings.HasPrefix(part, t.Name+".") {
+		if !strings.HasPrefix(part, t.SQLName+".") {
 			continue
 		}
 		for _, c := range t.Columns {
-			if c.SQLName == part[len(t.Name)+1:] {
+			if c.SQLName == part[len(t.SQLName)+1:] {
 				cols = append(cols, c.Name)
 			}
 		}
@@ -341,7 +341,7 @@ func (e *Engine) insertRow(ctx context.Context, tx *sql.Tx, t *schema.Table, val
 		marks = append(marks, "?")
 		args = append(args, v)
 	}
-	_, err := e.exec(ctx, tx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", ")), args...)
+	_, err := e.exec(ctx, tx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", Q(t.SQLName), strings.Join(cols, ", "), strings.Join(marks, ", ")), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}
@@ -365,10 +365,10 @@ func (e *Engine) stamp(t *schema.Table, id Identity, vals map[string]any) error 
 		}
 		vals[owc.Name] = id.UserID
 	}
-	now := e.now()
+	now := e.clock()
 	user := auditUser(id)
-	vals["createdAt"], vals["createdBy"] = now, user
-	vals["modifiedAt"], vals["modifiedBy"] = now, user
+	vals["createdAt"], vals["createdBy"] = StoredTime(t.Column("createdAt"), now), user
+	vals["modifiedAt"], vals["modifiedBy"] = StoredTime(t.Column("modifiedAt"), now), user
 	return nil
 }
 
@@ -609,7 +609,7 @@ func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 	if err := e.checkReferences(ctx, tx, t, id, vals); err != nil {
 		return nil, err
 	}
-	vals["modifiedAt"], vals["modifiedBy"] = e.now(), auditUser(id)
+	vals["modifiedAt"], vals["modifiedBy"] = e.stampTime(t, "modifiedAt"), auditUser(id)
 	if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
 		return nil, err
 	}
@@ -632,7 +632,7 @@ func (e *Engine) updateRow(ctx context.Context, tx *sql.Tx, t *schema.Table, id 
 	}
 	args = append(args, rowID)
 	args = append(args, fw.pred.bind(id)...)
-	res, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s", Q(t.Name), strings.Join(sets, ", "), Q(t.PrimaryKey().SQLName), fw.pred.sql), args...)
+	res, err := e.exec(ctx, tx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s", Q(t.SQLName), strings.Join(sets, ", "), Q(t.PrimaryKey().SQLName), fw.pred.sql), args...)
 	if err != nil {
 		return e.constraintError(t, err)
 	}
@@ -660,7 +660,7 @@ func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, o
 			res.LastChange = lastChange(t, raw)
 		}
 		if t.CRUD[schema.OpDelete].DeleteMode == "hard" {
-			r, err := e.exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.Name), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
+			r, err := e.exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.SQLName), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
 			if err != nil {
 				return rowID, nil, e.constraintError(t, err)
 			}
@@ -669,12 +669,12 @@ func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, o
 			}
 			return rowID, nil, nil
 		}
-		now := e.now()
+		now := e.stampTime(t, "deletedAt")
 		vals := map[string]any{"deletedAt": now, "deletedBy": auditUser(id)}
 		if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
 			return rowID, nil, err
 		}
-		res.Changes = []Change{{Field: "deletedAt", After: now}, {Field: "deletedBy", After: auditUser(id)}}
+		res.Changes = []Change{{Field: "deletedAt", After: fromSQL(t.Column("deletedAt"), now)}, {Field: "deletedBy", After: auditUser(id)}}
 		return rowID, []string{"deletedAt", "deletedBy"}, nil
 	})
 	if err != nil {
@@ -725,7 +725,7 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 		pk := t.PrimaryKey()
 		var deleted any
 		args = append(args, fw.scope.bind(id)...)
-		err = e.queryRow(ctx, tx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.Name), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
+		err = e.queryRow(ctx, tx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.SQLName), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
 		switch {
 		case isNoRows(err):
 			rowID = ""
