@@ -219,12 +219,16 @@ func (l *Loader) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []S
 		return 0, 0, s.wrapErr(err)
 	}
 	defer tx.Rollback()
+	w, err := s.identityWriter(ctx, tx, l.e.clock())
+	if err != nil {
+		return 0, 0, err
+	}
 	for _, o := range orgs {
-		res, err := tx.ExecContext(ctx, "INSERT INTO qb_organizations(id, name) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", o.ID, o.Name)
+		out, err := w.org(o.ID, o.Name, false)
 		if err != nil {
 			return 0, 0, fmt.Errorf("organization %s: %w", o.ID, s.wrapErr(err))
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if out == seedInserted {
 			newOrgs++
 		}
 	}
@@ -233,15 +237,15 @@ func (l *Loader) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []S
 		if role == "" {
 			role = "user"
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO qb_users(id, name, email, user_role) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING", u.ID, u.Name, u.Email, role)
+		out, err := w.user(u.ID, u.Name, u.Email, role, false)
 		if err != nil {
 			return 0, 0, fmt.Errorf("user %s: %w", u.ID, s.wrapErr(err))
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if out == seedInserted {
 			newUsers++
 		}
 		for _, m := range u.Memberships {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO qb_members(user_id, organization_id, role) VALUES (?, ?, ?) ON CONFLICT(user_id, organization_id) DO NOTHING", u.ID, m.Org, m.Role); err != nil {
+			if _, err := w.member(u.ID, m.Org, m.Role, false); err != nil {
 				return 0, 0, fmt.Errorf("membership of %s in %s: %w", u.ID, m.Org, s.wrapErr(err))
 			}
 		}

@@ -338,11 +338,11 @@ func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, rol
 		return imp, nil
 	}
 	for _, o := range orgs {
-		before, bargs, bbasis := groupVisibility(e.cfg, ta, op, role, o.ID)
-		after, aargs, abasis := groupVisibility(other, tb, op, role, o.ID)
+		before, bargs, bbasis := groupVisibility(e.cfg, e.store.ids, ta, op, role, o.ID)
+		after, aargs, abasis := groupVisibility(other, e.store.ids, tb, op, role, o.ID)
 		imp.BeforeBasis, imp.AfterBasis = bbasis, abasis
 		r := OrgRows{Org: o.ID}
-		err := e.store.db.QueryRowContext(ctx, "SELECT count(*) FROM qb_members WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
+		err := e.store.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+e.store.ids.membersRel()+") m WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
 		if err != nil {
 			return imp, e.store.wrapErr(err)
 		}
@@ -366,9 +366,10 @@ const (
 )
 
 // groupVisibility is the SQL condition, over the table's own name, under
-// which a row of t is visible through op to role in org under cfg, with
-// its bound arguments and its basis (see RowImpact).
-func groupVisibility(cfg *schema.Config, t *schema.Table, op schema.Op, role, org string) (string, []any, string) {
+// which a row of t is visible through op to role in org under cfg (the
+// members of role read from ids), with its bound arguments and its basis
+// (see RowImpact).
+func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op schema.Op, role, org string) (string, []any, string) {
 	if t.Internal {
 		return "0", nil, BasisRole
 	}
@@ -454,7 +455,7 @@ func groupVisibility(cfg *schema.Config, t *schema.Table, op schema.Op, role, or
 			args = append(args, a...)
 		}
 	}
-	q := `EXISTS (SELECT 1 FROM qb_members AS "qb_m" JOIN qb_users AS "qb_u" ON "qb_u"."id" = "qb_m"."user_id" WHERE "qb_m"."organization_id" = ? AND "qb_m"."role" = ? AND (` +
+	q := `EXISTS (SELECT 1 FROM (` + ids.membersRel() + `) AS "qb_m" JOIN (` + ids.usersRel() + `) AS "qb_u" ON "qb_u"."id" = "qb_m"."user_id" WHERE "qb_m"."organization_id" = ? AND "qb_m"."role" = ? AND (` +
 		strings.Join(clauses, " OR ") + `))`
 	return q, append([]any{org, role}, args...), BasisMembers
 }

@@ -109,6 +109,9 @@ type Options struct {
 	// Reason is why the operator acts as the identities of this session
 	// (--reason); every audit entry carries it. See SetReason.
 	Reason string
+	// CreateTables creates the config's tables that a database qb did not
+	// create lacks (`qb migrate`); without it they are mismatches.
+	CreateTables bool
 }
 
 // Open opens (or creates) the database at path — the config's database
@@ -175,7 +178,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *schema.Config) (*Engine, error
 	if st.readOnly {
 		err = st.checkLayout(ctx)
 	} else {
-		err = st.migrate(ctx)
+		err = st.migrate(ctx, false)
 	}
 	if err != nil {
 		return nil, err
@@ -195,11 +198,23 @@ func (e *Engine) PlanReload(ctx context.Context, cfg *schema.Config) ([]string, 
 	if st.readOnly {
 		return nil, st.checkLayout(ctx)
 	}
-	stmts, err := st.plan(ctx)
+	if err := st.prepare(ctx); err != nil {
+		return nil, err
+	}
+	var stmts []string
+	var err error
+	if st.adopted {
+		// A database qb did not create is only checked: a config that
+		// does not match it is refused, one that does changes nothing
+		// of the project's.
+		stmts, err = st.refuseMismatches(ctx, false)
+	} else {
+		stmts, err = st.plan(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return st.pending(ctx, stmts), nil
+	return st.pending(ctx, append(st.ownDDL(), stmts...)), nil
 }
 
 // storeFor is e's store under another config.

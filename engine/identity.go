@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -28,9 +27,35 @@ func (m Member) Identity() Identity {
 func (e *Engine) Members(ctx context.Context) ([]Member, error) { return e.store.members(ctx) }
 
 func (s *store) members(ctx context.Context) ([]Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
-FROM qb_users u LEFT JOIN qb_members m ON m.user_id = u.id LEFT JOIN qb_organizations o ON o.id = m.organization_id
-ORDER BY m.organization_id, u.id`)
+	return s.queryMembers(ctx, "", nil)
+}
+
+// membersOf lists the memberships of the user whose id or email (in any
+// case) is user; a user without any is listed once with an empty
+// organization, an unknown one not at all.
+func (s *store) membersOf(ctx context.Context, user string) ([]Member, error) {
+	ms, err := s.queryMembers(ctx, "WHERE u.id = ? OR lower(u.email) = lower(?)", []any{user, user})
+	if err != nil || len(ms) > 0 || !strings.Contains(user, "@") {
+		return ms, err
+	}
+	// lower() folds ASCII only: an address with other letters in another
+	// case is found by reading them all.
+	all, err := s.members(ctx)
+	for _, m := range all {
+		if strings.EqualFold(m.Email, user) {
+			ms = append(ms, m)
+		}
+	}
+	return ms, err
+}
+
+// queryMembers reads memberships from the identity source, users joined
+// with their memberships and organizations, filtered by where.
+func (s *store) queryMembers(ctx context.Context, where string, args []any) ([]Member, error) {
+	q := fmt.Sprintf(`SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
+FROM (%s) u LEFT JOIN (%s) m ON m.user_id = u.id LEFT JOIN (%s) o ON o.id = m.organization_id %s
+ORDER BY m.organization_id, u.id`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -58,7 +83,7 @@ func (e *Engine) Organizations(ctx context.Context) ([]Organization, error) {
 }
 
 func (s *store) organizations(ctx context.Context) ([]Organization, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM qb_organizations ORDER BY id")
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM ("+s.ids.orgsRel()+") o ORDER BY id")
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -72,6 +97,38 @@ func (s *store) organizations(ctx context.Context) ([]Organization, error) {
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// orgExists reports whether an organization has the id.
+func (s *store) orgExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM ("+s.ids.orgsRel()+") o WHERE id = ?", id).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	return err == nil, s.wrapErr(err)
+}
+
+// onlyOrg is the id of the one organization, "" when there are none or
+// several.
+func (s *store) onlyOrg(ctx context.Context) (string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM ("+s.ids.orgsRel()+") o LIMIT 2")
+	if err != nil {
+		return "", s.wrapErr(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", s.wrapErr(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != 1 {
+		return "", s.wrapErr(rows.Err())
+	}
+	return ids[0], s.wrapErr(rows.Err())
 }
 
 // SyntheticIdentity is "any user of role in org": a user id no real user
@@ -155,12 +212,14 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 	if role != "" && cfg.RoleIndex(role) < 0 {
 		return Identity{}, &IdentityError{Problem: UnknownRole, User: as, Org: org, Role: role, Roles: cfg.Auth.Roles}
 	}
-	orgs, err := e.store.organizations(ctx)
-	if err != nil {
-		return Identity{}, err
-	}
-	if org != "" && !slices.ContainsFunc(orgs, func(o Organization) bool { return o.ID == org }) {
-		return bad(UnknownOrg)
+	if org != "" {
+		known, err := e.store.orgExists(ctx, org)
+		if err != nil {
+			return Identity{}, err
+		}
+		if !known {
+			return bad(UnknownOrg)
+		}
 	}
 	switch {
 	case as == "anonymous":
@@ -172,29 +231,29 @@ func (e *Engine) ResolveIdentity(ctx context.Context, as, org, role string) (Ide
 		return bad(NoIdentity)
 	case as == "":
 		if org == "" {
-			if len(orgs) != 1 {
+			only, err := e.store.onlyOrg(ctx)
+			if err != nil {
+				return Identity{}, err
+			}
+			if only == "" {
 				return bad(RoleNeedsOrg)
 			}
-			org = orgs[0].ID
+			org = only
 		}
 		return SyntheticIdentity(org, role), nil
 	}
-	members, err := e.store.members(ctx)
+	members, err := e.store.membersOf(ctx, as)
 	if err != nil {
 		return Identity{}, err
 	}
-	var mine []Member
-	found := false
-	for _, m := range members {
-		if m.UserID == as || strings.EqualFold(m.Email, as) {
-			found = true
-			if m.OrgID != "" {
-				mine = append(mine, m)
-			}
-		}
-	}
-	if !found {
+	if len(members) == 0 {
 		return bad(UnknownUser)
+	}
+	var mine []Member
+	for _, m := range members {
+		if m.OrgID != "" {
+			mine = append(mine, m)
+		}
 	}
 	var pick *Member
 	switch {

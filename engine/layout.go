@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -20,13 +19,17 @@ import (
 // entries verifying under the formula they were written with.
 const formatVersion = 2
 
-var identityDDL = []string{
-	`CREATE TABLE IF NOT EXISTS qb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS qb_organizations (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS qb_users (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, user_role TEXT NOT NULL DEFAULT 'user')`,
-	`CREATE TABLE IF NOT EXISTS qb_members (user_id TEXT NOT NULL REFERENCES qb_users(id), organization_id TEXT NOT NULL REFERENCES qb_organizations(id), role TEXT NOT NULL, PRIMARY KEY (user_id, organization_id))`,
-	`CREATE INDEX IF NOT EXISTS qb_members_org ON qb_members(organization_id, role)`,
-	auditDDL,
+const metaDDL = `CREATE TABLE IF NOT EXISTS qb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
+
+// ownDDL creates what the console keeps in every database: qb_meta, the
+// audit log and the identity source's tables — Better Auth's only in a
+// database qb creates (in one it adopts they are the project's).
+func (s *store) ownDDL() []string {
+	out := []string{metaDDL}
+	if _, isQB := s.ids.(qbIdentities); isQB || !s.adopted {
+		out = append(out, s.ids.ddl()...)
+	}
+	return append(out, auditDDL)
 }
 
 // sqlType is the declared type qb gives a column: integers, booleans and
@@ -160,25 +163,42 @@ func sortColumns(t *schema.Table) []string {
 }
 
 // LayoutError is a difference between the config and the database that
-// cannot be applied without losing data.
+// cannot be applied without losing data, or (Adopted) any mismatch of a
+// database qb did not create, which qb never changes.
 type LayoutError struct {
 	Path        string
 	Differences []string
+	// Mismatches are those of an adopted database, each named by table,
+	// column, expected and found.
+	Mismatches []Mismatch
+	Adopted    bool
 }
 
 func (e *LayoutError) Error() string {
+	if e.Adopted {
+		lines := make([]string, len(e.Mismatches))
+		for i, m := range e.Mismatches {
+			lines[i] = m.String()
+		}
+		return fmt.Sprintf("database %s was not created by qb and does not match the config (%d mismatches; qb never changes its tables):\n  %s\nchange the config to describe the database as it is (column = \"...\", table = \"...\", format = \"...\"), or change the database with the project's own migrations",
+			e.Path, len(e.Mismatches), strings.Join(lines, "\n  "))
+	}
 	return fmt.Sprintf("database %s does not match the config and cannot be changed safely:\n  %s\nrestore the config, or migrate the database by hand", e.Path, strings.Join(e.Differences, "\n  "))
 }
 
+// dbColumn is a column as the database declares it.
 type dbColumn struct {
 	name, typ string
 	notNull   bool
+	// hasDefault: the column has a DEFAULT; pk: it is (part of) the
+	// primary key.
+	hasDefault, pk bool
 }
 
-func (s *store) tableColumns(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, table string) (map[string]dbColumn, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\" FROM pragma_table_info(?)", table)
+// tableColumns reads the columns of a table by name (none when there is no
+// such table). It is the one place that asks SQLite for a table's layout.
+func tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info(?)", table)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +206,11 @@ func (s *store) tableColumns(ctx context.Context, q interface {
 	out := map[string]dbColumn{}
 	for rows.Next() {
 		var c dbColumn
-		var nn int
-		if err := rows.Scan(&c.name, &c.typ, &nn); err != nil {
+		var nn, pk int
+		if err := rows.Scan(&c.name, &c.typ, &nn, &c.hasDefault, &pk); err != nil {
 			return nil, err
 		}
-		c.notNull = nn != 0
+		c.notNull, c.pk = nn != 0, pk > 0
 		out[c.name] = c
 	}
 	return out, rows.Err()
@@ -200,11 +220,20 @@ func (s *store) tableColumns(ctx context.Context, q interface {
 // bring the database in line, or a LayoutError.
 func (s *store) plan(ctx context.Context) ([]string, error) {
 	var stmts, diffs []string
-	if err := s.checkFormat(ctx); err != nil {
-		return nil, err
+	if _, isQB := s.ids.(qbIdentities); !isQB {
+		// Identity tables the database has already must read as the
+		// source reads them; missing ones are created with the rest.
+		for _, m := range idMismatches(s.ids, func(name string) map[string]dbColumn {
+			cols, _ := tableColumns(ctx, s.db, name)
+			return cols
+		}) {
+			if m.Found != "no such table" {
+				diffs = append(diffs, m.String())
+			}
+		}
 	}
 	for _, t := range s.cfg.Tables {
-		have, err := s.tableColumns(ctx, s.db, t.SQLName)
+		have, err := tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", s.path, err)
 		}
@@ -251,15 +280,44 @@ func (s *store) checkFormat(ctx context.Context) error {
 	return nil
 }
 
-// migrate brings the database in line with the config in one transaction.
-// The plan is made first, so a database that cannot be changed safely (or
-// was written by a newer version) is refused before anything is written.
-func (s *store) migrate(ctx context.Context) error {
-	stmts, err := s.plan(ctx)
+// prepare reads what the layout depends on before anything is written: the
+// format (a newer one is refused), whether qb created the database, and the
+// identity source over it.
+func (s *store) prepare(ctx context.Context) error {
+	if err := s.checkFormat(ctx); err != nil {
+		return err
+	}
+	adopted, err := s.isAdopted(ctx)
 	if err != nil {
 		return err
 	}
-	if s.upToDate(ctx, stmts) {
+	s.adopted = adopted
+	s.ids, err = identitySourceFor(ctx, s.cfg, s.db)
+	return s.wrapErr(err)
+}
+
+// migrate brings the database in line with the config in one transaction.
+// The plan is made first, so a database that cannot be changed safely (or
+// was written by a newer version) is refused before anything is written.
+// A database qb did not create is only checked (checkAdoption): qb adds its
+// own tables to it and nothing else, unless createTables asks it to create
+// the config's tables the database lacks (`qb migrate`).
+func (s *store) migrate(ctx context.Context, createTables bool) error {
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	var stmts []string
+	var err error
+	if s.adopted {
+		stmts, err = s.refuseMismatches(ctx, createTables)
+	} else {
+		stmts, err = s.plan(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	own := s.ownDDL()
+	if s.upToDate(ctx, own, stmts) {
 		// Nothing to write: opening needs no write lock, so a database
 		// another process is writing can still be opened and read.
 		return nil
@@ -269,7 +327,7 @@ func (s *store) migrate(ctx context.Context) error {
 		return s.wrapErr(err)
 	}
 	defer tx.Rollback()
-	for _, st := range identityDDL {
+	for _, st := range own {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return s.wrapErr(err)
 		}
@@ -289,26 +347,66 @@ func (s *store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE qb_meta SET value = ? WHERE key = 'format' AND CAST(value AS INTEGER) < ?", fmt.Sprint(formatVersion), formatVersion); err != nil {
 		return s.wrapErr(err)
 	}
+	if s.adopted {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES (?, '1')", metaAdopted); err != nil {
+			return s.wrapErr(err)
+		}
+	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("database %s: %s: %w", s.path, firstLine(st), err)
 		}
 	}
-	return s.wrapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return s.wrapErr(err)
+	}
+	// The source reads the columns of tables this transaction may have
+	// created.
+	s.ids, err = identitySourceFor(ctx, s.cfg, s.db)
+	return s.wrapErr(err)
+}
+
+// refuseMismatches checks an adopted database (checkAdoption) and refuses
+// it with every mismatch. With createTables, a config table the database
+// lacks is not a mismatch: its CREATE statements are returned.
+func (s *store) refuseMismatches(ctx context.Context, createTables bool) ([]string, error) {
+	a, err := s.checkAdoption(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var stmts []string
+	var mm []Mismatch
+	for _, m := range a.Mismatches {
+		if t := s.cfg.TableBySQLName(m.Table); createTables && t != nil && m.Column == "" {
+			stmts = append(stmts, tableDDL(s.cfg, t))
+			continue
+		}
+		mm = append(mm, m)
+	}
+	if len(mm) > 0 {
+		return nil, &LayoutError{Path: s.path, Mismatches: mm, Adopted: true}
+	}
+	return stmts, nil
 }
 
 // upToDate reports whether the database already holds everything migrate
 // would create: the console's tables and format, and every object of stmts
 // (which must all be CREATE … IF NOT EXISTS).
-func (s *store) upToDate(ctx context.Context, stmts []string) bool {
+func (s *store) upToDate(ctx context.Context, own, stmts []string) bool {
 	var format string
 	if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = 'format'").Scan(&format); err != nil || format != fmt.Sprint(formatVersion) {
 		return false
 	}
+	if s.adopted {
+		var v string
+		if err := s.db.QueryRowContext(ctx, "SELECT value FROM qb_meta WHERE key = ?", metaAdopted).Scan(&v); err != nil {
+			return false
+		}
+	}
 	if alter, err := s.missingAuditColumns(ctx, s.db); err != nil || len(alter) > 0 {
 		return false
 	}
-	return len(s.pending(ctx, append(append([]string{}, identityDDL...), stmts...))) == 0
+	return len(s.pending(ctx, append(append([]string{}, own...), stmts...))) == 0
 }
 
 // pending lists the statements of stmts that would change the database:
@@ -359,6 +457,20 @@ func createdName(st string) (string, bool) {
 
 // checkLayout verifies a read-only database already matches the config.
 func (s *store) checkLayout(ctx context.Context) error {
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	if s.adopted {
+		if _, err := s.refuseMismatches(ctx, false); err != nil {
+			return err
+		}
+		if _, isQB := s.ids.(qbIdentities); isQB {
+			if cols, err := tableColumns(ctx, s.db, "qb_users"); err != nil || len(cols) == 0 {
+				return fmt.Errorf("database %s is read-only and has no identity tables yet (qb adds qb_users, qb_organizations and qb_members when it may write it); open it writable once, or set [auth].source = \"better-auth\" if the project's identities are in Better Auth's tables", s.path)
+			}
+		}
+		return nil
+	}
 	stmts, err := s.plan(ctx)
 	if err != nil {
 		return err
@@ -380,7 +492,7 @@ func firstLine(s string) string {
 
 // readAuditFormat sets auditV2 from the columns qb_audit has.
 func (s *store) readAuditFormat(ctx context.Context) error {
-	have, err := s.tableColumns(ctx, s.db, "qb_audit")
+	have, err := tableColumns(ctx, s.db, "qb_audit")
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -390,10 +502,8 @@ func (s *store) readAuditFormat(ctx context.Context) error {
 
 // missingAuditColumns lists the ALTER TABLE statements that bring a
 // qb_audit of format 1 to format 2 (none for a new or current one).
-func (s *store) missingAuditColumns(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]string, error) {
-	have, err := s.tableColumns(ctx, q, "qb_audit")
+func (s *store) missingAuditColumns(ctx context.Context, q queryer) ([]string, error) {
+	have, err := tableColumns(ctx, q, "qb_audit")
 	if err != nil || len(have) == 0 {
 		return nil, err
 	}

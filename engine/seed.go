@@ -156,18 +156,23 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 				return nil, err
 			}
 		}
-		for _, t := range [][2]string{{"memberships", "qb_members"}, {"users", "qb_users"}, {"organizations", "qb_organizations"}} {
-			if err := removed(t[0], t[1]); err != nil {
+		idt := s.ids.tables()
+		for i := len(idt) - 1; i >= 0; i-- {
+			if err := removed(idt[i].report, Q(idt[i].name)); err != nil {
 				return nil, err
 			}
 		}
+	}
+	w, err := s.identityWriter(ctx, tx, e.clock())
+	if err != nil {
+		return nil, err
 	}
 	for _, o := range data.Organizations {
 		if o.ID == "" {
 			bad(o.File, o.Line, "organizations.id", "is required")
 			continue
 		}
-		out, err := seedIdentity(ctx, tx, "qb_organizations", []string{"id"}, []string{"name"}, o.ID, o.Name)
+		out, err := w.org(o.ID, o.Name, true)
 		if err != nil {
 			bad(o.File, o.Line, "organizations", err.Error())
 			continue
@@ -183,7 +188,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 			bad(u.File, u.Line, "users", "id and email are required")
 			continue
 		}
-		out, err := seedIdentity(ctx, tx, "qb_users", []string{"id"}, []string{"name", "email", "user_role"}, u.ID, u.Name, u.Email, role)
+		out, err := w.user(u.ID, u.Name, u.Email, role, true)
 		if err != nil {
 			bad(u.File, u.Line, "users.email", "duplicate or invalid user")
 			continue
@@ -194,7 +199,11 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown role %q", m.Role))
 				continue
 			}
-			out, err := seedIdentity(ctx, tx, "qb_members", []string{"user_id", "organization_id"}, []string{"role"}, u.ID, m.Org, m.Role)
+			if ok, err := w.orgKnown(m.Org); err != nil || !ok {
+				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown organization %q", m.Org))
+				continue
+			}
+			out, err := w.member(u.ID, m.Org, m.Role, true)
 			if err != nil {
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown organization %q", m.Org))
 				continue
@@ -235,39 +244,6 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 		return nil, s.wrapErr(err)
 	}
 	return rep, nil
-}
-
-// seedIdentity writes one row of an identity table, keyed by the first
-// len(keys) of args, the rest the values of cols: inserted when absent,
-// updated when a value differs, untouched otherwise.
-func seedIdentity(ctx context.Context, tx *sql.Tx, table string, keys, cols []string, args ...any) (seedOutcome, error) {
-	where := make([]string, len(keys))
-	for i, k := range keys {
-		where[i] = k + " = ?"
-	}
-	cur := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range cur {
-		ptrs[i] = &cur[i]
-	}
-	err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table+" WHERE "+strings.Join(where, " AND "), args[:len(keys)]...).Scan(ptrs...)
-	switch {
-	case err == sql.ErrNoRows:
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
-		_, err := tx.ExecContext(ctx, "INSERT INTO "+table+"("+strings.Join(append(append([]string{}, keys...), cols...), ", ")+") VALUES ("+marks+")", args...)
-		return seedInserted, err
-	case err != nil:
-		return 0, err
-	}
-	if sameValues(cur, args[len(keys):]) {
-		return seedUnchanged, nil
-	}
-	sets := make([]string, len(cols))
-	for i, c := range cols {
-		sets[i] = c + " = ?"
-	}
-	_, err = tx.ExecContext(ctx, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" WHERE "+strings.Join(where, " AND "), append(append([]any{}, args[len(keys):]...), args[:len(keys)]...)...)
-	return seedUpdated, err
 }
 
 // sameValues reports whether the values read back from SQLite equal the

@@ -73,6 +73,11 @@ type store struct {
 	// auditV2 is set when qb_audit has the columns of format 2 (a
 	// read-only database of format 1 lacks them).
 	auditV2 bool
+	// adopted: qb did not create the database (adopt.go); it never
+	// changes the config's tables there.
+	adopted bool
+	// ids is where the identities are (idsource.go).
+	ids identitySource
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
@@ -242,7 +247,7 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 		}
 	}
 	if !opts.ReadOnly {
-		if err := s.migrate(context.Background()); err != nil {
+		if err := s.migrate(context.Background(), opts.CreateTables); err != nil {
 			s.db.Close()
 			return nil, err
 		}

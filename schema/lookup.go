@@ -22,6 +22,17 @@ func (c *Config) index() {
 	}
 }
 
+// TableBySQLName returns the table whose database name is name (compared
+// without case, as SQLite compares names), or nil.
+func (c *Config) TableBySQLName(name string) *Table {
+	for _, t := range c.Tables {
+		if strings.EqualFold(t.SQLName, name) {
+			return t
+		}
+	}
+	return nil
+}
+
 // DatabasePath is the database file, resolved against the config's directory.
 func (c *Config) DatabasePath() string { return c.resolve(c.Project.Database) }
 
