@@ -279,14 +279,18 @@ func (s *store) judgeSample(t *schema.Table, c *schema.Column, seen map[string]a
 	sort.Strings(others)
 	path := "tables." + t.Name + ".columns." + c.Name
 	example := seen[others[0]]
-	found := describeSample(c, others, example)
 	switch {
 	case c.Type == schema.TypeEnum:
-		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s: holds values the config does not list (%s), for example %s; they sort after the listed ones", t.SQLName, c.SQLName, path, sampleText(example)))
+		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s (%s): holds values the config does not list, for example %s; they sort after the listed ones", t.SQLName, c.SQLName, path, sampleText(example)))
 	case seen[want] == nil:
-		a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: c.SQLName, Expected: expectedType(c), Found: found, Config: path})
+		a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: c.SQLName, Expected: expectedType(c), Found: describeSample(c, others, example), Config: path})
 	default:
-		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s: some values are not %s (%s): %s; sorting and range filters compare them as stored", t.SQLName, c.SQLName, expectedType(c), path, found))
+		what := "other values"
+		if c.Type == schema.TypeTimestamp && others[0] != kindOther {
+			what = formatText(schema.TimeFormat(others[0]))
+		}
+		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s (%s): holds %s as well as the declared %s, for example %s; sorting and range filters compare them as stored",
+			t.SQLName, c.SQLName, path, what, expectedType(c), sampleText(example)))
 	}
 }
 
@@ -411,4 +415,71 @@ func foundType(decl string) string {
 		return "a column without a type"
 	}
 	return strings.ToLower(decl)
+}
+
+// DatabaseCheck is what `qb check --db` reports of a database beyond the
+// config: whether qb created it, where identities come from, warnings that
+// do not keep it from being opened, and the indexes qb would add.
+type DatabaseCheck struct {
+	Path string `json:"path"`
+	// Adopted: qb did not create the database and never changes its tables.
+	Adopted  bool              `json:"adopted"`
+	Source   string            `json:"identities"`
+	Warnings []string          `json:"warnings"`
+	Indexes  []IndexSuggestion `json:"indexes"`
+}
+
+// CheckDatabase checks the open database against the config: on one qb
+// adopted, the warnings of its adoption check (mismatches keep it from
+// opening at all); on any, memberships whose role the config does not
+// know, and the indexes that would make the firewall's scans seeks.
+func (e *Engine) CheckDatabase(ctx context.Context) (*DatabaseCheck, error) {
+	s := e.store
+	c := &DatabaseCheck{Path: s.path, Adopted: s.adopted, Source: s.ids.describe(), Warnings: []string{}}
+	if s.adopted {
+		a, err := s.checkAdoption(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Warnings = append(c.Warnings, a.Warnings...)
+	}
+	roles, err := s.unknownRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = append(c.Warnings, roles...)
+	if c.Indexes, err = e.SuggestedIndexes(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// unknownRoles warns about memberships whose role is not in [auth].roles:
+// such a member is listed but can do nothing (SPEC §2.1).
+func (s *store) unknownRoles(ctx context.Context) ([]string, error) {
+	if s.identitiesMissing(ctx) != nil {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT role, count(*) FROM ("+s.ids.membersRel()+") m GROUP BY role ORDER BY role")
+	if err != nil {
+		return nil, s.wrapErr(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var role string
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, s.wrapErr(err)
+		}
+		if s.cfg.RoleIndex(role) >= 0 {
+			continue
+		}
+		what := "1 membership has"
+		if n != 1 {
+			what = fmt.Sprintf("%d memberships have", n)
+		}
+		out = append(out, fmt.Sprintf("%s the role %q, which [auth].roles does not list (%s): those members can do nothing until it does", what, role, strings.Join(s.cfg.Auth.Roles, ", ")))
+	}
+	return out, s.wrapErr(rows.Err())
 }

@@ -52,6 +52,9 @@ func (s *store) membersOf(ctx context.Context, user string) ([]Member, error) {
 // queryMembers reads memberships from the identity source, users joined
 // with their memberships and organizations, filtered by where.
 func (s *store) queryMembers(ctx context.Context, where string, args []any) ([]Member, error) {
+	if err := s.identitiesMissing(ctx); err != nil {
+		return nil, err
+	}
 	q := fmt.Sprintf(`SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
 FROM (%s) u LEFT JOIN (%s) m ON m.user_id = u.id LEFT JOIN (%s) o ON o.id = m.organization_id %s
 ORDER BY m.organization_id, u.id`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where)
@@ -83,6 +86,9 @@ func (e *Engine) Organizations(ctx context.Context) ([]Organization, error) {
 }
 
 func (s *store) organizations(ctx context.Context) ([]Organization, error) {
+	if err := s.identitiesMissing(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM ("+s.ids.orgsRel()+") o ORDER BY id")
 	if err != nil {
 		return nil, s.wrapErr(err)
@@ -101,6 +107,9 @@ func (s *store) organizations(ctx context.Context) ([]Organization, error) {
 
 // orgExists reports whether an organization has the id.
 func (s *store) orgExists(ctx context.Context, id string) (bool, error) {
+	if err := s.identitiesMissing(ctx); err != nil {
+		return false, err
+	}
 	var one int
 	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM ("+s.ids.orgsRel()+") o WHERE id = ?", id).Scan(&one)
 	if isNoRows(err) {
@@ -112,6 +121,9 @@ func (s *store) orgExists(ctx context.Context, id string) (bool, error) {
 // onlyOrg is the id of the one organization, "" when there are none or
 // several.
 func (s *store) onlyOrg(ctx context.Context) (string, error) {
+	if err := s.identitiesMissing(ctx); err != nil {
+		return "", err
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id FROM ("+s.ids.orgsRel()+") o LIMIT 2")
 	if err != nil {
 		return "", s.wrapErr(err)

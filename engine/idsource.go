@@ -170,14 +170,14 @@ func (b betterAuth) membersRel() string {
 }
 
 // created fills a creation or update time in the column's own type: epoch
-// milliseconds in an INTEGER column (Quickback's migrations), ISO text
-// otherwise.
+// milliseconds in an INTEGER column (Quickback's migrations), ISO text in
+// any other (Better Auth's own "date" columns).
 func (b betterAuth) created(table, col string) func(time.Time) any {
 	return func(now time.Time) any {
-		if affinity(b.have[table][col].typ) == affText {
-			return FormatTime(now)
+		if affinity(b.have[table][col].typ) == affInteger {
+			return now.UnixMilli()
 		}
-		return now.UnixMilli()
+		return FormatTime(now)
 	}
 }
 

@@ -114,50 +114,80 @@ func tableDDL(cfg *schema.Config, t *schema.Table) string {
 	return "CREATE TABLE IF NOT EXISTS " + Q(t.SQLName) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"
 }
 
-// indexDDL lists the indexes of a config table: the firewall scope in
+// tableIndex is an index qb gives a config table.
+type tableIndex struct {
+	name, table string
+	// cols are SQL column names, in order; where is a partial index's
+	// condition ("" for none).
+	cols  []string
+	where string
+	// seek marks the indexes that make the firewall's scope and keyset
+	// pages an index seek: the ones suggested for a database qb adopts.
+	seek bool
+}
+
+func (x tableIndex) ddl() string {
+	cols := make([]string, len(x.cols))
+	for i, c := range x.cols {
+		cols[i] = Q(c)
+	}
+	s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q(x.name), Q(x.table), strings.Join(cols, ", "))
+	if x.where != "" {
+		s += " WHERE " + x.where
+	}
+	return s
+}
+
+// tableIndexes lists the indexes of a config table: the firewall scope in
 // default-sort order (partial on live rows, so keyset pages seek instead of
 // scanning), the owner scope, references, and the soft-delete column.
-func indexDDL(t *schema.Table) []string {
-	var out []string
-	idx := func(name, cols, where string) {
-		s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q("qbx_"+t.Name+"_"+name), Q(t.SQLName), cols)
-		if where != "" {
-			s += " WHERE " + where
-		}
-		out = append(out, s)
+func tableIndexes(t *schema.Table) []tableIndex {
+	var out []tableIndex
+	idx := func(name string, cols []string, where string, seek bool) {
+		out = append(out, tableIndex{name: "qbx_" + t.Name + "_" + name, table: t.SQLName, cols: cols, where: where, seek: seek})
 	}
-	live := Q(t.Column("deletedAt").SQLName) + " IS NULL"
+	deleted := t.Column("deletedAt").SQLName
+	live := Q(deleted) + " IS NULL"
 	var scope []string
 	if oc := t.OrgColumn(); oc != nil {
-		scope = append(scope, Q(oc.SQLName))
+		scope = append(scope, oc.SQLName)
 	}
-	order := sortColumns(t)
-	idx("scope", strings.Join(append(append([]string{}, scope...), order...), ", "), live)
+	order := sortColumnNames(t)
+	idx("scope", append(append([]string{}, scope...), order...), live, true)
 	if owc := t.OwnerColumn(); owc != nil {
-		idx("owner", strings.Join(append(append(append([]string{}, scope...), Q(owc.SQLName)), order...), ", "), live)
+		idx("owner", append(append(append([]string{}, scope...), owc.SQLName), order...), live, true)
 	}
 	for _, c := range t.Columns {
 		if c.References != "" {
-			idx("ref_"+c.SQLName, Q(c.SQLName), "")
+			idx("ref_"+c.SQLName, []string{c.SQLName}, "", false)
 		}
 	}
-	idx("deleted", Q(t.Column("deletedAt").SQLName), "")
+	idx("deleted", []string{deleted}, "", false)
 	return out
 }
 
-// sortColumns are the quoted SQL names of the default sort keys and the
+// indexDDL lists the CREATE INDEX statements of a config table's indexes.
+func indexDDL(t *schema.Table) []string {
+	var out []string
+	for _, x := range tableIndexes(t) {
+		out = append(out, x.ddl())
+	}
+	return out
+}
+
+// sortColumnNames are the SQL names of the default sort keys and the
 // primary key, the order a default list reads in.
-func sortColumns(t *schema.Table) []string {
+func sortColumnNames(t *schema.Table) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, k := range t.DefaultSort {
 		if c := t.Column(k.Column); c != nil && !seen[c.Name] {
 			seen[c.Name] = true
-			out = append(out, Q(c.SQLName))
+			out = append(out, c.SQLName)
 		}
 	}
 	if pk := t.PrimaryKey(); pk != nil && !seen[pk.Name] {
-		out = append(out, Q(pk.SQLName))
+		out = append(out, pk.SQLName)
 	}
 	return out
 }
@@ -294,6 +324,19 @@ func (s *store) prepare(ctx context.Context) error {
 	s.adopted = adopted
 	s.ids, err = identitySourceFor(ctx, s.cfg, s.db)
 	return s.wrapErr(err)
+}
+
+// identitiesMissing is why identities cannot be read: a read-only database
+// qb adopted keeps them in qb_* tables it has not added yet (nil when they
+// can be read).
+func (s *store) identitiesMissing(ctx context.Context) error {
+	if _, isQB := s.ids.(qbIdentities); !isQB || !s.adopted {
+		return nil
+	}
+	if cols, err := tableColumns(ctx, s.db, "qb_users"); err != nil || len(cols) > 0 {
+		return s.wrapErr(err)
+	}
+	return fmt.Errorf("database %s has no identities yet: qb adds its qb_users, qb_organizations and qb_members tables when it may write the database (set [auth].source = \"better-auth\" when the project's identities are in Better Auth's tables)", s.path)
 }
 
 // migrate brings the database in line with the config in one transaction.
@@ -461,15 +504,8 @@ func (s *store) checkLayout(ctx context.Context) error {
 		return err
 	}
 	if s.adopted {
-		if _, err := s.refuseMismatches(ctx, false); err != nil {
-			return err
-		}
-		if _, isQB := s.ids.(qbIdentities); isQB {
-			if cols, err := tableColumns(ctx, s.db, "qb_users"); err != nil || len(cols) == 0 {
-				return fmt.Errorf("database %s is read-only and has no identity tables yet (qb adds qb_users, qb_organizations and qb_members when it may write it); open it writable once, or set [auth].source = \"better-auth\" if the project's identities are in Better Auth's tables", s.path)
-			}
-		}
-		return nil
+		_, err := s.refuseMismatches(ctx, false)
+		return err
 	}
 	stmts, err := s.plan(ctx)
 	if err != nil {

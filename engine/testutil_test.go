@@ -189,11 +189,12 @@ func ctMustJSON(t enginetest.TB, v any) string {
 	return string(b)
 }
 
-// ctRawValue reads one stored value directly (bypassing the engine).
+// ctRawValue reads one stored value directly (bypassing the engine): table
+// is the config's name, col the SQL name.
 func ctRawValue(t enginetest.TB, e *engine.Engine, table, col, id string) any {
 	t.Helper()
 	var v any
-	err := engine.RawDB(e).QueryRow(fmt.Sprintf(`SELECT %s FROM %s WHERE id = ?`, engine.Q(col), engine.Q(table)), id).Scan(&v)
+	err := engine.RawDB(e).QueryRow(fmt.Sprintf(`SELECT %s FROM %s WHERE id = ?`, engine.Q(col), engine.Q(e.Config().Table(table).SQLName)), id).Scan(&v)
 	if err != nil {
 		t.Fatalf("raw %s.%s[%s]: %v", table, col, id, err)
 	}

@@ -88,7 +88,7 @@ var (
 	mu        sync.Mutex
 	configs   = map[string]*schema.Config{}           // by text
 	seedData  = map[*schema.Config]*engine.SeedData{} // by config
-	templates = map[*schema.Config][]byte{}           // seeded database files
+	templates = map[templateKey][]byte{}              // seeded database files
 )
 
 // Config is the default project's config with edits applied, parsed as if
@@ -151,6 +151,53 @@ type setup struct {
 	edits []Edit
 	opts  engine.Options
 	path  string
+	// quickback: the database is built from testdata/quickback's
+	// migrations before qb opens it (Quickback).
+	quickback bool
+}
+
+// QuickbackEdits make the default config describe the database of
+// testdata/quickback as it is: identities in Better Auth's tables, the ATS
+// imports in the camelCase table atsImports, an interview score's
+// interviewer in scorer_id.
+var QuickbackEdits = []Edit{
+	{Section: "[auth]", Old: `admins = ["owner", "hiring-manager"]`, New: `admins = ["owner", "hiring-manager"]` + "\nsource = \"better-auth\""},
+	{Section: "[tables.ats_imports]", Old: `upsertKey = ["externalId"]`, New: "table = \"atsImports\"\nupsertKey = [\"externalId\"]"},
+	{Section: "[tables.interview_scores.columns]", Old: `interviewerId  = { type = "text", required = true }`, New: `interviewerId  = { type = "text", required = true, column = "scorer_id" }`},
+}
+
+// Quickback puts the engine on a database qb did not create: an empty file
+// into which the migrations of a Quickback project (testdata/quickback) have
+// run, as `wrangler d1 export` and sqlite3 would leave it. The default
+// config gets QuickbackEdits (after any other edits). Seeded fills it
+// through qb (identities into Better Auth's tables).
+func Quickback() Option { return func(s *setup) { s.quickback = true } }
+
+// QuickbackDB runs the migrations of testdata/quickback (auth, then
+// features, each folder in file order) into the database file at path.
+func QuickbackDB(t TB, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, dir := range []string{"auth", "features"} {
+		files, err := filepath.Glob(filepath.Join(root(t), "testdata", "quickback", "drizzle", dir, "*.sql"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no migrations in testdata/quickback/drizzle/%s (%v)", dir, err)
+		}
+		slices.Sort(files)
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(string(src)); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+		}
+	}
 }
 
 // Edits uses the default config with edits applied (see Config).
@@ -182,6 +229,9 @@ func (s *setup) apply(t TB, opts []Option) {
 		o(s)
 	}
 	if s.cfg == nil {
+		if s.quickback {
+			s.edits = append(s.edits, QuickbackEdits...)
+		}
 		s.cfg = Config(t, s.edits...)
 	}
 	if s.path == "" {
@@ -201,6 +251,9 @@ func Open(t TB, opts ...Option) *engine.Engine {
 func open(t TB, s setup) *engine.Engine {
 	t.Helper()
 	requireIsolatedWitness(t)
+	if _, err := os.Stat(s.path); s.quickback && err != nil {
+		QuickbackDB(t, s.path)
+	}
 	e, err := engine.Open(s.cfg, s.path, s.opts)
 	if err != nil {
 		t.Fatalf("open %s: %v", s.path, err)
@@ -217,23 +270,34 @@ func Seeded(t TB, opts ...Option) *engine.Engine {
 	t.Helper()
 	var s setup
 	s.apply(t, opts)
-	img := template(t, s.cfg)
+	img := template(t, s.cfg, s.quickback)
 	if err := os.WriteFile(s.path, img, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return open(t, s)
 }
 
-func template(t TB, cfg *schema.Config) []byte {
+// templateKey names a seeded template: its config, and whether qb seeded
+// a Quickback project's database rather than one it created.
+type templateKey struct {
+	cfg       *schema.Config
+	quickback bool
+}
+
+func template(t TB, cfg *schema.Config, quickback bool) []byte {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	if img, ok := templates[cfg]; ok {
+	key := templateKey{cfg, quickback}
+	if img, ok := templates[key]; ok {
 		return img
 	}
 	requireIsolatedWitness(t)
 	data := fixturesLocked(t, cfg)
 	path := filepath.Join(TempDir(t), "template.db")
+	if quickback {
+		QuickbackDB(t, path)
+	}
 	e, err := engine.Open(cfg, path, engine.Options{})
 	if err != nil {
 		t.Fatalf("open template: %v", err)
@@ -252,7 +316,7 @@ func template(t TB, cfg *schema.Config) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	templates[cfg] = img
+	templates[key] = img
 	return img
 }
 

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Indexes for a database qb did not create: qb never creates them silently
+// there (SPEC §9.2). `qb check --db` prints the ones that would make each
+// firewall scope and keyset page an index seek; `qb migrate --indexes`
+// creates them. Lists are correct without them, only slower.
+
+// IndexSuggestion is an index a table lacks: its config table, name and
+// CREATE statement.
+type IndexSuggestion struct {
+	Table string `json:"table"`
+	Name  string `json:"name"`
+	SQL   string `json:"sql"`
+}
+
+// SuggestedIndexes lists the scope and owner indexes of the config's tables
+// that the database has no equivalent of: no index on the table whose
+// leading columns are the same, in the same order (under any name).
+func (e *Engine) SuggestedIndexes(ctx context.Context) ([]IndexSuggestion, error) {
+	s := e.store
+	out := []IndexSuggestion{}
+	for _, t := range s.cfg.Tables {
+		have, err := s.indexColumns(ctx, t.SQLName)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range tableIndexes(t) {
+			if !x.seek || coveredBy(x.cols, have) {
+				continue
+			}
+			out = append(out, IndexSuggestion{Table: t.Name, Name: x.name, SQL: x.ddl()})
+		}
+	}
+	return out, nil
+}
+
+// coveredBy reports whether one of the indexes (each its column names)
+// starts with cols, so it serves the same seeks and order.
+func coveredBy(cols []string, indexes [][]string) bool {
+	for _, ix := range indexes {
+		if len(ix) >= len(cols) && slices.EqualFunc(ix[:len(cols)], cols, strings.EqualFold) {
+			return true
+		}
+	}
+	return false
+}
+
+// indexColumns lists the column names of every index of a table; an
+// expression column has the name "".
+func (s *store) indexColumns(ctx context.Context, table string) ([][]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_index_list(?)", table)
+	if err != nil {
+		return nil, s.wrapErr(err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, s.wrapErr(err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.wrapErr(err)
+	}
+	var out [][]string
+	for _, n := range names {
+		rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(name, '') FROM pragma_index_info(?) ORDER BY seqno", n)
+		if err != nil {
+			return nil, s.wrapErr(err)
+		}
+		var cols []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return nil, s.wrapErr(err)
+			}
+			cols = append(cols, c)
+		}
+		rows.Close()
+		out = append(out, cols)
+	}
+	return out, nil
+}
+
+// IndexProgress reports the creation of one index: before it starts (Done
+// false, Rows the table's size) and when it is built (Done, Took).
+type IndexProgress struct {
+	Index IndexSuggestion
+	N, Of int // this is index N of Of (from 1)
+	Rows  int64
+	Done  bool
+	Took  time.Duration
+}
+
+// CreateIndexes creates the suggested indexes, each in a transaction of
+// its own (SQLite builds an index in one statement: a large table holds
+// the write lock while it is built), calling progress before and after
+// each, and records each in the audit log as the system. It stops at the
+// first failure or when ctx is done; the indexes built so far stay.
+func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, progress func(IndexProgress)) error {
+	s := e.store
+	if err := s.writable(); err != nil {
+		return err
+	}
+	for i, x := range list {
+		t := s.cfg.Table(x.Table)
+		if t == nil {
+			return fmt.Errorf("unknown table %q", x.Table)
+		}
+		p := IndexProgress{Index: x, N: i + 1, Of: len(list)}
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+Q(t.SQLName)).Scan(&p.Rows); err != nil {
+			return s.wrapErr(err)
+		}
+		if progress != nil {
+			progress(p)
+		}
+		start := time.Now()
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return s.wrapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, x.SQL); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", x.Name, s.wrapErr(err))
+		}
+		done, err := e.logInTx(ctx, tx, e.systemEntry("migrate:index", t.Name, x.Name, nil))
+		if err != nil {
+			tx.Rollback()
+			return s.wrapErr(err)
+		}
+		err = tx.Commit()
+		done(err == nil)
+		if err != nil {
+			return s.wrapErr(err)
+		}
+		p.Done, p.Took = true, time.Since(start)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return nil
+}
