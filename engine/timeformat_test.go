@@ -130,6 +130,14 @@ func TestTimestampFormats(t *testing.T) {
 	if _, err := fmtd.List(ctx, olivia, "ats_imports", engine.ListQuery{Filters: []engine.Filter{{Column: "syncedAt", Op: ">", Value: "2026-01"}}}); ctErrCode(t, err) != engine.ValidationFailed {
 		t.Errorf("a partial date on an epoch column: %v, want VALIDATION_FAILED (it has no text to compare with)", err)
 	}
+	// A write conditioned on the row as last seen compares the epoch
+	// modifiedAt as a time.
+	if _, err := fmtd.Update(ctx, olivia, "ats_imports", "x-acme-2", map[string]any{"candidateName": "K"}, engine.WriteOptions{IfUnmodifiedSince: "2026-01-31T00:00:00Z"}); ctErrCode(t, err) != engine.RowChanged {
+		t.Errorf("update of a row modified 2026-02-01 if unmodified since 2026-01-31: %v, want ROW_CHANGED", err)
+	}
+	if _, err := fmtd.Update(ctx, olivia, "ats_imports", "x-acme-2", map[string]any{"candidateName": "K"}, engine.WriteOptions{IfUnmodifiedSince: "2026-02-01T06:00:00.000Z"}); err != nil {
+		t.Errorf("update if unmodified since its modifiedAt: %v", err)
+	}
 	del, err := fmtd.Delete(ctx, olivia, "ats_imports", res.ID, engine.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)

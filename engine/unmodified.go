@@ -12,11 +12,12 @@ import (
 // backend — is never silently overwritten (ROW_CHANGED, SPEC §6).
 
 // lastChange is when the stored row raw last changed: its modifiedAt, or
-// its createdAt when it was never modified ("" when neither is set).
+// its createdAt when it was never modified ("" when neither is set), read
+// in the column's own format.
 func lastChange(t *schema.Table, raw []any) string {
 	for _, name := range []string{"modifiedAt", "createdAt"} {
 		if i := columnIndex(t, name); i >= 0 {
-			if s, ok := raw[i].(string); ok && s != "" {
+			if s, ok := fromSQL(t.Columns[i], raw[i]).(string); ok && s != "" {
 				if norm, ok := ParseTime(s); ok {
 					return norm
 				}
