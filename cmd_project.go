@@ -31,10 +31,18 @@ problem at once, each with its file, line and key path. Exit 1 when there is any
 Warnings (file:line: warning: ...) name valid configurations whose refusals would reveal data
 the caller cannot see — a unique constraint that spans the firewall, a masked upsert key, a
 masked transition field, a hard delete of rows hidden rows reference — each with the safe
-alternative. They do not fail the check unless --strict is given.`,
+alternative. They do not fail the check unless --strict is given.
+
+With --db DB (or $QB_DB) it also checks the database, read-only: on one qb did not create
+(a Quickback project's D1 export, a local Wrangler database) every configured table and column
+must exist with a compatible type, and every mismatch is reported at once (exit 1). It warns
+about memberships whose role [auth].roles does not list and values of another form, and prints
+on stdout, as SQL, the indexes that would make each firewall scope and keyset page an index seek
+(qb migrate --indexes creates them; lists are correct without them).`,
 		Example: `qb check
 qb check --strict
-qb check quickback.toml --json`,
+qb check quickback.toml --json
+qb seed && qb check --db hiring.db`,
 		Args:              positional("[CONFIG]"),
 		ValidArgsFunction: completeFiles("toml"),
 		RunE: c.do(func(_ *cobra.Command, args []string) error {
@@ -51,8 +59,18 @@ qb check quickback.toml --json`,
 			if strict && len(ws) > 0 {
 				return &ws
 			}
+			var db *engine.DatabaseCheck
+			if c.dbFlag != "" || os.Getenv("QB_DB") != "" {
+				var err error
+				if db, err = c.checkDatabase(); err != nil {
+					return err
+				}
+				if strict && len(db.Warnings) > 0 {
+					return failure{fmt.Errorf("database %s: %d warnings (check --strict):\n  %s", db.Path, len(db.Warnings), strings.Join(db.Warnings, "\n  "))}
+				}
+			}
 			if c.json {
-				c.writeJSON(checkResponse{Config: c.configPath(), OK: true, Tables: len(c.cfg.Tables), Warnings: problemList(ws)})
+				c.writeJSON(checkResponse{Config: c.configPath(), OK: true, Tables: len(c.cfg.Tables), Warnings: problemList(ws), Database: db})
 				return nil
 			}
 			for _, w := range ws {
@@ -66,12 +84,148 @@ qb check quickback.toml --json`,
 			default:
 				note = fmt.Sprintf(", %d warnings", len(ws))
 			}
-			fmt.Fprintf(c.out, "%s: ok (%d tables%s)\n", termsafe.Sanitize(c.configPath()), len(c.cfg.Tables), note)
+			ok := fmt.Sprintf("%s: ok (%d tables%s)\n", termsafe.Sanitize(c.configPath()), len(c.cfg.Tables), note)
+			if db == nil {
+				fmt.Fprint(c.out, ok)
+				return nil
+			}
+			// With a database, stdout is the SQL of the indexes only, so
+			// that it can be piped; the rest is notes.
+			fmt.Fprint(c.errw, ok)
+			c.printDatabaseCheck(db)
 			return nil
 		}),
 	}
 	cmd.Flags().BoolVar(&strict, "strict", false, "exit 1 when there are warnings too")
 	return cmd
+}
+
+// checkDatabase opens the database read-only (it must exist; nothing is
+// created or written) and checks it against the config.
+func (c *cli) checkDatabase() (*engine.DatabaseCheck, error) {
+	path := c.dbPath()
+	if _, err := os.Stat(path); err != nil {
+		return nil, failure{fmt.Errorf("database %s: %w", path, err)}
+	}
+	eng, err := engine.Open(c.cfg, path, engine.Options{ReadOnly: true, BusyTimeout: openBusyTimeout})
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	return eng.CheckDatabase(c.ctx)
+}
+
+// printDatabaseCheck prints what checking a database found: the SQL of
+// the suggested indexes on stdout, the rest on stderr.
+func (c *cli) printDatabaseCheck(db *engine.DatabaseCheck) {
+	name := termsafe.Sanitize(db.Path)
+	if db.Adopted {
+		fmt.Fprintf(c.errw, "%s: ok, adopted: qb did not create it and never changes its tables; identities from %s\n", name, db.Source)
+	} else {
+		fmt.Fprintf(c.errw, "%s: ok, created by qb; identities from %s\n", name, db.Source)
+	}
+	for _, w := range db.Warnings {
+		fmt.Fprintf(c.errw, "%s: warning: %s\n", name, termsafe.SanitizeLines(w))
+	}
+	if len(db.Indexes) == 0 {
+		fmt.Fprintf(c.errw, "%s: every firewall scope and keyset page is an index seek already\n", name)
+		return
+	}
+	fmt.Fprintf(c.errw, "%s: %d indexes would make firewall scopes and keyset pages index seeks (SQL on stdout; qb migrate --indexes creates them):\n", name, len(db.Indexes))
+	for _, x := range db.Indexes {
+		fmt.Fprintln(c.out, termsafe.Sanitize(x.SQL)+";")
+	}
+}
+
+func (c *cli) migrateCmd() *cobra.Command {
+	var indexes, tables bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the database in line with the config; create suggested indexes",
+		Long: `Open the database for writing and bring it in line with the config. A database qb created is
+migrated whenever qb opens it (new tables, new optional columns). One it did not create — a
+Quickback project's D1 export, a local Wrangler database — only gains qb's own qb_* tables:
+its tables are never altered, and they are changed only as asked here.
+
+--indexes creates the indexes qb check --db suggests (the firewall scope and owner scope in
+default-sort order), one at a time with progress; a large table is locked for writing while its
+index is built. --tables creates the config's tables the database lacks (never altering one it
+has). Each change is recorded in the audit log.`,
+		Example: `qb migrate
+qb migrate --indexes`,
+		Args:              positional(),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: c.do(func(_ *cobra.Command, _ []string) error {
+			return c.migrate(indexes, tables)
+		}),
+	}
+	cmd.Flags().BoolVar(&indexes, "indexes", false, "create the indexes qb check --db suggests")
+	cmd.Flags().BoolVar(&tables, "tables", false, "create the config's tables the database lacks")
+	return cmd
+}
+
+func (c *cli) migrate(indexes, tables bool) error {
+	c.createTables = tables
+	if err := c.open(false); err != nil {
+		return err
+	}
+	if err := c.eng.Writable(); err != nil {
+		return err
+	}
+	eng, path := c.eng, c.dbPath()
+	res := migrateResponse{Database: path, Adopted: eng.Adopted(), CreatedTables: eng.CreatedTables(), CreatedIndexes: []engine.IndexSuggestion{}}
+	if res.CreatedTables == nil {
+		res.CreatedTables = []string{}
+	}
+	sugg, err := eng.SuggestedIndexes(c.ctx)
+	if err != nil {
+		return err
+	}
+	if indexes && len(sugg) > 0 {
+		ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := eng.CreateIndexes(ctx, sugg, func(p engine.IndexProgress) {
+			if p.Done {
+				res.CreatedIndexes = append(res.CreatedIndexes, p.Index)
+			}
+			if c.json {
+				return
+			}
+			if !p.Done {
+				fmt.Fprintf(c.errw, "[%d/%d] creating %s on %s (%d rows)…\n", p.N, p.Of, p.Index.Name, termsafe.Sanitize(p.Index.Table), p.Rows)
+			} else {
+				fmt.Fprintf(c.errw, "[%d/%d] created %s in %.1fs\n", p.N, p.Of, p.Index.Name, p.Took.Seconds())
+			}
+		})
+		if err != nil {
+			return err
+		}
+		sugg = sugg[:0]
+	}
+	res.SuggestedIndexes = sugg
+	if c.json {
+		c.writeJSON(res)
+		return nil
+	}
+	name := termsafe.Sanitize(path)
+	what := "created by qb"
+	if res.Adopted {
+		what = "adopted: qb did not create it and changed none of its tables"
+		if len(res.CreatedTables) > 0 || len(res.CreatedIndexes) > 0 {
+			what = "adopted: qb did not create it and changed its tables only as asked"
+		}
+	}
+	fmt.Fprintf(c.out, "%s: up to date (%s)\n", name, what)
+	for _, t := range res.CreatedTables {
+		fmt.Fprintf(c.out, "created table %s\n", termsafe.Sanitize(t))
+	}
+	for _, x := range res.CreatedIndexes {
+		fmt.Fprintf(c.out, "created index %s on %s\n", x.Name, termsafe.Sanitize(x.Table))
+	}
+	if len(sugg) > 0 {
+		fmt.Fprintf(c.errw, "%d indexes would make firewall scopes and keyset pages index seeks: qb migrate --indexes creates them (qb check --db %s shows their SQL)\n", len(sugg), name)
+	}
+	return nil
 }
 
 func (c *cli) seedCmd() *cobra.Command {

@@ -64,7 +64,7 @@ func (c *cli) commands() *cobra.Command {
 	add(groupRead, c.listCmd(), c.getCmd(), c.explainCmd())
 	add(groupWrite, c.createCmd(), c.updateCmd(), c.deleteCmd(), c.upsertCmd(), c.runCmd())
 	add(groupAudit, c.testCmd(), c.matrixCmd(), c.auditCmd())
-	add(groupProject, c.checkCmd(), c.seedCmd(), c.generateCmd(), c.usersCmd(), c.importCmd())
+	add(groupProject, c.checkCmd(), c.seedCmd(), c.generateCmd(), c.usersCmd(), c.importCmd(), c.migrateCmd())
 	root.AddCommand(c.completionCmd())
 	root.SetHelpCommand(c.helpCmd())
 	root.InitDefaultHelpCmd()

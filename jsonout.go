@@ -74,6 +74,18 @@ type checkResponse struct {
 	OK       bool      `json:"ok"`
 	Tables   int       `json:"tables"`
 	Warnings []problem `json:"warnings,omitempty"`
+	// Database is the check of --db, when one was given.
+	Database *engine.DatabaseCheck `json:"database,omitempty"`
+}
+
+// migrateResponse is `migrate`: whether qb adopted the database, what it
+// created as asked, and the indexes it still suggests.
+type migrateResponse struct {
+	Database         string                   `json:"database"`
+	Adopted          bool                     `json:"adopted"`
+	CreatedTables    []string                 `json:"createdTables"`
+	CreatedIndexes   []engine.IndexSuggestion `json:"createdIndexes"`
+	SuggestedIndexes []engine.IndexSuggestion `json:"suggestedIndexes"`
 }
 
 // seedResponse is `seed`: per table, the rows inserted, updated, found
@@ -151,7 +163,11 @@ func configError(err error) *engine.Error {
 	e := &engine.Error{Code: codeConfig, Status: 400, Message: err.Error()}
 	var fe fixturesError
 	var ps *schema.Problems
+	var le *engine.LayoutError
 	switch {
+	case errors.As(err, &le) && le.Adopted:
+		e.Message = fmt.Sprintf("database %s was not created by qb and does not match the config (%d mismatches)", le.Path, len(le.Mismatches))
+		e.Details = map[string]any{"mismatches": le.Mismatches}
 	case errors.As(err, &fe):
 		e.Message = "fixtures do not load"
 		lines := make([]string, len(fe.problems))

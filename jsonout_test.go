@@ -125,6 +125,8 @@ func TestJSONShapes(t *testing.T) {
 		{"check", []string{"check"}, 0, &checkResponse{}},
 		{"check_warnings", []string{"--config", warn, "check"}, 0, &checkResponse{}},
 		{"check_strict", []string{"--config", warn, "check", "--strict"}, exitUsage, &errorResponse{}},
+		{"check_db", []string{"check", "--db", filepath.Join(dir, "hiring.db")}, 0, &checkResponse{}},
+		{"migrate", []string{"migrate"}, 0, &migrateResponse{}},
 		{"seed", []string{"seed"}, 0, &seedResponse{}},
 		{"generate", []string{"generate", "jobs", "3", "--org", "acme", "--seed", "9"}, 0, &generateResponse{}},
 		{"version", []string{"--version"}, 0, &versionResponse{}},

@@ -140,6 +140,9 @@ type cli struct {
 	// --read-only ("" when it was not).
 	roNote string
 	roWhy  string
+	// createTables opens a database qb did not create creating the
+	// config's tables it lacks (qb migrate --tables).
+	createTables bool
 }
 
 // wantsJSON reports whether argv asks for --json before the command line

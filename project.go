@@ -58,7 +58,7 @@ func (c *cli) open(readOnly bool) error {
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
-	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow}
+	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let
 		// us write) is opened read-only: reads work, writes are refused.

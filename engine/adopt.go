@@ -115,7 +115,11 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 			hc, ok = columnFold(have, c.SQLName)
 		}
 		if !ok {
-			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: c.SQLName, Expected: expectedType(c), Found: "no such column", Config: path})
+			found := "no such column"
+			if near := nearColumn(c.SQLName, have, t); near != "" {
+				found += fmt.Sprintf(" (the table has %s: column = %q?)", near, near)
+			}
+			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: c.SQLName, Expected: expectedType(c), Found: found, Config: path})
 			continue
 		}
 		if !compatible(c, affinity(hc.typ)) {
@@ -147,6 +151,27 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 		return nil
 	}
 	return s.sampleValues(ctx, t, sampled, a)
+}
+
+// nearColumn is the column of the table, not named by the config, that a
+// missing one is called instead: the same name spelt another way
+// (organizationId for organization_id); "" for none. A merely similar
+// name is no evidence (salary_max is not salary_min).
+func nearColumn(name string, have map[string]dbColumn, t *schema.Table) string {
+	squash := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	var free []string
+	for n := range have {
+		if !slices.ContainsFunc(t.Columns, func(c *schema.Column) bool { return strings.EqualFold(c.SQLName, n) }) {
+			free = append(free, n)
+		}
+	}
+	sort.Strings(free)
+	for _, n := range free {
+		if squash(n) == squash(name) {
+			return n
+		}
+	}
+	return ""
 }
 
 // columnFold finds a column by name regardless of case (SQLite compares
@@ -416,6 +441,14 @@ func foundType(decl string) string {
 	}
 	return strings.ToLower(decl)
 }
+
+// Adopted reports whether qb did not create the database: it checks the
+// config's tables there and never changes them.
+func (e *Engine) Adopted() bool { return e.store.adopted }
+
+// CreatedTables are the config tables Open created in a database qb did
+// not create (Options.CreateTables), by config name.
+func (e *Engine) CreatedTables() []string { return e.store.createdTables }
 
 // DatabaseCheck is what `qb check --db` reports of a database beyond the
 // config: whether qb created it, where identities come from, warnings that

@@ -181,6 +181,7 @@ func TestAdoptionReportsEveryMismatch(t *testing.T) {
 	for _, st := range []string{
 		"ALTER TABLE `candidates` DROP COLUMN `phone`",
 		"ALTER TABLE `jobs` RENAME COLUMN `salary_min` TO `min_salary`",
+		"ALTER TABLE `jobs` RENAME COLUMN `salary_max` TO `salaryMax`",
 		"ALTER TABLE `interview_notes` DROP COLUMN `rating`",
 		"ALTER TABLE `interview_notes` ADD `rating` text",
 		"UPDATE `applications` SET `created_at` = strftime('%Y-%m-%dT%H:%M:%SZ', `created_at`)",
@@ -199,6 +200,7 @@ func TestAdoptionReportsEveryMismatch(t *testing.T) {
 	}
 	want := []engine.Mismatch{
 		{Table: "jobs", Column: "salary_min", Expected: "integer", Found: "no such column", Config: "tables.jobs.columns.salaryMin"},
+		{Table: "jobs", Column: "salary_max", Expected: "integer", Found: `no such column (the table has salaryMax: column = "salaryMax"?)`, Config: "tables.jobs.columns.salaryMax"},
 		{Table: "candidates", Column: "phone", Expected: "text", Found: "no such column", Config: "tables.candidates.columns.phone"},
 		{Table: "interview_notes", Column: "rating", Expected: "integer", Found: "text", Config: "tables.interview_notes.columns.rating"},
 		{Table: "applications", Column: "created_at", Expected: "text (ISO-8601 text with milliseconds (2026-01-18T11:30:00.000Z))",

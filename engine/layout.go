@@ -422,6 +422,7 @@ func (s *store) refuseMismatches(ctx context.Context, createTables bool) ([]stri
 	for _, m := range a.Mismatches {
 		if t := s.cfg.TableBySQLName(m.Table); createTables && t != nil && m.Column == "" {
 			stmts = append(stmts, tableDDL(s.cfg, t))
+			s.createdTables = append(s.createdTables, t.Name)
 			continue
 		}
 		mm = append(mm, m)

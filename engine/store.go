@@ -78,6 +78,9 @@ type store struct {
 	adopted bool
 	// ids is where the identities are (idsource.go).
 	ids identitySource
+	// createdTables are the config tables opening created in an adopted
+	// database (Options.CreateTables).
+	createdTables []string
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
