@@ -3,7 +3,10 @@ package importer
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
+
+	"quickback.dev/qb/schema"
 )
 
 // build turns the recorded exports into tables and actions.
@@ -142,14 +145,23 @@ func (im *importer) newTable(srcName, kind string, where loc, cfg, drizzle *obj,
 		}
 	}
 	defined[srcName] = true
-	if name != srcName {
-		im.add(Approximated, where, t.subject(), "table %q is named %q (qb table names are snake_case SQL names; a database that has %q needs renaming)", srcName, name, srcName)
+	switch {
+	case name == srcName:
+	case sqlTableName.MatchString(srcName):
+		// The config key is snake_case; the database keeps its name.
+		t.head.set("table", srcName)
+		im.add(Imported, where, t.subject(), "the database table %q, as tables.%s (table = %q)", srcName, name, srcName)
+	default:
+		im.add(Approximated, where, t.subject(), "table %q is named %q (qb table names are SQL identifiers; a database that has %q needs renaming)", srcName, name, srcName)
 	}
 	if !internal {
 		im.add(Imported, where, t.subject(), "%s", kind)
 	}
 	return t
 }
+
+// sqlTableName is a table name `table = "..."` accepts.
+var sqlTableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func tableNamed(ts []*table, name string) *table {
 	for _, t := range ts {
@@ -200,6 +212,8 @@ func (im *importer) emit() string {
 	fmt.Fprintf(&b, "roles = %s\n", tomlValue(im.roles))
 	comment(&b, "admins is qb's default bypass of optional owner scopes (Quickback has no such list)")
 	fmt.Fprintf(&b, "admins = %s\n", tomlValue(im.admins()))
+	comment(&b, "a Quickback project's identities are Better Auth's user, organization and member tables")
+	fmt.Fprintf(&b, "source = %s\n", tomlString(schema.SourceBetterAuth))
 	for _, t := range im.tables {
 		im.emitTable(&b, t)
 	}

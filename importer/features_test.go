@@ -140,6 +140,8 @@ func TestFeatureProjectConfig(t *testing.T) {
 		{"PUBLIC read", jp.CRUD[schema.OpList].Access.Public, true},
 		{"internal table", [2]any{activity.Internal, activity.Firewall.Organization != nil}, [2]any{true, true}},
 		{"tableless actions are not a table", cfg.Table("reports") == nil, true},
+		{"a camelCase table keeps its database name", jp.SQLName, "jobPostings"},
+		{"identities from Better Auth", cfg.Auth.Source, schema.SourceBetterAuth},
 	}...)
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -175,7 +177,7 @@ func TestFeatureProjectReport(t *testing.T) {
 		{Skipped, "tables.candidates.guards.updatable", "features/candidates/candidates.ts:5", `unknown column "ghost"`},
 		{Approximated, "tables.interviews.crud.list.access", "features/interviews/interviews.ts:6", `role "boss"`},
 		{Approximated, "tables.interviews.columns.scheduledBy", "features/interviews/interviews.ts:6", `q.scope("owner") outside the firewall`},
-		{Approximated, "tables.job_postings", "features/postings/postings.ts:4", `named "job_postings"`},
+		{Imported, "tables.job_postings", "features/postings/postings.ts:4", `the database table "jobPostings", as tables.job_postings (table = "jobPostings")`},
 		{Skipped, "tables.job_postings.crud.put", "features/postings/postings.ts:4", "upsert"},
 		{Approximated, "tables.applications.actions.advance", "features/applications/handlers/advance.ts:5", "a check in the handler"},
 		{Approximated, "tables.applications.actions.advance", "features/applications/handlers/advance.ts:12", "input.score ?? record.score"},
