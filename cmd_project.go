@@ -33,7 +33,8 @@ the caller cannot see — a unique constraint that spans the firewall, a masked 
 masked transition field, a hard delete of rows hidden rows reference — each with the safe
 alternative. They do not fail the check unless --strict is given.
 
-With --db DB (or $QB_DB) it also checks the database, read-only: on one qb did not create
+With --db DB it also checks that database, read-only ($QB_DB alone does not: a plain check
+stays a check of the config): on one qb did not create
 (a Quickback project's D1 export, a local Wrangler database) every configured table and column
 must exist with a compatible type, and every mismatch is reported at once (exit 1). It warns
 about memberships whose role [auth].roles does not list and values of another form, and prints
@@ -60,7 +61,7 @@ qb seed && qb check --db hiring.db`,
 				return &ws
 			}
 			var db *engine.DatabaseCheck
-			if c.dbFlag != "" || os.Getenv("QB_DB") != "" {
+			if c.dbFlag != "" {
 				var err error
 				if db, err = c.checkDatabase(); err != nil {
 					return err
