@@ -560,3 +560,34 @@ func TestAdoptionIndexes(t *testing.T) {
 		t.Errorf("%d migrate:index audit entries (%v), want %d", logged, err, len(sugg))
 	}
 }
+
+// TestReloadAdopted: reloading the config of a database qb did not create
+// plans nothing to run when the config still matches it, and refuses one
+// that names a column it lacks with that mismatch — nothing is ever
+// planned against the project's tables.
+func TestReloadAdopted(t *testing.T) {
+	ctx := context.Background()
+	e := enginetest.Seeded(t, enginetest.Quickback())
+	same := adQuickbackConfig(t)
+	stmts, err := e.PlanReload(ctx, same)
+	if err != nil || len(stmts) != 0 {
+		t.Errorf("plan for the same config: %v (%v)", stmts, err)
+	}
+	more := adQuickbackConfig(t, enginetest.Edit{Section: "[tables.jobs.columns]", Old: `salaryMax      = { type = "integer", min = 0 }`,
+		New: `salaryMax      = { type = "integer", min = 0 }` + "\nbudget = { type = \"integer\" }"})
+	_, err = e.PlanReload(ctx, more)
+	var le *engine.LayoutError
+	if !errors.As(err, &le) || len(le.Mismatches) != 1 || le.Mismatches[0].Column != "budget" {
+		t.Errorf("plan for a config naming a missing column: %v", err)
+	}
+	if _, err := e.Reload(ctx, more); !errors.As(err, &le) {
+		t.Errorf("reload onto a missing column: %v", err)
+	}
+	r, err := e.Reload(ctx, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := r.Members(ctx); err != nil || len(ms) == 0 {
+		t.Errorf("members after reload: %d (%v)", len(ms), err)
+	}
+}
