@@ -97,10 +97,18 @@ func (c *cli) newScratch() (*engine.Scratch, error) {
 			return nil, asFixturesError(err)
 		}
 		seed = data
-		fmt.Fprintf(c.errw, "qb: %s does not exist: the tests run on a copy seeded from %s\n", termsafe.Sanitize(path), termsafe.Sanitize(c.cfg.FixturesPath()))
+		fmt.Fprintf(c.errw, "qb: %s does not exist: the tests run on a copy seeded from %s\n", termsafe.Sanitize(policytest.Relative(path)), termsafe.Sanitize(policytest.Relative(c.cfg.FixturesPath())))
 	}
 	s, err := engine.NewScratch(c.ctx, c.cfg, path, "", seed)
-	return s, asFixturesError(err)
+	if err != nil {
+		return nil, asFixturesError(err)
+	}
+	// Interrupted, the process ends in the signal handler: the copies of
+	// the database go with it.
+	c.atExitMu.Lock()
+	c.atExit = append(c.atExit, func() { s.Close() })
+	c.atExitMu.Unlock()
+	return s, nil
 }
 
 // asFixturesError marks the problems of fixtures that do not read or seed

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -63,6 +64,11 @@ func (c *cli) flushOnSignal() (stop func()) {
 					// out (which appends what waits).
 					continue
 				}
+				c.atExitMu.Lock()
+				for _, f := range c.atExit {
+					f()
+				}
+				c.atExitMu.Unlock()
 				if eng := c.live.Load(); eng != nil {
 					if err := eng.FlushAudit(context.Background()); err != nil {
 						fmt.Fprintln(c.errw, "qb:", termsafe.SanitizeLines(err.Error()))
@@ -129,7 +135,11 @@ type cli struct {
 	// set while the console (which handles signals itself) runs.
 	live           atomic.Pointer[engine.Engine]
 	consoleRunning atomic.Bool
-	seeded         bool
+	// atExit runs when a signal ends the process before the command
+	// returns (removing scratch copies of the database).
+	atExitMu sync.Mutex
+	atExit   []func()
+	seeded   bool
 	// seedReport is what the last seed of this run did.
 	seedReport *engine.SeedReport
 	// console is true while the console runs (notes go to its status line).

@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+
+	"quickback.dev/qb/internal/testkit"
 )
 
 // sum is the SHA-256 of a file ("absent" when it does not exist).
@@ -337,5 +345,48 @@ func TestCLIMatrixDiffFormats(t *testing.T) {
 		if _, _, code := p.run(args...); code != exitUsage {
 			t.Errorf("qb %v: exit %d, want 1", args, code)
 		}
+	}
+}
+
+// TestCLITestInterruptedRemovesCopies: `qb test` interrupted half-way
+// leaves no copy of the database in the temporary directory.
+func TestCLITestInterruptedRemovesCopies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := testkit.BuildQB(t)
+	p := seededProject(t)
+	var b strings.Builder
+	for i := range 400 {
+		fmt.Fprintf(&b, "[[test]]\nname = \"post job %d\"\nas = { user = \"u-dana\" }\ncreate = { table = \"jobs\", data = { title = \"Job %d\" } }\n\n", i, i)
+	}
+	file := filepath.Join(p.dir(), "many.toml")
+	os.WriteFile(file, []byte(b.String()), 0o644)
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "--config", p.cfg, "test", file)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(out)
+	if line, _ := r.ReadString('\n'); !strings.HasPrefix(line, "ok   post job 0") {
+		t.Fatalf("first line %q", line)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(tmp, "qb-scratch-*")); len(ents) != 1 {
+		t.Fatalf("scratch directories while running: %v", ents)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	io.Copy(io.Discard, r)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGINT) {
+		t.Fatalf("exit: %v (the run may have finished before the signal)", err)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(tmp, "qb-scratch-*")); len(ents) != 0 {
+		t.Errorf("copies of the database left behind: %v", ents)
 	}
 }
