@@ -296,8 +296,8 @@ func TestConsoleAuditsItsSession(t *testing.T) {
 		n0 := head()
 		s := startConsole(t, bin, "--config", cfg, "--as", "u-dana", "--table", "candidates")
 		s.waitFor("u-dana", "row 1 of")
-		s.keys("enter") // the first row's detail: an explain of that row
-		s.waitFor("why")
+		s.keys("enter")         // the first row's detail: an explain of that row
+		s.waitFor("as seen by") // only the detail view says this; the footer already says "why"
 		// The signal comes right after the read, its entry most likely still
 		// waiting for its group commit.
 		if err := syscall.Kill(s.qbPid(), sig); err != nil {
