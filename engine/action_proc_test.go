@@ -30,6 +30,7 @@ func TestActionConcurrentProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the qb command")
 	}
+	t.Parallel() // with the other slow tests, after the package's quick ones
 	bin := testkit.BuildQB(t)
 	e := enginetest.Seeded(t, enginetest.Fixed())
 	cfgPath := filepath.Join(testkit.ModuleRoot(t), "quickback.toml")

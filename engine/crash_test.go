@@ -92,6 +92,7 @@ func TestCrashKillSequence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds qb and kills child processes")
 	}
+	t.Parallel() // with the other slow tests, after the package's quick ones
 	root := testkit.ModuleRoot(t)
 	bin := testkit.BuildQB(t)
 	cfgPath := filepath.Join(root, "quickback.toml")

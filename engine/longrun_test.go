@@ -72,10 +72,11 @@ type lrRun struct {
 }
 
 func TestLongRunRandomOperations(t *testing.T) {
-	steps := 10000
 	if testing.Short() {
-		steps = 1500
+		t.Skip("a long run (10,000 operations)")
 	}
+	t.Parallel() // with the other slow tests, after the package's quick ones
+	steps := 10000
 	seed := uint64(time.Now().UnixNano())
 	if s := strings.TrimSpace(os.Getenv("QB_LONGRUN_SEED")); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)

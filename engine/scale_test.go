@@ -32,6 +32,10 @@ func scaleEngine(t *testing.T) *engine.Engine {
 }
 
 func TestScaleListPlansUseIndexes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 6,000 rows")
+	}
+	t.Parallel() // with the other slow tests, after the package's quick ones
 	e := scaleEngine(t)
 	ctx := context.Background()
 	const org = "gen-org-001"

@@ -461,10 +461,18 @@ func appendValue(b []byte, v any) []byte {
 	return fmt.Appendf(b, "%T:%v", v, v)
 }
 
-// TempDir is t.TempDir, and a directory removed at cleanup for a *rapid.T
-// (which has none).
+// TempDir is a directory of the test's own, removed when it ends: in memory
+// (/dev/shm) when the machine has one, since every engine a test closes
+// syncs its file to disk and the suite opens hundreds; t.TempDir otherwise
+// (rapid's *T has none: a fresh directory then).
 func TempDir(t TB) string {
 	t.Helper()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if d, err := os.MkdirTemp("/dev/shm", "qbtest"); err == nil {
+			t.Cleanup(func() { os.RemoveAll(d) })
+			return d
+		}
+	}
 	if tt, ok := t.(interface{ TempDir() string }); ok {
 		return tt.TempDir()
 	}
