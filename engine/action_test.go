@@ -110,8 +110,11 @@ func TestActionUnknownTableOrAction(t *testing.T) {
 	actErr(t, err, engine.NotFound)
 }
 
-func TestActionRoleRequiredBeforeAnyRow(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionRoleRequiredBeforeAnyRow(t *testing.T) { actRoleRequiredBeforeAnyRow(t) }
+
+// actRoleRequiredBeforeAnyRow runs TestActionRoleRequiredBeforeAnyRow on databases built with the kit options extra.
+func actRoleRequiredBeforeAnyRow(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	ivan := enginetest.Member(t, e, "u-ivan", "")
 	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	// Existing, foreign, deleted and absent records: all the same 403, with
@@ -205,8 +208,11 @@ func TestActionRecordCondition(t *testing.T) {
 	actErr(t, err, engine.NotFound)
 }
 
-func TestActionInputValidation(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionInputValidation(t *testing.T) { actInputValidation(t) }
+
+// actInputValidation runs TestActionInputValidation on databases built with the kit options extra.
+func actInputValidation(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	dana := enginetest.Member(t, e, "u-dana", "")
 	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	run := func(rowID string, in map[string]any) error {
@@ -258,8 +264,11 @@ func TestActionInputValidation(t *testing.T) {
 	}
 }
 
-func TestActionTransitionRefused(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionTransitionRefused(t *testing.T) { actTransitionRefused(t) }
+
+// actTransitionRefused runs TestActionTransitionRefused on databases built with the kit options extra.
+func actTransitionRefused(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	dana := enginetest.Member(t, e, "u-dana", "")
 	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	_, err := e.Run(actCtx, dana, "applications", "advanceStage", "a-1002", actIn("stage", "offer"), engine.WriteOptions{})
@@ -292,8 +301,11 @@ var actPipeline = map[string][]string{
 
 var actStages = []string{"applied", "screening", "interview", "offer", "hired", "rejected"}
 
-func TestActionPipelineTransitions(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionPipelineTransitions(t *testing.T) { actPipelineTransitions(t) }
+
+// actPipelineTransitions runs TestActionPipelineTransitions on databases built with the kit options extra.
+func actPipelineTransitions(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	dana := enginetest.Member(t, e, "u-dana", "")
 	at := map[string]string{"applied": "a-1002", "screening": "a-1003", "interview": "a-1001", "offer": "a-1004", "hired": "a-1005", "rejected": "a-1006"}
 	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
@@ -369,8 +381,11 @@ func TestActionPipelineTransitions(t *testing.T) {
 
 // ── inserts ─────────────────────────────────────────────────────────────────
 
-func TestActionSubmitScoreInserts(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionSubmitScoreInserts(t *testing.T) { actSubmitScoreInserts(t) }
+
+// actSubmitScoreInserts runs TestActionSubmitScoreInserts on databases built with the kit options extra.
+func actSubmitScoreInserts(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	ivan := enginetest.Member(t, e, "u-ivan", "")
 	appBefore, err := e.Get(actCtx, ivan, "applications", "a-1001")
 	if err != nil {
@@ -401,6 +416,9 @@ func TestActionSubmitScoreInserts(t *testing.T) {
 	}
 	if org != "acme" || by != "u-ivan" || at != actNowText || app != "a-1001" || score != 4 || feedback != "Strong systems design" {
 		t.Errorf("stored row %s %s %s %s %d %q", org, by, at, app, score, feedback)
+	}
+	if got := ctRawValue(t, e, "interview_scores", e.Config().Table("interview_scores").Column("interviewerId").SQLName, w.ID); got != "u-ivan" {
+		t.Errorf("stored interviewerId %v", got)
 	}
 	if slices.ContainsFunc(res.Changes, func(c engine.Change) bool { return strings.HasPrefix(c.Field, "interview_scores.") }) {
 		t.Errorf("changes show the withheld row's values: %+v", res.Changes)
@@ -518,8 +536,11 @@ func TestActionGuards(t *testing.T) {
 
 // ── dry run ─────────────────────────────────────────────────────────────────
 
-func TestActionDryRun(t *testing.T) {
-	e := enginetest.Seeded(t, enginetest.Fixed())
+func TestActionDryRun(t *testing.T) { actDryRun(t) }
+
+// actDryRun runs TestActionDryRun on databases built with the kit options extra.
+func actDryRun(t *testing.T, extra ...enginetest.Option) {
+	e := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Fixed()}, extra...)...)
 	dana := enginetest.Member(t, e, "u-dana", "")
 	before := enginetest.Dump(t, engine.RawDB(e), "qb_audit")
 	n := len(actAudit(t, e))

@@ -473,6 +473,16 @@ func TestConformanceQuickback(t *testing.T) {
 	for _, c := range ctConformanceCases() {
 		t.Run(c.name, func(t *testing.T) { c.runOn(t, enginetest.Quickback()) })
 	}
+	t.Run("firewall-indistinguishable", func(t *testing.T) { ctIndistinguishable(t, enginetest.Quickback()) })
+	// Actions (SPEC §3.5): check order, transitions, stamped inserts into a
+	// table whose column is renamed, dry runs.
+	for name, f := range map[string]func(*testing.T, ...enginetest.Option){
+		"action-role-required": actRoleRequiredBeforeAnyRow, "action-input": actInputValidation,
+		"action-transition-refused": actTransitionRefused, "action-pipeline": actPipelineTransitions,
+		"action-submit-score": actSubmitScoreInserts, "action-dry-run": actDryRun,
+	} {
+		t.Run(name, func(t *testing.T) { f(t, enginetest.Quickback()) })
+	}
 }
 
 // TestAdoptionIndexes: on a Quickback project's database (whose own

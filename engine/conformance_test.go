@@ -737,7 +737,11 @@ func TestConformance(t *testing.T) {
 // TestConformanceFirewallIndistinguishable checks that a row of another
 // organization, a soft-deleted row and a nonexistent id give the same error
 // apart from the id, for every operation on a row and in both error modes.
-func TestConformanceFirewallIndistinguishable(t *testing.T) {
+func TestConformanceFirewallIndistinguishable(t *testing.T) { ctIndistinguishable(t) }
+
+// ctIndistinguishable runs the probes of TestConformanceFirewallIndistinguishable
+// on databases built with the kit options extra.
+func ctIndistinguishable(t *testing.T, extra ...enginetest.Option) {
 	type probe struct {
 		variant, as, table string
 		ids                []string // other org, soft-deleted, nonexistent, ...
@@ -767,7 +771,7 @@ func TestConformanceFirewallIndistinguishable(t *testing.T) {
 	}
 	for _, p := range probes {
 		t.Run(p.variant+"/"+p.table, func(t *testing.T) {
-			e := enginetest.Seeded(t, ctVariant(t, p.variant))
+			e := enginetest.Seeded(t, append([]enginetest.Option{ctVariant(t, p.variant)}, extra...)...)
 			ctx := context.Background()
 			id := enginetest.Member(t, e, p.as, "")
 			ops := map[string]func(rowID string) error{
