@@ -601,3 +601,59 @@ func TestReloadAdopted(t *testing.T) {
 		t.Errorf("members after reload: %d (%v)", len(ms), err)
 	}
 }
+
+// TestSeedResetBetterAuth: seed --reset with Better Auth identities removes
+// the project's users, organizations and memberships (and what the
+// database cascades from them, such as sessions) before loading the
+// fixtures again — the reset SPEC §4.1 describes, on their tables.
+func TestSeedResetBetterAuth(t *testing.T) {
+	ctx := context.Background()
+	e := enginetest.Seeded(t, enginetest.Quickback())
+	db := engine.RawDB(e)
+	for _, st := range []string{
+		`INSERT INTO "user" (id, name, email, created_at, updated_at) VALUES ('u-extra', 'Extra', 'extra@example.com', 0, 0)`,
+		`INSERT INTO session (id, expires_at, token, created_at, updated_at, user_id) VALUES ('s-1', 0, 't-1', 0, 0, 'u-dana')`,
+	} {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := e.Seed(ctx, enginetest.Fixtures(t, e.Config()), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]engine.SeedCount{}
+	for _, c := range rep.Tables {
+		counts[c.Table] = c
+	}
+	if u := counts["users"]; u.Removed != 16 || u.Inserted != 15 {
+		t.Errorf("users: %+v (15 seeded and one more removed, 15 inserted)", u)
+	}
+	var extra, sessions int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM "user" WHERE id = 'u-extra'), (SELECT count(*) FROM session)`).Scan(&extra, &sessions); err != nil || extra != 0 || sessions != 0 {
+		t.Errorf("after reset: %d extra users, %d sessions (%v)", extra, sessions, err)
+	}
+}
+
+// TestAdoptedQBIdentitiesReadOnly: a database qb did not create, opened
+// read-only with identities in qb's own tables (not added yet), says so
+// where identities are read instead of failing on a missing table.
+func TestAdoptedQBIdentitiesReadOnly(t *testing.T) {
+	path := adTheirDB(t)
+	cfg := enginetest.OwnConfig(t, enginetest.QuickbackEdits[1:]...) // identities in qb_* tables
+	e, err := engine.Open(cfg, path, engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	_, err = e.Members(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "has no identities yet: qb adds its qb_users, qb_organizations and qb_members tables when it may write the database") {
+		t.Errorf("members: %v", err)
+	}
+	if _, err := e.ResolveIdentity(context.Background(), "u-dana", "", ""); err == nil || !strings.Contains(err.Error(), "no identities yet") {
+		t.Errorf("resolve: %v", err)
+	}
+	if chk, err := e.CheckDatabase(context.Background()); err != nil || !chk.Adopted || chk.Source != "qb_* identity tables" {
+		t.Errorf("check: %+v (%v)", chk, err)
+	}
+}
