@@ -657,3 +657,18 @@ func TestAdoptedQBIdentitiesReadOnly(t *testing.T) {
 		t.Errorf("check: %+v (%v)", chk, err)
 	}
 }
+
+// TestFunnelQuickback: the funnel of a list (why it is empty) counts the
+// same on a Quickback project's database, its camelCase table included.
+func TestFunnelQuickback(t *testing.T) {
+	ctx := context.Background()
+	qb := enginetest.Seeded(t)
+	ba := enginetest.Seeded(t, enginetest.Quickback())
+	for _, table := range []string{"ats_imports", "interview_notes", "candidates"} {
+		a, aerr := qb.Funnel(ctx, enginetest.Member(t, qb, "u-olivia", ""), table, engine.ListQuery{})
+		b, berr := ba.Funnel(ctx, enginetest.Member(t, ba, "u-olivia", ""), table, engine.ListQuery{})
+		if aerr != nil || berr != nil || ctMustJSON(t, a) != ctMustJSON(t, b) {
+			t.Errorf("funnel of %s:\n qb          %s (%v)\n better-auth %s (%v)", table, ctMustJSON(t, a), aerr, ctMustJSON(t, b), berr)
+		}
+	}
+}

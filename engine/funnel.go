@@ -96,7 +96,7 @@ func (e *Engine) RowEstimate(ctx context.Context, table string) (int64, error) {
 		return 0, err
 	}
 	var n *int64
-	if err := e.queryRow(ctx, e.store.db, "SELECT max(rowid) FROM "+Q(t.Name)).Scan(&n); err != nil {
+	if err := e.queryRow(ctx, e.store.db, "SELECT max(rowid) FROM "+Q(t.SQLName)).Scan(&n); err != nil {
 		return -1, nil
 	}
 	if n == nil {
@@ -153,9 +153,9 @@ func (e *Engine) funnelPlan(id Identity, table string, q ListQuery) ([]funnelQue
 	acc := e.crudAccess(t, schema.OpList, id)
 	count := func(where []string) string {
 		if len(where) == 0 {
-			return "SELECT count(*) FROM " + Q(t.Name)
+			return "SELECT count(*) FROM " + Q(t.SQLName)
 		}
-		return "SELECT count(*) FROM " + Q(t.Name) + " WHERE " + strings.Join(where, " AND ")
+		return "SELECT count(*) FROM " + Q(t.SQLName) + " WHERE " + strings.Join(where, " AND ")
 	}
 	var out []funnelQuery
 	add := func(st FunnelStage, where []string, args []any) {
