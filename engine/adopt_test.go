@@ -672,3 +672,80 @@ func TestFunnelQuickback(t *testing.T) {
 		}
 	}
 }
+
+// adHardDelete makes a candidate's delete hard.
+var adHardDelete = enginetest.Edit{Section: "[tables.candidates.crud]", Old: `delete.access = { roles = ["hiring-manager"] }`,
+	New: `delete.access = { roles = ["hiring-manager"] }` + "\ndelete.mode = \"hard\""}
+
+// TestHardDeleteNeverCascades: Quickback's migrations declare their
+// references ON DELETE cascade, so SQLite would take every application and
+// interview note of a hard-deleted candidate with it — rows the caller may
+// not see, in tables the config may not even name. A hard delete of a row
+// that any row references is refused there as it is on a database qb
+// created (FK_NOT_FOUND, nothing changed); a row nothing references is
+// deleted, and only that row.
+func TestHardDeleteNeverCascades(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		opts []enginetest.Option
+	}{
+		{"qb", []enginetest.Option{enginetest.Edits(adHardDelete)}},
+		{"quickback", []enginetest.Option{enginetest.Edits(adHardDelete), enginetest.Quickback()}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := enginetest.Seeded(t, c.opts...)
+			db := engine.RawDB(e)
+			// A table of theirs the config does not name, cascading too
+			// (created behind qb's back on a database qb created as well,
+			// where qb leaves an unnamed table alone just the same).
+			if _, err := db.Exec("CREATE TABLE `candidate_tags` (`candidate_id` text NOT NULL, `tag` text NOT NULL, FOREIGN KEY (`candidate_id`) REFERENCES `candidates`(`id`) ON UPDATE no action ON DELETE cascade)"); err != nil {
+				t.Fatal(err)
+			}
+			dana := enginetest.Member(t, e, "u-dana", "acme")
+			fresh := func() string {
+				t.Helper()
+				res, err := e.Create(ctx, dana, "candidates", map[string]any{"name": "Tess Tag", "email": fmt.Sprintf("tess-%d@example.com", len(enginetest.Rows(t, db, "SELECT id FROM candidates")))}, engine.WriteOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.ID
+			}
+			tagged := fresh()
+			if _, err := db.Exec("INSERT INTO candidate_tags VALUES (?, 'vip')", tagged); err != nil {
+				t.Fatal(err)
+			}
+			before := enginetest.Dump(t, db, "qb_audit")
+			// c-jane has applications and interview notes (other
+			// interviewers' among them); the tagged one only a row of a
+			// table the config does not name.
+			for _, id := range []string{"c-jane", tagged} {
+				_, err := e.Delete(ctx, dana, "candidates", id, engine.WriteOptions{})
+				if code := ctErrCode(t, err); code != engine.FKNotFound {
+					t.Errorf("hard delete of %s: %v, want FK_NOT_FOUND", id, err)
+				}
+				if after := enginetest.Dump(t, db, "qb_audit"); after != before {
+					t.Fatalf("a refused hard delete of %s changed the database:\n%s", id, adFirstDiff(before, after))
+				}
+			}
+			lone := fresh()
+			want := strings.Replace(enginetest.Dump(t, db, "qb_audit"), adDumpLine(t, db, "candidates", lone), "", 1)
+			if _, err := e.Delete(ctx, dana, "candidates", lone, engine.WriteOptions{}); err != nil {
+				t.Fatalf("hard delete of a candidate nothing references: %v", err)
+			}
+			if after := enginetest.Dump(t, db, "qb_audit"); after != want {
+				t.Errorf("a hard delete changed more than its row:\n%s", adFirstDiff(want, after))
+			}
+		})
+	}
+}
+
+// adDumpLine is the line of enginetest.Dump that holds a row.
+func adDumpLine(t *testing.T, db *sql.DB, table, id string) string {
+	t.Helper()
+	rows := enginetest.Rows(t, db, "SELECT * FROM "+engine.Q(table)+" WHERE id = ?", id)
+	if len(rows) != 1 {
+		t.Fatalf("%s %s: %d rows", table, id, len(rows))
+	}
+	return string(enginetest.AppendRow(nil, rows[0]))
+}

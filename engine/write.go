@@ -280,6 +280,13 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 	return nil
 }
 
+// brokenReference refuses a write that would break a reference between
+// records, without naming the rows or tables involved (the caller may not
+// see them).
+func brokenReference(t *schema.Table) error {
+	return Errf(FKNotFound, map[string]any{"table": t.Name}, "%s: the write breaks a reference between records", t.Name)
+}
+
 // constraintError maps a SQLite constraint failure to the catalogue without
 // echoing any value.
 func (e *Engine) constraintError(t *schema.Table, err error) error {
@@ -293,7 +300,7 @@ func (e *Engine) constraintError(t *schema.Table, err error) error {
 		}
 		return Errf(UniqueViolation, map[string]any{"table": t.Name, "fields": cols}, "a %s record with the same %s already exists", t.Name, what)
 	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
-		return Errf(FKNotFound, map[string]any{"table": t.Name}, "%s: the write breaks a reference between records", t.Name)
+		return brokenReference(t)
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
 		return Errf(ValidationFailed, map[string]any{"table": t.Name}, "%s: a value breaks a declared constraint", t.Name)
 	}
@@ -660,6 +667,11 @@ func (e *Engine) Delete(ctx context.Context, id Identity, table, rowID string, o
 			res.LastChange = lastChange(t, raw)
 		}
 		if t.CRUD[schema.OpDelete].DeleteMode == "hard" {
+			if ref, err := e.referenced(ctx, tx, t, rowID); err != nil {
+				return rowID, nil, e.store.wrapErr(err)
+			} else if ref {
+				return rowID, nil, brokenReference(t)
+			}
 			r, err := e.exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s", Q(t.SQLName), Q(t.PrimaryKey().SQLName), fw.pred.sql), append([]any{rowID}, fw.pred.bind(id)...)...)
 			if err != nil {
 				return rowID, nil, e.constraintError(t, err)
