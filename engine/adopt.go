@@ -147,10 +147,71 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 	for _, name := range unnamed {
 		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s: NOT NULL without a default and not in the config (tables.%s): creates through qb will fail until the config names it", t.SQLName, name, t.Name))
 	}
+	if err := s.checkUnique(ctx, t, a); err != nil {
+		return err
+	}
 	if len(sampled) == 0 {
 		return nil
 	}
 	return s.sampleValues(ctx, t, sampled, a)
+}
+
+// checkUnique warns about each unique constraint of the config that no
+// unique index of the database enforces: qb refuses a duplicate through
+// the database's constraint (UNIQUE_VIOLATION), so without one such a
+// write succeeds.
+func (s *store) checkUnique(ctx context.Context, t *schema.Table, a *Adoption) error {
+	type want struct {
+		cols []string // config names
+		path string
+	}
+	var wants []want
+	for _, c := range t.Columns {
+		if c.Unique {
+			wants = append(wants, want{[]string{c.Name}, "tables." + t.Name + ".columns." + c.Name + ".unique"})
+		}
+	}
+	for i, u := range t.Unique {
+		wants = append(wants, want{u, fmt.Sprintf("tables.%s.unique[%d]", t.Name, i)})
+	}
+	if len(wants) == 0 {
+		return nil
+	}
+	have, err := s.uniqueIndexColumns(ctx, t.SQLName)
+	if err != nil {
+		return err
+	}
+	for _, w := range wants {
+		sqlNames := make([]string, len(w.cols))
+		for i, n := range w.cols {
+			if c := t.Column(n); c != nil {
+				sqlNames[i] = c.SQLName
+			}
+		}
+		if enforced(sqlNames, have) {
+			continue
+		}
+		quoted := make([]string, len(sqlNames))
+		for i, n := range sqlNames {
+			quoted[i] = Q(n)
+		}
+		a.Warnings = append(a.Warnings, fmt.Sprintf("table %s: the config declares %s unique (%s) but no unique index of the database enforces it, so qb cannot refuse a duplicate; add one with the project's migrations (CREATE UNIQUE INDEX %s ON %s (%s)) or drop it from the config",
+			t.SQLName, strings.Join(sqlNames, ", "), w.path, Q(t.SQLName+"_"+strings.Join(sqlNames, "_")+"_unique"), Q(t.SQLName), strings.Join(quoted, ", ")))
+	}
+	return nil
+}
+
+// enforced reports whether one of the unique indexes (each its columns)
+// keeps cols unique: its columns are among them, in any order.
+func enforced(cols []string, uniques [][]string) bool {
+	for _, ix := range uniques {
+		if len(ix) > 0 && !slices.ContainsFunc(ix, func(c string) bool {
+			return !slices.ContainsFunc(cols, func(w string) bool { return strings.EqualFold(c, w) })
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // nearColumn is the column of the table, not named by the config, that a

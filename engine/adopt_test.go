@@ -749,3 +749,52 @@ func adDumpLine(t *testing.T, db *sql.DB, table, id string) string {
 	}
 	return string(enginetest.AppendRow(nil, rows[0]))
 }
+
+// TestAdoptionUniqueNotEnforced: qb refuses a duplicate through the
+// database's unique constraint, so a unique constraint of the config that
+// no unique index of the database enforces is warned about by qb check
+// --db, with the SQL that would add it; one enforced by an index on the
+// same columns in another order is not.
+func TestAdoptionUniqueNotEnforced(t *testing.T) {
+	ctx := context.Background()
+	path := adTheirDB(t)
+	db := adRaw(t, path)
+	for _, st := range []string{
+		"DROP INDEX `candidates_organizationId_email_unique`",
+		"DROP INDEX `atsImports_organizationId_externalId_unique`",
+		"CREATE UNIQUE INDEX `atsImports_externalId_organizationId_unique` ON `atsImports` (`external_id`,`organization_id`)",
+	} {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	db.Close()
+	e, err := engine.Open(adQuickbackConfig(t), path, engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	chk, err := e.CheckDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unique []string
+	for _, w := range chk.Warnings {
+		if strings.Contains(w, "unique") {
+			unique = append(unique, w)
+		}
+	}
+	want := []string{"table candidates: the config declares organization_id, email unique (tables.candidates.unique[0]) but no unique index of the database enforces it, so qb cannot refuse a duplicate; add one with the project's migrations (CREATE UNIQUE INDEX \"candidates_organization_id_email_unique\" ON \"candidates\" (\"organization_id\", \"email\")) or drop it from the config"}
+	if !reflect.DeepEqual(unique, want) {
+		t.Errorf("unique warnings:\n got %q\nwant %q", unique, want)
+	}
+	// The intact database has no such warning.
+	whole, err := engine.Open(adQuickbackConfig(t), adTheirDB(t), engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if chk, err := whole.CheckDatabase(ctx); err != nil || strings.Contains(strings.Join(chk.Warnings, "\n"), "unique") {
+		t.Errorf("intact database: %v (%v)", chk.Warnings, err)
+	}
+}

@@ -56,7 +56,20 @@ func coveredBy(cols []string, indexes [][]string) bool {
 // indexColumns lists the column names of every index of a table; an
 // expression column has the name "".
 func (s *store) indexColumns(ctx context.Context, table string) ([][]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_index_list(?)", table)
+	return s.indexesWhere(ctx, table, "")
+}
+
+// uniqueIndexColumns lists the column names of every unique index of a
+// table that covers all of its rows (the primary key's included; a partial
+// one is not).
+func (s *store) uniqueIndexColumns(ctx context.Context, table string) ([][]string, error) {
+	return s.indexesWhere(ctx, table, ` WHERE "unique" = 1 AND partial = 0`)
+}
+
+// indexesWhere lists the columns of the table's indexes that pragma
+// index_list's where clause selects.
+func (s *store) indexesWhere(ctx context.Context, table, where string) ([][]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_index_list(?)"+where, table)
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
