@@ -238,8 +238,15 @@ func (im *importer) drizzleColumn(t *table, key string, v any) *column {
 		switch mode {
 		case "boolean":
 			c.typ = "boolean"
-		case "timestamp", "timestamp_ms":
+		case "timestamp":
+			// Drizzle stores mode "timestamp" as epoch seconds and
+			// "timestamp_ms" as epoch milliseconds: the database holds
+			// integers, read and written in that format.
 			c.typ = "timestamp"
+			c.def.set("format", string(schema.TimeEpochSeconds))
+		case "timestamp_ms":
+			c.typ = "timestamp"
+			c.def.set("format", string(schema.TimeEpochMillis))
 		default:
 			c.typ = "integer"
 		}
@@ -319,6 +326,9 @@ func (c *column) finish(sqlName string, required bool) {
 	out := omap{{"type", c.typ}}
 	if v, ok := c.def.get("values"); ok {
 		out = append(out, kv{"values", v})
+	}
+	if v, ok := c.def.get("format"); ok {
+		out = append(out, kv{"format", v})
 	}
 	if required {
 		out = append(out, kv{"required", true})
