@@ -21,31 +21,12 @@ func adQuickbackConfig(t *testing.T, edits ...enginetest.Edit) *schema.Config {
 	return enginetest.OwnConfig(t, append(append([]enginetest.Edit{}, enginetest.QuickbackEdits...), edits...)...)
 }
 
-// adTheirDB builds a database qb never opened: testdata/quickback's
-// migrations, then the rows of the default project's fixtures (copied from
-// a database qb seeded), as `wrangler d1 export` and sqlite3 would leave
-// it. It returns the file's path.
+// adTheirDB builds a database qb never opened (enginetest.TheirDB) and
+// returns its path.
 func adTheirDB(t *testing.T) string {
 	t.Helper()
-	src := enginetest.Seeded(t, enginetest.Quickback())
 	path := filepath.Join(t.TempDir(), "their.db")
-	enginetest.QuickbackDB(t, path)
-	db := adRaw(t, path)
-	if _, err := db.Exec("ATTACH DATABASE ? AS src", src.Path()); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range enginetest.Rows(t, db, `SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`) {
-		name := engine.Q(r[0].(string))
-		if _, err := db.Exec(fmt.Sprintf("INSERT INTO main.%s SELECT * FROM src.%s", name, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.Exec("DETACH DATABASE src"); err != nil {
-		t.Fatal(err)
-	}
-	if n := enginetest.Rows(t, db, `SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'qb\_%' ESCAPE '\'`)[0][0]; n != int64(0) {
-		t.Fatalf("their database holds %v qb objects before qb opened it", n)
-	}
+	enginetest.TheirDB(t, path)
 	return path
 }
 

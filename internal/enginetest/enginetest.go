@@ -158,12 +158,13 @@ type setup struct {
 
 // QuickbackEdits make the default config describe the database of
 // testdata/quickback as it is: identities in Better Auth's tables, the ATS
-// imports in the camelCase table atsImports, an interview score's
-// interviewer in scorer_id.
+// imports in the camelCase table atsImports with their sync time in epoch
+// milliseconds, an interview score's interviewer in scorer_id.
 var QuickbackEdits = []Edit{
 	{Section: "[auth]", Old: `admins = ["owner", "hiring-manager"]`, New: `admins = ["owner", "hiring-manager"]` + "\nsource = \"better-auth\""},
 	{Section: "[tables.ats_imports]", Old: `upsertKey = ["externalId"]`, New: "table = \"atsImports\"\nupsertKey = [\"externalId\"]"},
 	{Section: "[tables.interview_scores.columns]", Old: `interviewerId  = { type = "text", required = true }`, New: `interviewerId  = { type = "text", required = true, column = "scorer_id" }`},
+	{Section: "[tables.ats_imports.columns]", Old: `syncedAt       = { type = "timestamp" }`, New: `syncedAt       = { type = "timestamp", format = "epoch_ms" }`},
 }
 
 // Quickback puts the engine on a database qb did not create: an empty file
@@ -197,6 +198,37 @@ func QuickbackDB(t TB, path string) {
 				t.Fatalf("%s: %v", f, err)
 			}
 		}
+	}
+}
+
+// TheirDB builds at path a database qb never opened: the migrations of
+// testdata/quickback, then the rows of the default project's fixtures
+// (copied from a database qb seeded), as a Quickback project's D1 database
+// holds them — no qb_* object in it.
+func TheirDB(t TB, path string) {
+	t.Helper()
+	src := Seeded(t, Quickback())
+	QuickbackDB(t, path)
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("ATTACH DATABASE ? AS src", src.Path()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rows(t, db, `SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`) {
+		name := engine.Q(r[0].(string))
+		if _, err := db.Exec(fmt.Sprintf("INSERT INTO main.%s SELECT * FROM src.%s", name, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec("DETACH DATABASE src"); err != nil {
+		t.Fatal(err)
+	}
+	if n := Rows(t, db, `SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'qb\_%' ESCAPE '\'`)[0][0]; n != int64(0) {
+		t.Fatalf("their database holds %v qb objects before qb opened it", n)
 	}
 }
 

@@ -97,7 +97,7 @@ CREATE TABLE `atsImports` (
 	`candidate_name` text,
 	`candidate_email` text,
 	`raw_payload` text,
-	`synced_at` text,
+	`synced_at` integer,
 	`organization_id` text NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`modified_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
