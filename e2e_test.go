@@ -115,13 +115,24 @@ func (s *tmuxSession) typeText(text string) {
 
 func startConsole(t *testing.T, bin string, args ...string) *tmuxSession {
 	t.Helper()
+	return startConsoleIn(t, "", bin, args...)
+}
+
+// startConsoleIn starts the console as startConsole does, in the working
+// directory wd ("" for the test's own).
+func startConsoleIn(t *testing.T, wd, bin string, args ...string) *tmuxSession {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
 	dir := t.TempDir()
 	s := &tmuxSession{t: t, name: fmt.Sprintf("qb-e2e-%d", os.Getpid()), socket: filepath.Join(dir, "tmux.sock")}
 	cmd := bin + " " + strings.Join(args, " ")
-	if out, err := s.tmux("-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd); err != nil {
+	session := []string{"-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40"}
+	if wd != "" {
+		session = append(session, "-c", wd)
+	}
+	if out, err := s.tmux(append(session, cmd)...); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
 	// Let OSC 52 reach tmux's clipboard if the console ever sent raw data:
