@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/enginetest"
 )
 
@@ -160,5 +162,23 @@ func TestCLIQuickbackMismatch(t *testing.T) {
 	}
 	if after := snapshot(); after != before {
 		t.Errorf("the refused commands changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestIndexProgressLine: what qb migrate --indexes prints at each step of
+// an index's creation, the ticks of a large table's build included.
+func TestIndexProgressLine(t *testing.T) {
+	x := engine.IndexSuggestion{Table: "candidates", Name: "qbx_candidates_scope"}
+	for _, c := range []struct {
+		p    engine.IndexProgress
+		want string
+	}{
+		{engine.IndexProgress{Index: x, N: 2, Of: 6, Rows: 4200000}, "[2/6] creating qbx_candidates_scope on candidates (4,200,000 rows)…"},
+		{engine.IndexProgress{Index: x, N: 2, Of: 6, Rows: 4200000, Took: 12400 * time.Millisecond}, "[2/6] building qbx_candidates_scope on candidates: 12s so far (4,200,000 rows; the table is locked for writing until it is built)"},
+		{engine.IndexProgress{Index: x, N: 2, Of: 6, Rows: 4200000, Took: 31250 * time.Millisecond, Done: true}, "[2/6] created qbx_candidates_scope in 31.2s"},
+	} {
+		if got := indexProgressLine(c.p); got != c.want {
+			t.Errorf("%+v:\n got %s\nwant %s", c.p, got, c.want)
+		}
 	}
 }

@@ -189,13 +189,8 @@ func (c *cli) migrate(indexes, tables bool) error {
 			if p.Done {
 				res.CreatedIndexes = append(res.CreatedIndexes, p.Index)
 			}
-			if c.json {
-				return
-			}
-			if !p.Done {
-				fmt.Fprintf(c.errw, "[%d/%d] creating %s on %s (%d rows)…\n", p.N, p.Of, p.Index.Name, termsafe.Sanitize(p.Index.Table), p.Rows)
-			} else {
-				fmt.Fprintf(c.errw, "[%d/%d] created %s in %.1fs\n", p.N, p.Of, p.Index.Name, p.Took.Seconds())
+			if !c.json {
+				fmt.Fprintln(c.errw, indexProgressLine(p))
 			}
 		})
 		if err != nil {
@@ -227,6 +222,20 @@ func (c *cli) migrate(indexes, tables bool) error {
 		fmt.Fprintf(c.errw, "%d indexes would make firewall scopes and keyset pages index seeks: qb migrate --indexes creates them (qb check --db %s shows their SQL)\n", len(sugg), name)
 	}
 	return nil
+}
+
+// indexProgressLine is the line `qb migrate --indexes` prints for a step
+// of an index's creation: its start, every tick while a large table's
+// index is being built, its end.
+func indexProgressLine(p engine.IndexProgress) string {
+	step := fmt.Sprintf("[%d/%d]", p.N, p.Of)
+	switch {
+	case p.Done:
+		return fmt.Sprintf("%s created %s in %.1fs", step, p.Index.Name, p.Took.Seconds())
+	case p.Took > 0:
+		return fmt.Sprintf("%s building %s on %s: %.0fs so far (%s rows; the table is locked for writing until it is built)", step, p.Index.Name, termsafe.Sanitize(p.Index.Table), p.Took.Seconds(), groupDigits(p.Rows))
+	}
+	return fmt.Sprintf("%s creating %s on %s (%s rows)…", step, p.Index.Name, termsafe.Sanitize(p.Index.Table), groupDigits(p.Rows))
 }
 
 func (c *cli) seedCmd() *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/enginetest"
@@ -519,6 +520,7 @@ func TestAdoptionIndexes(t *testing.T) {
 	}
 
 	var steps []string
+	defer engine.SetIndexTick(time.Hour)() // no report while building: these are small
 	err = e.CreateIndexes(ctx, sugg, func(p engine.IndexProgress) {
 		steps = append(steps, fmt.Sprintf("%d/%d %s rows=%d done=%v", p.N, p.Of, p.Index.Name, p.Rows, p.Done))
 	})
@@ -777,5 +779,49 @@ func TestAdoptionUniqueNotEnforced(t *testing.T) {
 	defer whole.Close()
 	if chk, err := whole.CheckDatabase(ctx); err != nil || strings.Contains(strings.Join(chk.Warnings, "\n"), "unique") {
 		t.Errorf("intact database: %v (%v)", chk.Warnings, err)
+	}
+}
+
+// TestCreateIndexReportsWhileBuilding: an index on a large table takes a
+// while to build in its one statement, and progress hears of it at every
+// tick until it is built — start, ticks with the time so far, done.
+func TestCreateIndexReportsWhileBuilding(t *testing.T) {
+	ctx := context.Background()
+	e := enginetest.Seeded(t, enginetest.Quickback())
+	if _, err := engine.RawDB(e).Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+INSERT INTO candidates (id, name, email, organization_id, created_at, modified_at) SELECT 'big-' || i, 'Big ' || i, 'big' || i || '@example.com', 'acme', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	sugg, err := e.SuggestedIndexes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cand []engine.IndexSuggestion
+	for _, s := range sugg {
+		if s.Table == "candidates" {
+			cand = append(cand, s)
+		}
+	}
+	if len(cand) != 1 {
+		t.Fatalf("suggestions for candidates: %v", cand)
+	}
+	// Building an index over 50,000 rows takes far longer than a
+	// millisecond.
+	defer engine.SetIndexTick(time.Millisecond)()
+	var got []engine.IndexProgress
+	if err := e.CreateIndexes(ctx, cand, func(p engine.IndexProgress) { got = append(got, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 3 {
+		t.Fatalf("progress %+v: want the start, at least one tick and the end", got)
+	}
+	first, last := got[0], got[len(got)-1]
+	if first.Done || first.Took != 0 || first.Rows != 50022 || !last.Done {
+		t.Errorf("start %+v, end %+v", first, last)
+	}
+	for i, p := range got[1 : len(got)-1] {
+		if p.Done || p.Took <= 0 || p.Took < got[i].Took || p.Index.Name != "qbx_candidates_scope" {
+			t.Errorf("tick %d: %+v after %+v", i+1, p, got[i])
+		}
 	}
 }

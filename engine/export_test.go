@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // RawDB is e's connection pool, for tests that read or tamper with the
@@ -19,6 +20,14 @@ var (
 )
 
 const FormatVersion = formatVersion
+
+// SetIndexTick makes CreateIndexes report an index still being built every
+// d; it returns a function restoring the previous interval.
+func SetIndexTick(d time.Duration) (restore func()) {
+	prev := indexTick
+	indexTick = d
+	return func() { indexTick = prev }
+}
 
 // SetBeforeActionUpdate installs f to run inside an action's transaction
 // just before the record's conditional update (a test changes the record

@@ -108,7 +108,9 @@ func (s *store) indexesWhere(ctx context.Context, table, where string) ([][]stri
 }
 
 // IndexProgress reports the creation of one index: before it starts (Done
-// false, Rows the table's size) and when it is built (Done, Took).
+// false, Took 0, Rows the table's size), every indexTick while it is being
+// built (Done false, Took the time so far), and when it is built (Done,
+// Took).
 type IndexProgress struct {
 	Index IndexSuggestion
 	N, Of int // this is index N of Of (from 1)
@@ -117,10 +119,39 @@ type IndexProgress struct {
 	Took  time.Duration
 }
 
+// indexTick is how often CreateIndexes reports an index still being built:
+// SQLite builds it in one statement, which on a large table takes a while.
+var indexTick = 2 * time.Second
+
+// reportWhile calls progress with the time elapsed every indexTick until
+// the returned stop is called; stop returns once no call is running.
+func reportWhile(p IndexProgress, start time.Time, progress func(IndexProgress)) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(indexTick)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				p.Took = time.Since(start)
+				progress(p)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // CreateIndexes creates the suggested indexes, each in a transaction of
 // its own (SQLite builds an index in one statement: a large table holds
-// the write lock while it is built), calling progress before and after
-// each, and records each in the audit log as the system. It stops at the
+// the write lock while it is built), calling progress before each, while
+// it is built and after it, and records each in the audit log as the
+// system. progress is called from one goroutine at a time. It stops at the
 // first failure or when ctx is done; the indexes built so far stay.
 func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, progress func(IndexProgress)) error {
 	s := e.store
@@ -144,7 +175,10 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 		if err != nil {
 			return s.wrapErr(err)
 		}
-		if _, err := tx.ExecContext(ctx, x.SQL); err != nil {
+		stop := reportWhile(p, start, progress)
+		_, err = tx.ExecContext(ctx, x.SQL)
+		stop()
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: %w", x.Name, s.wrapErr(err))
 		}
