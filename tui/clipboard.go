@@ -3,12 +3,12 @@ package tui
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/termsafe"
 )
 
 // Copies go to the terminal's clipboard with OSC 52, as shown: masked
@@ -48,15 +48,6 @@ func (m *Model) clip(text, what string) tea.Cmd {
 	return func() tea.Msg {
 		out := termenv.NewOutput(w)
 		out.Copy(text)
-		return copiedMsg{what: sanitizeID(what)}
+		return copiedMsg{what: termsafe.Sanitize(what)}
 	}
-}
-
-func sanitizeID(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }
