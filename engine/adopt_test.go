@@ -825,3 +825,46 @@ INSERT INTO candidates (id, name, email, organization_id, created_at, modified_a
 		}
 	}
 }
+
+// TestUserLookupSeeks: resolving --as by id or by an email as stored reads
+// the user table through its primary key and its unique email index, for
+// qb's identity tables and Better Auth's alike — a project with a million
+// users pays a lookup, not a scan, on every command. Another case of the
+// address still resolves.
+func TestUserLookupSeeks(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name, users string
+		opts        []enginetest.Option
+	}{
+		{"qb", "qb_users", nil},
+		{"better-auth", "user", []enginetest.Option{enginetest.Quickback()}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := enginetest.Seeded(t, c.opts...)
+			rows, err := engine.RawDB(e).Query("EXPLAIN QUERY PLAN "+engine.UserLookupSQL(e), "u-dana", "u-dana")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			joined := strings.Join(plan, "\n")
+			if strings.Contains(joined, "SCAN "+c.users) || strings.Count(joined, "SEARCH "+c.users+" USING") != 2 {
+				t.Errorf("the user lookup does not seek %s by id and by email:\n%s", c.users, joined)
+			}
+			for _, as := range []string{"u-dana", "dana@acme.test", "DANA@Acme.TEST"} {
+				if id, err := e.ResolveIdentity(ctx, as, "", ""); err != nil || id.UserID != "u-dana" {
+					t.Errorf("--as %s: %+v (%v)", as, id, err)
+				}
+			}
+		})
+	}
+}

@@ -29,6 +29,10 @@ func SetIndexTick(d time.Duration) (restore func()) {
 	return func() { indexTick = prev }
 }
 
+// UserLookupSQL is the statement that finds a user by id or email as given
+// (what --as resolves first), for a query-plan test.
+func UserLookupSQL(e *Engine) string { return e.store.membersSQL(membersByIDOrEmail) }
+
 // SetBeforeActionUpdate installs f to run inside an action's transaction
 // just before the record's conditional update (a test changes the record
 // under the action with it). It returns a function restoring the previous

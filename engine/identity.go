@@ -32,10 +32,15 @@ func (s *store) members(ctx context.Context) ([]Member, error) {
 
 // membersOf lists the memberships of the user whose id or email (in any
 // case) is user; a user without any is listed once with an empty
-// organization, an unknown one not at all.
+// organization, an unknown one not at all. The id or the email as given is
+// looked up first, through their indexes; only an address found in no
+// other case reads the users through.
 func (s *store) membersOf(ctx context.Context, user string) ([]Member, error) {
-	ms, err := s.queryMembers(ctx, "WHERE u.id = ? OR lower(u.email) = lower(?)", []any{user, user})
+	ms, err := s.queryMembers(ctx, membersByIDOrEmail, []any{user, user})
 	if err != nil || len(ms) > 0 || !strings.Contains(user, "@") {
+		return ms, err
+	}
+	if ms, err = s.queryMembers(ctx, "WHERE lower(u.email) = lower(?)", []any{user}); err != nil || len(ms) > 0 {
 		return ms, err
 	}
 	// lower() folds ASCII only: an address with other letters in another
@@ -49,15 +54,25 @@ func (s *store) membersOf(ctx context.Context, user string) ([]Member, error) {
 	return ms, err
 }
 
-// queryMembers reads memberships from the identity source, users joined
-// with their memberships and organizations, filtered by where.
+// membersByIDOrEmail selects a user by id or by email as stored: an index
+// lookup on each (the primary key, the unique email).
+const membersByIDOrEmail = "WHERE u.id = ? OR u.email = ?"
+
+// membersSQL is the statement that reads memberships from the identity
+// source, users joined with their memberships and organizations, filtered
+// by where.
+func (s *store) membersSQL(where string) string {
+	return fmt.Sprintf(`SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
+FROM (%s) u LEFT JOIN (%s) m ON m.user_id = u.id LEFT JOIN (%s) o ON o.id = m.organization_id %s
+ORDER BY m.organization_id, u.id`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where)
+}
+
+// queryMembers reads memberships (membersSQL) filtered by where.
 func (s *store) queryMembers(ctx context.Context, where string, args []any) ([]Member, error) {
 	if err := s.identitiesMissing(ctx); err != nil {
 		return nil, err
 	}
-	q := fmt.Sprintf(`SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
-FROM (%s) u LEFT JOIN (%s) m ON m.user_id = u.id LEFT JOIN (%s) o ON o.id = m.organization_id %s
-ORDER BY m.organization_id, u.id`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where)
+	q := s.membersSQL(where)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.wrapErr(err)
