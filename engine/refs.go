@@ -27,8 +27,9 @@ type reference struct {
 }
 
 // referencesTo lists every reference to the table named sqlName: the
-// foreign keys the database declares on any table, and the config's
-// references columns.
+// foreign keys the database declares on any table (read from SQLite's
+// catalogue; another database reads its own), and the config's references
+// columns.
 func referencesTo(ctx context.Context, q queryer, cfg *schema.Config, sqlName string) ([]reference, error) {
 	rows, err := q.QueryContext(ctx, `SELECT m.name, f.id, f."from", COALESCE(f."to", '')
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f
