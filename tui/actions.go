@@ -139,16 +139,17 @@ func (m *Model) onActionChosen(msg actionChosenMsg) tea.Cmd {
 // which last changed at since as the operator saw it.
 func (m *Model) listActions(rowID, since string) tea.Cmd {
 	tag := m.s.tag()
-	m.await.expect("actions", tag)
 	eng, table := m.s.eng, m.grid.t.Name
+	ctx := m.expect("actions", tag, "reading the actions of "+rowName(table, rowID), table, rowID)
 	return func() tea.Msg {
-		list, err := eng.Actions(context.Background(), tag.Identity, table, rowID)
+		list, err := eng.Actions(ctx, tag.Identity, table, rowID)
 		return actionsMsg{tag: tag, table: table, rowID: rowID, since: since, list: list, err: err}
 	}
 }
 
 func (m *Model) onActions(msg actionsMsg) tea.Cmd {
-	if !m.fresh("actions", msg.tag) {
+	if !m.fresh("actions", msg.tag) || !m.stillSelected("the action list", msg.table, msg.rowID) {
+		m.wantAction = ""
 		return nil
 	}
 	if cmd, ok := m.pickNamedAction(msg); ok {
@@ -185,10 +186,19 @@ type runReq struct {
 // runAction runs (or previews) an action.
 func (m *Model) runAction(req runReq) tea.Cmd {
 	tag := m.s.tag()
-	m.await.expect("run", tag)
 	eng := m.s.eng
+	verb := "running "
+	if req.dry {
+		verb = "previewing "
+	}
+	ctx := m.expect("run", tag, verb+req.action+" on "+rowName(req.table, req.rowID), "", "")
+	if !req.dry {
+		// Once sent, a run is not called back: it may be written already.
+		ctx = context.Background()
+		m.act.final = true
+	}
 	return func() tea.Msg {
-		res, err := eng.Run(context.Background(), tag.Identity, req.table, req.action, req.rowID, req.input, engine.WriteOptions{DryRun: req.dry, IfUnmodifiedSince: req.since})
+		res, err := eng.Run(ctx, tag.Identity, req.table, req.action, req.rowID, req.input, engine.WriteOptions{DryRun: req.dry, IfUnmodifiedSince: req.since})
 		return runMsg{tag: tag, req: req, res: res, err: err}
 	}
 }
@@ -198,10 +208,7 @@ func (m *Model) onRun(msg runMsg) tea.Cmd {
 		return nil
 	}
 	req := msg.req
-	target := req.table
-	if req.rowID != "" {
-		target += " " + termsafe.Sanitize(req.rowID)
-	}
+	target := rowName(req.table, req.rowID)
 	if msg.err != nil {
 		if note, ok := rowChanged(msg.err); ok {
 			req.dry, req.since, req.changed = true, "", note

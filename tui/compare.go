@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"slices"
 	"strings"
 
@@ -32,13 +31,16 @@ func newCompareView(c *Common, t *schema.Table, msg compareMsg, org, you string)
 // current organization.
 func (m *Model) compareRow(r engine.Row) tea.Cmd {
 	tag := m.s.tag()
-	m.await.expect("compare", tag)
 	eng, table, rowID, org, roles := m.s.eng, m.grid.t.Name, r.ID(), m.s.id.OrgID, m.cfg.Auth.Roles
+	ctx := m.expect("compare", tag, "reading "+rowName(table, rowID)+" as every role", table, rowID)
 	return func() tea.Msg {
 		var cols []compareCol
 		for _, role := range roles {
+			if ctx.Err() != nil {
+				break
+			}
 			id := engine.SyntheticIdentity(org, role)
-			row, err := eng.Get(context.Background(), id, table, rowID)
+			row, err := eng.Get(ctx, id, table, rowID)
 			cols = append(cols, compareCol{role: role, row: row, err: err})
 		}
 		return compareMsg{tag: tag, table: table, rowID: rowID, cols: cols}
@@ -47,7 +49,7 @@ func (m *Model) compareRow(r engine.Row) tea.Cmd {
 
 // onCompare opens the compare view with the answer it awaited.
 func (m *Model) onCompare(msg compareMsg) tea.Cmd {
-	if !m.fresh("compare", msg.tag) {
+	if !m.fresh("compare", msg.tag) || !m.stillSelected("the compare", msg.table, msg.rowID) {
 		return nil
 	}
 	return m.open(modeCompare, newCompareView(m.c, m.cfg.Table(msg.table), msg, m.s.id.OrgID, m.s.id.Role))

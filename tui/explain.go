@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"slices"
 	"strings"
 
@@ -15,16 +14,17 @@ import (
 // explain asks the engine why: for the detail pane, or to build a form.
 func (m *Model) explain(purpose, rowID string) tea.Cmd {
 	tag := m.s.tag()
-	m.await.expect(purpose, tag)
 	eng, table := m.s.eng, m.grid.t.Name
+	label := map[string]string{"detail": "reading", "edit": "opening the form to edit", "create": "opening the form to create in"}[purpose]
+	ctx := m.expect(purpose, tag, label+" "+rowName(table, rowID), table, rowID)
 	return func() tea.Msg {
-		ex, err := eng.Explain(context.Background(), tag.Identity, table, rowID)
+		ex, err := eng.Explain(ctx, tag.Identity, table, rowID)
 		return explainMsg{tag: tag, purpose: purpose, table: table, rowID: rowID, ex: ex, err: err}
 	}
 }
 
 func (m *Model) onExplain(msg explainMsg) tea.Cmd {
-	if !m.fresh(msg.purpose, msg.tag) {
+	if !m.fresh(msg.purpose, msg.tag) || !m.stillSelected(map[string]string{"detail": "the detail", "edit": "the edit form"}[msg.purpose], msg.table, msg.rowID) {
 		return nil
 	}
 	if msg.err != nil {

@@ -24,6 +24,9 @@ func (m *Model) statusView() string {
 	if m.mode == modeSearch {
 		return m.search.View()
 	}
+	if line := m.activityLine(); line != "" {
+		return st.Status.Render(termsafe.Truncate(line, w))
+	}
 	s, isErr := termsafe.SanitizeLines(m.status), m.statusErr
 	if s == "" {
 		s, isErr = m.idleStatus()

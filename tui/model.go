@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"quickback.dev/qb/engine"
@@ -117,8 +118,12 @@ type Model struct {
 	// memo caches the parts of the frame that rarely change.
 	memo map[string]memoEntry
 
-	// await holds, per purpose, the request whose answer is awaited.
-	await requests
+	// await holds, per purpose, the request whose answer is awaited; act
+	// is the one the operator waits for (activity.go), shown by spinner.
+	await    requests
+	act      *activity
+	spinner  spinner.Model
+	spinning bool
 	// wantAction is the action the palette asked to run, taken out of the
 	// next action list (palette.go).
 	wantAction string
@@ -134,7 +139,7 @@ func New(eng *engine.Engine, opts Options) *Model {
 	}
 	c := NewCommon(opts.ReadOnly)
 	s := &session{eng: eng}
-	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config(), await: requests{}}
+	m := &Model{c: c, s: s, opts: opts, cfg: eng.Config(), await: requests{}, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.sidebar = newSidebar(c, m.cfg.Tables)
 	m.sidebar.setTables(m.cfg.Tables, opts.Table)
 	m.grid = newGrid(c, s)
@@ -287,7 +292,11 @@ func (m *Model) loadAccess() tea.Cmd {
 // fresh reports whether a result with tag answers the awaited request of
 // purpose for the current identity.
 func (m *Model) fresh(purpose string, tag reqTag) bool {
-	return m.await.answer(purpose, tag, m.s.id)
+	if !m.await.answer(purpose, tag, m.s.id) {
+		return false
+	}
+	m.settle(purpose)
+	return true
 }
 
 // busy reports whether an engine request is still awaited.
@@ -340,6 +349,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.outbox = m.c.outbox[1:]
 		cmds = append(cmds, m.update(next))
 	}
+	cmds = append(cmds, m.startSpinner())
 	return m, tea.Batch(cmds...)
 }
 
@@ -364,6 +374,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case viewRequest:
 		msg.reply <- viewReply{view: m.View(), busy: m.busy()}
 		return nil
+	case spinner.TickMsg:
+		return m.spin(msg)
 
 	// Posted by components.
 	case closeMsg:
@@ -516,6 +528,8 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case k.Quit.Matches(msg):
 		return m.quit()
+	case k.Back.Matches(msg) && m.act != nil:
+		return m.cancelActivity()
 	case k.NextTable.Matches(msg):
 		return m.selectTable((m.sidebar.cur + 1) % n)
 	case k.PrevTable.Matches(msg):

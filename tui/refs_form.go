@@ -53,7 +53,7 @@ func (m *Model) withRefChoices(t *schema.Table, ex *engine.Explanation, create b
 		return open(nil)
 	}
 	tag := m.s.tag()
-	m.await.expect("refs", tag)
+	m.expect("refs", tag, "reading the rows a reference may name", "", "")
 	m.pendingForm = open
 	eng := m.s.eng
 	return func() tea.Msg {

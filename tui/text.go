@@ -151,6 +151,14 @@ func truncateWords(s string, w int) string {
 	return strings.TrimRight(cut, " ") + termsafe.Ellipsis
 }
 
+// rowName names a row, "table id", or the table alone (no row).
+func rowName(table, rowID string) string {
+	if rowID == "" {
+		return table
+	}
+	return table + " " + termsafe.Sanitize(rowID)
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]

@@ -33,13 +33,18 @@ type writeReq struct {
 // write runs a create, update or delete, or previews it (req.dry).
 func (m *Model) write(req writeReq) tea.Cmd {
 	tag := m.s.tag()
-	m.await.expect("write", tag)
 	if req.table == "" {
 		req.table = m.grid.t.Name
 	}
 	eng := m.s.eng
+	verb := map[bool]string{true: "previewing the ", false: "writing the "}[req.dry]
+	ctx := m.expect("write", tag, verb+req.op+" of "+rowName(req.table, req.rowID), "", "")
+	if !req.dry {
+		// Once sent, a write is not called back: it may be written already.
+		ctx = context.Background()
+		m.act.final = true
+	}
 	return func() tea.Msg {
-		ctx := context.Background()
 		opts := engine.WriteOptions{DryRun: req.dry, IfUnmodifiedSince: req.since, NewID: req.newID}
 		var res *engine.WriteResult
 		var err error
@@ -69,10 +74,7 @@ func (m *Model) onWrite(msg writeMsg) tea.Cmd {
 		}
 		return m.refused(msg.err)
 	}
-	what := req.table
-	if req.rowID != "" {
-		what += " " + termsafe.Sanitize(req.rowID)
-	}
+	what := rowName(req.table, req.rowID)
 	if req.dry {
 		next := req
 		next.dry, next.changed = false, ""
