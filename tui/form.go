@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,11 @@ type form struct {
 	noteTitle string
 	fields    []*formField
 	form      *huh.Form
-	w, h      int
+	// hf are the huh fields in order; first is the index of the first
+	// one that takes input (after the locked note).
+	hf    []huh.Field
+	first int
+	w, h  int
 	// filter forms
 	column *schema.Column
 	op     *string
@@ -142,6 +147,7 @@ func (f *form) start() tea.Cmd {
 	}
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))
+	f.hf, f.first = hf, notes
 	f.form = huh.NewForm(huh.NewGroup(hf...)).WithKeyMap(km).WithShowHelp(true).WithShowErrors(true).WithTheme(huh.ThemeCharm())
 	f.SetSize(f.w, f.h)
 	cmds := []tea.Cmd{f.form.Init()}
@@ -176,7 +182,63 @@ func (f *form) Update(msg tea.Msg) tea.Cmd {
 		f.c.post(closeMsg{})
 		return nil
 	}
-	cmd := f.update(msg)
+	var cmd tea.Cmd
+	if km, ok := msg.(tea.KeyMsg); ok && km.Paste {
+		cmd = f.paste(km)
+	} else if ok {
+		cmd = f.key(km)
+	} else {
+		cmd = f.update(msg)
+	}
+	return f.settled(cmd)
+}
+
+// key handles a key. From a text field, moving to another field is done
+// at once: huh moves by a command, whose message would come after the keys
+// typed in the same burst ("Jane<tab>jane@…" filled the first field with
+// both). A select (which may be filtering its options) moves as huh does.
+func (f *form) key(km tea.KeyMsg) tea.Cmd {
+	focused := f.form.GetFocusedField()
+	switch focused.(type) {
+	case *huh.Input, *huh.Text:
+	default:
+		return f.update(km)
+	}
+	i := slices.Index(f.hf, focused)
+	switch km.Type {
+	case tea.KeyTab:
+		if i >= 0 && i < len(f.hf)-1 {
+			return f.form.NextField()
+		}
+		return nil
+	case tea.KeyShiftTab:
+		if i > f.first {
+			return f.form.PrevField()
+		}
+		return nil
+	case tea.KeyEnter:
+		return f.form.NextField() // on the last field: submit
+	}
+	return f.update(km)
+}
+
+// paste types a bracketed paste: a tab in it moves to the next field, as
+// typed.
+func (f *form) paste(km tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, part := range strings.Split(string(km.Runes), "\t") {
+		if i > 0 {
+			cmds = append(cmds, f.key(tea.KeyMsg{Type: tea.KeyTab}))
+		}
+		if part != "" {
+			cmds = append(cmds, f.update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(part), Paste: true}))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// settled hands in a submitted or cancelled form.
+func (f *form) settled(cmd tea.Cmd) tea.Cmd {
 	switch f.form.State {
 	case huh.StateAborted:
 		f.c.post(closeMsg{}, formDoneMsg{form: f, aborted: true})

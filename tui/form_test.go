@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"quickback.dev/qb/engine"
@@ -110,5 +111,46 @@ func TestRefusalWithoutFieldAtTop(t *testing.T) {
 	}
 	if strings.Index(v, "ACCESS_CONDITION_FAILED") > strings.Index(v, "title") {
 		t.Errorf("the refusal is not at the top:\n%s", v)
+	}
+}
+
+// TestBurstAndPasteFillTheirFields (issue 15, defect 7): keys typed faster
+// than a frame — text, tab, text — and a bracketed paste with tabs in it
+// fill one field each, a tab moving to the next field as typed.
+func TestBurstAndPasteFillTheirFields(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		send func(f *flow)
+	}{
+		{"burst", func(f *flow) {
+			for _, msg := range []tea.KeyMsg{
+				{Type: tea.KeyRunes, Runes: []rune("Jane Clone")}, {Type: tea.KeyTab},
+				{Type: tea.KeyRunes, Runes: []rune("jane.clone@example.com")}, {Type: tea.KeyTab},
+				{Type: tea.KeyRunes, Runes: []rune("555-1")},
+			} {
+				f.tm.Send(msg)
+			}
+		}},
+		{"bracketed paste", func(f *flow) {
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Jane Clone\tjane.clone@example.com\t555-1"), Paste: true})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t)
+			f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
+			f.waitFor("row 1 of")
+			f.key("n")
+			f.waitFor("New candidates record", "┃ name")
+			tc.send(f)
+			v := f.waitFor("┃ phone", "555-1")
+			for _, want := range []string{"> Jane Clone\n", "> jane.clone@example.com\n", "┃ > 555-1"} {
+				if !strings.Contains(v+"\n", want) {
+					t.Errorf("the form lacks %q:\n%s", want, v)
+				}
+			}
+			if strings.Contains(v, "Jane Clonejane") || strings.Contains(v, "Clone jane") {
+				t.Fatalf("two fields' text landed in one:\n%s", v)
+			}
+		})
 	}
 }
