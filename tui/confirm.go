@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -8,7 +9,8 @@ import (
 	"quickback.dev/qb/termsafe"
 )
 
-// confirm is a (y/N) question under a preview; anything but y is No.
+// confirm is a (y/N) question under a preview; anything but y is No,
+// except the keys that scroll a preview too long for the box.
 type confirm struct {
 	c         *Common
 	title     string
@@ -20,6 +22,8 @@ type confirm struct {
 	yes  func() tea.Cmd
 	back *form
 	w, h int
+	// off is the first preview line shown.
+	off int
 }
 
 // askConfirm asks question under title and the preview lines before a
@@ -50,13 +54,37 @@ func (m *Model) syntheticCheck(what string, write func() tea.Cmd, back *form) fu
 }
 
 // SetSize sets the question's box.
-func (q *confirm) SetSize(w, h int) { q.w, q.h = w, h }
+func (q *confirm) SetSize(w, h int) { q.w, q.h = w, h; q.scroll(0) }
 
-// Update answers the question with the first key.
+// room is how many preview lines the box shows (title, question and the
+// blank lines around them take four).
+func (q *confirm) room() int { return max(1, q.h-4) }
+
+func (q *confirm) scroll(d int) {
+	q.off = clamp(q.off+d, 0, max(0, len(q.lines)-q.room()))
+}
+
+// Update scrolls a long preview, or answers the question with the key.
 func (q *confirm) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
+	}
+	if k := q.c.Keys; len(q.lines) > q.room() {
+		switch {
+		case k.Down.Matches(km):
+			q.scroll(1)
+			return nil
+		case k.Up.Matches(km):
+			q.scroll(-1)
+			return nil
+		case k.PageDown.Matches(km):
+			q.scroll(q.room() - 1)
+			return nil
+		case k.PageUp.Matches(km):
+			q.scroll(1 - q.room())
+			return nil
+		}
 	}
 	q.c.post(closeMsg{})
 	if q.c.Keys.Yes.Matches(km) {
@@ -74,15 +102,26 @@ func (q *confirm) View() string {
 	st := q.c.Styles
 	var b []string
 	b = append(b, st.PanelTitle.Render(termsafe.Truncate(q.title, q.w)), "")
-	for _, l := range q.lines {
+	room := q.room()
+	end := min(len(q.lines), q.off+room)
+	for _, l := range q.lines[q.off:end] {
 		b = append(b, "  "+termsafe.Truncate(l, q.w-2))
+	}
+	if end < len(q.lines) {
+		b[len(b)-1] = st.Reason.Render(termsafe.Truncate(fmt.Sprintf("  ↓ %d more lines (j/k, pgdn)", len(q.lines)-end+1), q.w))
 	}
 	b = append(b, "", st.Prompt.Render(q.question+" (y/N)"))
 	return box(strings.Join(b, "\n"), q.w, q.h)
 }
 
 // ShortHelp is the question's footer.
-func (q *confirm) ShortHelp() []Binding { return []Binding{q.c.Keys.Yes, q.c.Keys.No} }
+func (q *confirm) ShortHelp() []Binding {
+	k := q.c.Keys
+	if len(q.lines) > q.room() {
+		return []Binding{k.Yes, k.No, k.Down.as("scroll")}
+	}
+	return []Binding{k.Yes, k.No}
+}
 
 // FullHelp lists the answers.
 func (q *confirm) FullHelp() []HelpGroup { return []HelpGroup{{"Confirm", q.ShortHelp()}} }

@@ -45,15 +45,23 @@ func (d *detailView) linesAt(width int) []string {
 	}
 	out = append(out, st.Label.Render("Fields")+st.Reason.Render("  value as seen · why · update"))
 	for _, f := range ex.Fields {
-		val := st.Null.Render("null")
-		if f.Value != nil {
+		// A value too long for its line wraps under the field name.
+		var vals []string
+		if f.Value == nil {
+			vals = []string{st.Null.Render(NullMark)}
+		} else {
 			s := termsafe.Sanitize(engine.ValueString(f.Value))
 			if f.Masked {
-				val = st.Masked.Render(MaskMark + s)
-			} else {
-				val = s
+				s = MaskMark + s
+			}
+			for _, l := range wrapText(s, max(10, width-w-4)) {
+				if f.Masked {
+					l = st.Masked.Render(l)
+				}
+				vals = append(vals, l)
 			}
 		}
+		val := vals[0]
 		seen := "raw"
 		switch {
 		case f.Visibility == "masked-unless-owner" && ex.Row != nil && f.Masked:
@@ -77,11 +85,14 @@ func (d *detailView) linesAt(width int) []string {
 		why := termsafe.Sanitize(seen + " · update: " + upd)
 		head := "  " + st.Label.Render(termsafe.Pad(f.Field, w)) + "  " + val
 		// Short values keep their reason on the same line.
-		if vw := termsafe.Width(val); vw <= 26 && 2+w+2+28+termsafe.Width(why) <= width {
+		if vw := termsafe.Width(val); len(vals) == 1 && vw <= 26 && 2+w+2+28+termsafe.Width(why) <= width {
 			out = append(out, head+strings.Repeat(" ", 28-vw)+st.Reason.Render(why))
 			continue
 		}
 		out = append(out, head)
+		for _, l := range vals[1:] {
+			out = append(out, "  "+strings.Repeat(" ", w)+"  "+l)
+		}
 		for _, l := range wrapText(why, width-w-6) {
 			out = append(out, "  "+strings.Repeat(" ", w)+"  "+st.Reason.Render(l))
 		}

@@ -71,7 +71,7 @@ func (m *Model) hintsView() string {
 		table = m.grid.t.Name
 	}
 	stoppable := m.grid.stoppable()
-	return m.cached("hints", fmt.Sprintf("%d|%d|%s|%p|%v", m.mode, m.c.Width, table, m.s.may, stoppable), m.renderHints)
+	return m.cached("hints", fmt.Sprintf("%d|%d|%s|%p|%v|%p", m.mode, m.c.Width, table, m.s.may, stoppable, m.overlay), m.renderHints)
 }
 
 func (m *Model) renderHints() string {

@@ -34,6 +34,20 @@ type formField struct {
 	initialNull bool
 	masked      bool
 	problem     string
+	// multiline: a long text, edited in a text area.
+	multiline bool
+}
+
+// longText is the length beyond which a text value is edited in a text
+// area rather than on one line.
+const longText = 120
+
+// isLongText reports whether a text column (or input) of at most maxLen
+// characters holding initial is edited in a text area: it holds more than
+// longText characters already, or it is free text (no maxLength, or one
+// over 2000: notes, not names or addresses).
+func isLongText(typ schema.ColumnType, maxLen *int, initial string) bool {
+	return typ == schema.TypeText && (maxLen == nil || *maxLen > 2000 || len([]rune(initial)) > longText)
 }
 
 // form is a huh form and what its answers are for: an edit, a create, a
@@ -139,11 +153,16 @@ func (f *form) start() tea.Cmd {
 			hf = append(hf, sel)
 			continue
 		}
-		in := huh.NewInput().Title(title).Description(desc).Value(fd.value).CharLimit(100000)
+		placeholder := ""
 		if fd.masked {
-			in = in.Placeholder("masked for this identity (" + MaskMark + ") — leave empty to keep")
+			placeholder = "masked for this identity (" + MaskMark + ") — leave empty to keep"
 		}
-		hf = append(hf, in)
+		if fd.multiline {
+			hf = append(hf, huh.NewText().Title(title).Description(desc).Value(fd.value).CharLimit(100000).
+				Lines(4).ExternalEditor(false).Placeholder(placeholder))
+			continue
+		}
+		hf = append(hf, huh.NewInput().Title(title).Description(desc).Value(fd.value).CharLimit(100000).Placeholder(placeholder))
 	}
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))
@@ -252,7 +271,11 @@ func (f *form) settled(cmd tea.Cmd) tea.Cmd {
 
 // ShortHelp is the form's footer.
 func (f *form) ShortHelp() []Binding {
-	return []Binding{bind(nil, "tab/⇧tab", "field"), f.c.Keys.Submit, bind(nil, "esc", "cancel")}
+	bs := []Binding{bind(nil, "tab/⇧tab", "field"), f.c.Keys.Submit, bind(nil, "esc", "cancel")}
+	if slices.ContainsFunc(f.fields, func(fd *formField) bool { return fd.multiline }) {
+		bs = append(bs, bind(nil, "alt+enter", "new line (text areas)"))
+	}
+	return bs
 }
 
 // FullHelp lists the form's keys.

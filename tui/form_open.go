@@ -85,6 +85,7 @@ func (m *Model) openWriteForm(t *schema.Table, ex *engine.Explanation, rowID str
 			fd.initial = fd.options[0].Value
 		}
 		*fd.value = fd.initial
+		fd.multiline = len(fd.options) == 0 && col.References == "" && isLongText(col.Type, col.MaxLength, fd.initial)
 		if col.References != "" {
 			refField(fd, col, refs)
 		}
@@ -174,6 +175,7 @@ func (m *Model) openActionForm(table string, info engine.ActionInfo, rowID, sinc
 			fd.initial = fd.options[0].Value
 		}
 		*fd.value = fd.initial
+		fd.multiline = len(fd.options) == 0 && isLongText(in.Type, in.MaxLength, fd.initial)
 		f.fields = append(f.fields, fd)
 	}
 	return m.open(modeForm, f)

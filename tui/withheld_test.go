@@ -25,7 +25,7 @@ func TestRunSubmitScoreWithholdsTheScoreRow(t *testing.T) {
 	f.key("enter")
 	f.waitFor("┃ feedback")
 	f.typeText("zebra-secret")
-	f.waitFor("> zebra-secret")
+	f.waitFor("┃ zebra-secret") // feedback is free text: a text area
 	f.key("enter")
 	v := f.waitFor("preview (dry run, nothing written yet)", "Run it? (y/N)")
 	if !strings.Contains(v, "values withheld") || strings.Contains(v, "zebra-secret") || !strings.Contains(v, "interview_scores") {

@@ -218,19 +218,21 @@ func fieldsNote(cs []engine.Change) string {
 }
 
 // changeLines renders changes as "field  before → after", masked values
-// marked; a change too long for one line of width w takes two.
+// marked. A text change too long for one line of width w is shown word by
+// word, wrapped under the field: the words it keeps, [-removed-] and
+// {+added+} ones (a new long value is shown whole, wrapped).
 func changeLines(c *Common, cs []engine.Change, w int) []string {
 	st := c.Styles
 	fw := 16
 	for _, ch := range cs {
 		fw = max(fw, termsafe.Width(ch.Field))
 	}
-	fw = min(fw, 32)
+	fw = min(fw, 32, max(8, w/3))
 	var out []string
 	for _, ch := range cs {
 		val := func(v any) (string, int) {
 			if v == nil {
-				return st.Null.Render("null"), 4
+				return st.Null.Render(NullMark), 1
 			}
 			s := termsafe.Sanitize(engine.ValueString(v))
 			if ch.Masked {
@@ -242,9 +244,34 @@ func changeLines(c *Common, cs []engine.Change, w int) []string {
 			}
 			return s, termsafe.Width(s)
 		}
+		name := st.Label.Render(termsafe.Pad(termsafe.Sanitize(ch.Field), fw))
+		indent := strings.Repeat(" ", fw+2)
+		if text, ok := longTextChange(ch, w-fw-2); ok {
+			var styled string
+			if ch.Before == nil {
+				styled = st.Null.Render(NullMark) + st.Diff.Render(" → ") + text
+			} else {
+				styled = wordDiffText(text, termsafe.Sanitize(engine.ValueString(ch.After)), func(op int, s string) string {
+					switch op {
+					case -1:
+						return st.Denied.Render(s)
+					case 1:
+						return st.Allowed.Render(s)
+					}
+					return s
+				})
+			}
+			for i, l := range wrapText(styled, w-fw-2) {
+				if i == 0 {
+					out = append(out, name+"  "+l)
+				} else {
+					out = append(out, indent+l)
+				}
+			}
+			continue
+		}
 		b, bw := val(ch.Before)
 		a, aw := val(ch.After)
-		name := st.Label.Render(termsafe.Pad(termsafe.Sanitize(ch.Field), fw))
 		if fw+2+bw+3+aw <= w {
 			out = append(out, name+"  "+b+st.Diff.Render(" → ")+a)
 			continue
@@ -252,6 +279,32 @@ func changeLines(c *Common, cs []engine.Change, w int) []string {
 		out = append(out, name+"  "+b, strings.Repeat(" ", fw)+st.Diff.Render("→ ")+" "+a)
 	}
 	return out
+}
+
+// longTextChange reports whether ch is a change of text too long to show
+// both sides on one line of width w (unmasked, and not to null), and its
+// old value (its new one for a value that was null).
+func longTextChange(ch engine.Change, w int) (string, bool) {
+	if ch.Masked || ch.After == nil {
+		return "", false
+	}
+	after, ok := ch.After.(string)
+	if !ok {
+		return "", false
+	}
+	before := ""
+	if ch.Before != nil {
+		if before, ok = ch.Before.(string); !ok {
+			return "", false
+		}
+	}
+	if termsafe.Width(before)+termsafe.Width(after)+3 <= w {
+		return "", false
+	}
+	if ch.Before == nil {
+		return termsafe.Sanitize(after), true
+	}
+	return termsafe.Sanitize(before), true
 }
 
 // fieldProblems extracts details.fields of an engine error.
