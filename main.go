@@ -64,11 +64,12 @@ func (c *cli) flushOnSignal() (stop func()) {
 					// out (which appends what waits).
 					continue
 				}
+				// Held until the process ends: the command's own return
+				// waits for it (below), so the exit status is the signal's.
 				c.atExitMu.Lock()
 				for _, f := range c.atExit {
 					f()
 				}
-				c.atExitMu.Unlock()
 				if eng := c.live.Load(); eng != nil {
 					if err := eng.FlushAudit(context.Background()); err != nil {
 						fmt.Fprintln(c.errw, "qb:", termsafe.SanitizeLines(err.Error()))
@@ -85,6 +86,9 @@ func (c *cli) flushOnSignal() (stop func()) {
 	return func() {
 		signal.Stop(sigs)
 		close(done)
+		// A signal being handled ends the process with its own status.
+		c.atExitMu.Lock()
+		c.atExitMu.Unlock()
 	}
 }
 

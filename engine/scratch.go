@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"quickback.dev/qb/schema"
 )
@@ -27,8 +28,11 @@ type Scratch struct {
 	// template is the snapshot every copy starts from.
 	template string
 
-	mu sync.Mutex
-	n  int
+	// mu serialises making a copy with Close (a signal handler's): a copy
+	// is never created in a directory being removed.
+	mu     sync.Mutex
+	n      int
+	closed bool
 }
 
 // NewScratch snapshots the database at src into a new temporary directory
@@ -94,9 +98,12 @@ func (s *Scratch) snapshot(ctx context.Context, src string, seed *SeedData) erro
 // the Scratch is closed.
 func (s *Scratch) Open(opts Options) (*Engine, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("the scratch copies were removed")
+	}
 	s.n++
 	path := filepath.Join(s.dir, "copy-"+strconv.Itoa(s.n)+".db")
-	s.mu.Unlock()
 	if err := copyFile(s.template, path); err != nil {
 		return nil, err
 	}
@@ -116,8 +123,26 @@ func (s *Scratch) Discard(e *Engine) {
 	}
 }
 
-// Close removes the snapshot and every copy.
-func (s *Scratch) Close() error { return os.RemoveAll(s.dir) }
+// Close removes the snapshot and every copy; no copy is made after it.
+// A copy's engine still open may create a file of its own meanwhile (a
+// connection's -wal or -shm, when a signal handler closes the Scratch
+// under a running test): the removal is repeated until the directory is
+// gone.
+func (s *Scratch) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	var err error
+	for range 20 {
+		if err = os.RemoveAll(s.dir); err == nil {
+			if _, serr := os.Stat(s.dir); errors.Is(serr, os.ErrNotExist) {
+				return nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return err
+}
 
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
