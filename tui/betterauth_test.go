@@ -47,7 +47,7 @@ func TestConsoleBetterAuthIdentities(t *testing.T) {
 	f.waitFor("row 1 of 1", "Jane Doe")
 	f.key("c")
 	v = f.waitFor("Compare candidates c-jane")
-	for _, want := range []string{"hiring-manager (you)", "interviewer", "◆j***@e******.com", "jane@example.com"} {
+	for _, want := range []string{"you: u-dana", "interviewer", "◆j***@e******.com", "jane@example.com"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("compare lacks %q:\n%s", want, v)
 		}

@@ -11,37 +11,59 @@ import (
 	"quickback.dev/qb/termsafe"
 )
 
-// compareView is a row as a synthetic user of every role of the
-// organization sees it, the cells that differ marked.
+// compareView is a row as the identity acting now and a synthetic user of
+// every role of the organization see it, the cells that differ marked.
 type compareView struct {
 	*pager
 	table *schema.Table
 	msg   compareMsg
-	// org is the organization compared in; you the role acting now.
-	org, you string
+	// org is the organization compared in.
+	org string
 }
 
-func newCompareView(c *Common, t *schema.Table, msg compareMsg, org, you string) *compareView {
-	v := &compareView{table: t, msg: msg, org: org, you: you}
+func newCompareView(c *Common, t *schema.Table, msg compareMsg, org string) *compareView {
+	v := &compareView{table: t, msg: msg, org: org}
 	v.pager = newPager(c, v.linesAt, c.Keys.Detail)
 	return v
 }
 
-// compareRow reads the row as a synthetic user of every role of the
-// current organization.
+// compareRow reads the row as the identity acting now (a real user, or
+// anonymous), then as a synthetic user of every role of its organization;
+// acting as a synthetic user, its own role's column is marked as it.
 func (m *Model) compareRow(r engine.Row) tea.Cmd {
 	tag := m.s.tag()
-	eng, table, rowID, org, roles := m.s.eng, m.grid.t.Name, r.ID(), m.s.id.OrgID, m.cfg.Auth.Roles
+	eng, table, rowID, me, roles := m.s.eng, m.grid.t.Name, r.ID(), m.s.id, m.cfg.Auth.Roles
 	ctx := m.expect("compare", tag, "reading "+rowName(table, rowID)+" as every role", table, rowID)
 	return func() tea.Msg {
-		var cols []compareCol
+		type who struct {
+			id    engine.Identity
+			label string
+			you   bool
+		}
+		var ids []who
+		if !me.Synthetic {
+			label := "anonymous"
+			if !me.Anonymous {
+				label = termsafe.Sanitize(me.UserID)
+			}
+			ids = append(ids, who{me, "you: " + label, true})
+		}
 		for _, role := range roles {
+			id := engine.SyntheticIdentity(me.OrgID, role)
+			you := me.Synthetic && me.Role == role
+			label := "any " + role
+			if you {
+				label += " (you)"
+			}
+			ids = append(ids, who{id, label, you})
+		}
+		var cols []compareCol
+		for _, w := range ids {
 			if ctx.Err() != nil {
 				break
 			}
-			id := engine.SyntheticIdentity(org, role)
-			row, err := eng.Get(ctx, id, table, rowID)
-			cols = append(cols, compareCol{role: role, row: row, err: err})
+			row, err := eng.Get(ctx, w.id, table, rowID)
+			cols = append(cols, compareCol{label: w.label, you: w.you, row: row, err: err})
 		}
 		return compareMsg{tag: tag, table: table, rowID: rowID, cols: cols}
 	}
@@ -52,7 +74,7 @@ func (m *Model) onCompare(msg compareMsg) tea.Cmd {
 	if !m.fresh("compare", msg.tag) || !m.stillSelected("the compare", msg.table, msg.rowID) {
 		return nil
 	}
-	return m.open(modeCompare, newCompareView(m.c, m.cfg.Table(msg.table), msg, m.s.id.OrgID, m.s.id.Role))
+	return m.open(modeCompare, newCompareView(m.c, m.cfg.Table(msg.table), msg, m.s.id.OrgID))
 }
 
 // linesAt is the compare view at a width: a column per role, the fields
@@ -69,15 +91,11 @@ func (v *compareView) linesAt(width int) []string {
 	cw := max(8, (width-fw-2-3*n)/max(1, n))
 	sep := st.Separator.Render(" │ ")
 	lines := []string{st.PanelTitle.Render("Compare "+msg.table+" "+termsafe.Sanitize(msg.rowID)) +
-		st.Reason.Render(" as every role of "+termsafe.Sanitize(v.org)+" sees it (synthetic users any-ROLE@org) · "+MaskMark+" masked · ≠ differs"), ""}
+		st.Reason.Render(" as you and each role of "+termsafe.Sanitize(v.org)+" (any ROLE: a synthetic user) · "+MaskMark+" masked · ≠ differs"), ""}
 	hdr := "  " + termsafe.Pad("field", fw)
 	rule := "──" + strings.Repeat("─", fw)
 	for _, c := range msg.cols {
-		name := c.role
-		if c.role == v.you {
-			name += " (you)"
-		}
-		hdr += sep + st.Header.Render(termsafe.Pad(name, cw))
+		hdr += sep + st.Header.Render(termsafe.Pad(c.label, cw))
 		rule += "─┼─" + strings.Repeat("─", cw)
 	}
 	lines = append(lines, st.Header.Render(hdr), st.Separator.Render(rule))
@@ -108,6 +126,9 @@ func (v *compareView) linesAt(width int) []string {
 			switch {
 			case c.row.Masked[i]:
 				style = st.Masked
+				// What a mask leaves readable is at its end (a phone's
+				// last four digits): a cut keeps the end.
+				text = truncateLeft(text, cw)
 			case c.row.Values[i] == nil:
 				style = st.Null
 			}
@@ -126,7 +147,7 @@ func (v *compareView) linesAt(width int) []string {
 	var errs []string
 	for _, c := range msg.cols {
 		if c.err != nil {
-			errs = append(errs, "  "+c.role+": "+termsafe.Sanitize(firstLine(engine.FormatError(c.err))))
+			errs = append(errs, "  "+c.label+": "+termsafe.Sanitize(firstLine(engine.FormatError(c.err))))
 		}
 	}
 	if len(errs) > 0 {

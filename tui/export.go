@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -43,7 +44,7 @@ func (m *Model) export(format string) tea.Cmd {
 		if err != nil {
 			return exportMsg{err: err}
 		}
-		n, err := writeExport(f, eng, id, t.Name, spec, format)
+		n, masked, err := writeExport(f, eng, id, t.Name, spec, format)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -51,7 +52,7 @@ func (m *Model) export(format string) tea.Cmd {
 			os.Remove(path)
 			return exportMsg{err: err}
 		}
-		return exportMsg{file: filepath.Base(path), rows: n}
+		return exportMsg{file: filepath.Base(path), rows: n, masked: masked}
 	}
 }
 
@@ -81,7 +82,9 @@ func createUnique(dir, base, ext string) (string, *os.File, error) {
 	return "", nil, fmt.Errorf("too many exports named %s.%s", base, ext)
 }
 
-func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table string, spec querySpec, format string) (int, error) {
+// writeExport writes every row of the query as id sees it; masked tells
+// whether any value written is masked.
+func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table string, spec querySpec, format string) (n int, masked bool, err error) {
 	bw := bufio.NewWriter(f)
 	var cw *csvsafe.Writer
 	if format == "csv" {
@@ -89,12 +92,11 @@ func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table strin
 	} else {
 		bw.WriteString("[")
 	}
-	n := 0
 	cursor := ""
 	for {
 		page, err := eng.List(context.Background(), id, table, spec.listQuery(cursor, engine.MaxLimit))
 		if err != nil {
-			return n, err
+			return n, masked, err
 		}
 		if cw != nil && n == 0 {
 			var hdr []string
@@ -104,6 +106,7 @@ func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table strin
 			cw.Write(hdr)
 		}
 		for _, r := range page.Rows {
+			masked = masked || slices.Contains(r.Masked, true)
 			if cw != nil {
 				rec := make([]string, len(r.Values))
 				for i := range r.Values {
@@ -113,7 +116,7 @@ func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table strin
 			} else {
 				b, err := json.Marshal(r)
 				if err != nil {
-					return n, err
+					return n, masked, err
 				}
 				if n > 0 {
 					bw.WriteString(",")
@@ -131,10 +134,10 @@ func writeExport(f *os.File, eng *engine.Engine, id engine.Identity, table strin
 	if cw != nil {
 		cw.Flush()
 		if err := cw.Error(); err != nil {
-			return n, err
+			return n, masked, err
 		}
 	} else {
 		bw.WriteString("\n]\n")
 	}
-	return n, bw.Flush()
+	return n, masked, bw.Flush()
 }

@@ -83,3 +83,22 @@ func TestExportJSONEscapesControls(t *testing.T) {
 		t.Errorf("the escaped name does not decode back to %q", name)
 	}
 }
+
+// TestExportStatusWords (issue 15, defect 8): the export's status says
+// "1 row", and mentions masking only when a value written was masked.
+func TestExportStatusWords(t *testing.T) {
+	e := newEngine(t)
+	for _, c := range []struct {
+		user, want, not string
+	}{
+		{"u-dana", "exported 1 row as shown to candidates-u-dana-hiring-manager.csv", "mask"},
+		{"u-ivan", "exported 1 row as shown to candidates-u-ivan-interviewer.csv (masked values stay masked)", "1 rows"},
+	} {
+		m := newModel(t, e, Options{Identity: identity(t, e, c.user, ""), Table: "candidates", ExportDir: t.TempDir()})
+		drive(m, m.grid.setQuery(querySpec{table: "candidates", search: "Jane"}))
+		press(m, "x")
+		if !strings.Contains(m.status, c.want) || strings.Contains(m.status, c.not) {
+			t.Errorf("%s: status %q, want %q", c.user, m.status, c.want)
+		}
+	}
+}

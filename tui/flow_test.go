@@ -81,7 +81,7 @@ func TestCompareView(t *testing.T) {
 	f.waitFor("row 1 of 1", "Jane Doe")
 	f.key("c")
 	v := f.waitFor("Compare candidates c-jane")
-	for _, want := range []string{"≠ email", "≠ phone", "jane@example.com", "◆j***@e******.com", "◆***-***-4567", "hiring-manager (you)"} {
+	for _, want := range []string{"≠ email", "≠ phone", "jane@example.com", "◆j***@e******.com", "◆***-***-4567", "you: u-dana", "any interviewer"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("compare view lacks %q", want)
 		}
@@ -342,5 +342,28 @@ func TestCreateAndDelete(t *testing.T) {
 	f.waitFor("deleted candidates", "no rows")
 	if n, err := e.Count(t.Context(), *dana, "candidates", engine.ListQuery{}); err != nil || n != 14 {
 		t.Errorf("candidates after create and delete: %d %v", n, err)
+	}
+}
+
+// TestCompareLabels (issue 15, defect 8): acting as a real user, the
+// compare shows that user as its own column ("you") and every role as a
+// synthetic user ("any ROLE"), none of them called you; acting as a
+// synthetic user, its role's column is the one marked.
+func TestCompareLabels(t *testing.T) {
+	e := newEngine(t)
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs"})
+	f.waitFor("row 1 of")
+	f.key("c")
+	v := f.waitFor("Compare jobs")
+	if !strings.Contains(v, "you: u-dana") || strings.Contains(v, "(you)") {
+		t.Errorf("a real user's compare:\n%s", v)
+	}
+	f.key("esc")
+	f.tm.Send(actAsMsg{id: engine.SyntheticIdentity("acme", "recruiter")})
+	f.waitFor("SYNTHETIC", "row 1 of")
+	f.key("c")
+	v = f.waitFor("Compare jobs")
+	if strings.Contains(v, "you:") || !strings.Contains(v, "any recruiter (you)") {
+		t.Errorf("a synthetic user's compare:\n%s", v)
 	}
 }

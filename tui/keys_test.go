@@ -33,7 +33,7 @@ func everyComponent(t *testing.T, readOnly bool) map[string]component {
 		"search":  m.search,
 		"picker":  newPicker(c, identityItems(m.members, m.orgs, cfg.Auth.Roles), m.s.id),
 		"detail":  newDetailView(c, cfg.Table("applications"), ex),
-		"compare": newCompareView(c, cfg.Table("applications"), compareMsg{table: "applications", rowID: "a-1001"}, "acme", "hiring-manager"),
+		"compare": newCompareView(c, cfg.Table("applications"), compareMsg{table: "applications", rowID: "a-1001"}, "acme"),
 		"help":    newHelpView(c, m.grid.FullHelp()),
 		"result":  newResultView(c, func(int) []string { return []string{"done"} }),
 		"matrix":  newMatrixView(c, mx),

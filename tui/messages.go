@@ -52,11 +52,13 @@ type (
 		rowID string
 		cols  []compareCol
 	}
-	// compareCol is the row as one role sees it.
+	// compareCol is the row as one identity sees it: the operator's own,
+	// or a synthetic user of one role.
 	compareCol struct {
-		role string
-		row  *engine.Row
-		err  error
+		label string
+		you   bool
+		row   *engine.Row
+		err   error
 	}
 	// writeMsg is the outcome of a create, update or delete (or its dry run).
 	writeMsg struct {
@@ -85,7 +87,9 @@ type (
 	exportMsg struct {
 		file string
 		rows int
-		err  error
+		// masked: some value was written masked, as shown.
+		masked bool
+		err    error
 	}
 	// copiedMsg reports a clipboard copy.
 	copiedMsg struct {

@@ -445,7 +445,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			m.setStatus("export failed: "+termsafe.Sanitize(msg.err.Error()), true)
 		} else {
-			m.setStatus("exported "+humanInt(int64(msg.rows))+" rows as shown (masked) to "+termsafe.Sanitize(msg.file), false)
+			note := ""
+			if msg.masked {
+				note = " (masked values stay masked)"
+			}
+			m.setStatus("exported "+humanInt(int64(msg.rows))+" "+plural(msg.rows, "row", "rows")+" as shown to "+termsafe.Sanitize(msg.file)+note, false)
 		}
 		return nil
 	case copiedMsg:

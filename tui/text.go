@@ -151,6 +151,21 @@ func truncateWords(s string, w int) string {
 	return strings.TrimRight(cut, " ") + termsafe.Ellipsis
 }
 
+// truncateLeft cuts s to at most w cells keeping its end, the cut marked
+// by an ellipsis at the start.
+func truncateLeft(s string, w int) string {
+	if termsafe.Width(s) <= w {
+		return s
+	}
+	rs := []rune(s)
+	for i := range rs {
+		if t := string(rs[i:]); termsafe.Width(t)+1 <= w {
+			return termsafe.Ellipsis + t
+		}
+	}
+	return termsafe.Truncate(s, w)
+}
+
 // rowName names a row, "table id", or the table alone (no row).
 func rowName(table, rowID string) string {
 	if rowID == "" {
