@@ -107,6 +107,10 @@ func (m *Model) openFilter() tea.Cmd {
 	if c == nil {
 		return nil
 	}
+	if why := m.grid.maskedRefusal("filter"); why != "" {
+		m.setStatus(why, true)
+		return nil
+	}
 	op := "="
 	if c.Type == schema.TypeText {
 		op = "~"

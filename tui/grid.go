@@ -125,6 +125,10 @@ func (g *grid) sortBySelected() tea.Cmd {
 	if c == nil {
 		return nil
 	}
+	if why := g.maskedRefusal("sort"); why != "" {
+		g.c.post(statusMsg{text: why, isErr: true})
+		return nil
+	}
 	spec := g.res.spec
 	desc := false
 	if len(spec.sort) > 0 && spec.sort[0].Column == c.Name {

@@ -32,9 +32,11 @@ type (
 	accessMsg struct {
 		tag    reqTag
 		access map[string]engine.OpExplanation
-		// ops are every operation's decision, per table.
-		ops map[string][]engine.OpExplanation
-		err error
+		// ops are every operation's decision, per table; fields how the
+		// identity sees every column, per table.
+		ops    map[string][]engine.OpExplanation
+		fields map[string][]engine.FieldExplanation
+		err    error
 	}
 	// explainMsg answers a detail, edit or create request.
 	explainMsg struct {

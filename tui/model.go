@@ -217,7 +217,7 @@ func DefaultIdentity(cfg *schema.Config, members []engine.Member) (engine.Identi
 // startIdentity (re)loads everything that depends on the identity.
 func (m *Model) startIdentity() tea.Cmd {
 	m.sidebar.setAccess(map[string]engine.OpExplanation{})
-	m.s.may = nil
+	m.s.may, m.s.fields = nil, nil
 	m.await = requests{}
 	cmds := []tea.Cmd{m.loadAccess()}
 	if m.grid.t == nil {
@@ -273,19 +273,21 @@ func (m *Model) loadAccess() tea.Cmd {
 	return func() tea.Msg {
 		out := map[string]engine.OpExplanation{}
 		ops := map[string][]engine.OpExplanation{}
+		fields := map[string][]engine.FieldExplanation{}
 		for _, t := range tables {
 			ex, err := eng.Explain(context.Background(), tag.Identity, t.Name, "")
 			if err != nil {
 				return accessMsg{tag: tag, err: err}
 			}
 			ops[t.Name] = ex.Operations
+			fields[t.Name] = ex.Fields
 			for _, op := range ex.Operations {
 				if op.Operation == string(schema.OpList) {
 					out[t.Name] = op
 				}
 			}
 		}
-		return accessMsg{tag: tag, access: out, ops: ops}
+		return accessMsg{tag: tag, access: out, ops: ops, fields: fields}
 	}
 }
 
@@ -392,6 +394,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case searchMsg:
 		spec := m.grid.res.spec
 		spec.search = msg.text
+		if msg.text != "" {
+			m.setStatus(m.searchNote(), false)
+		}
 		return m.grid.setQuery(spec)
 	case actAsMsg:
 		if m.s.eng.ReasonRequired(msg.id) {
@@ -423,6 +428,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.fresh("access", msg.tag) && msg.err == nil {
 			m.sidebar.setAccess(msg.access)
 			m.s.may = newPermissions(msg.ops)
+			m.s.fields = map[string]map[string]engine.FieldExplanation{}
+			for table, fs := range msg.fields {
+				m.s.fields[table] = map[string]engine.FieldExplanation{}
+				for _, f := range fs {
+					m.s.fields[table][f.Field] = f
+				}
+			}
 		}
 		return nil
 	case pageMsg, countMsg, funnelMsg:
@@ -566,6 +578,7 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		m.mode = modeSearch
+		m.search.note = m.searchNote()
 		return m.search.start(g.res.spec.search)
 	case k.Filter.Matches(msg):
 		return m.openFilter()

@@ -33,6 +33,8 @@ type searchBar struct {
 	// opened, applied the search the grid shows now.
 	seq             int
 	before, applied string
+	// note says which columns the search looks in and which it skips.
+	note string
 }
 
 func newSearchBar(c *Common) *searchBar {
@@ -44,6 +46,7 @@ func newSearchBar(c *Common) *searchBar {
 
 // start edits text (the grid's current search).
 func (s *searchBar) start(text string) tea.Cmd {
+	s.SetSize(s.w, 1)
 	s.input.SetValue(text)
 	s.input.CursorEnd()
 	s.before, s.applied = text, text
@@ -54,7 +57,12 @@ func (s *searchBar) start(text string) tea.Cmd {
 // SetSize sets the line's width (its height is one line).
 func (s *searchBar) SetSize(w, _ int) {
 	s.w = w
-	s.input.Width = max(10, w-20)
+	room := w - 20
+	if s.note != "" {
+		// The note takes what the typing does not need.
+		room = w - 6 - termsafe.Width(s.note)
+	}
+	s.input.Width = max(12, room)
 }
 
 // Update types into the search (searching after a pause), keeps it
@@ -98,8 +106,14 @@ func (s *searchBar) live(msg liveSearchMsg) bool {
 	return true
 }
 
-// View is the search line.
-func (s *searchBar) View() string { return termsafe.Truncate(s.input.View(), s.w) }
+// View is the search line, and what the search skips.
+func (s *searchBar) View() string {
+	v := s.input.View()
+	if s.note != "" {
+		v += "  " + s.c.Styles.Reason.Render(s.note)
+	}
+	return termsafe.Truncate(v, s.w)
+}
 
 // ShortHelp is the search line's footer.
 func (s *searchBar) ShortHelp() []Binding {

@@ -12,6 +12,20 @@ type session struct {
 	seq uint64
 	// may is what the identity may do on each table (see may.go).
 	may permissions
+	// fields is how the identity sees each column of each table (raw or
+	// masked, and by which rule), as the engine explained it.
+	fields map[string]map[string]engine.FieldExplanation
+}
+
+// masked returns the masking rule that hides column col of table from the
+// identity for queries (filter, sort, search), "" when it is not masked
+// (or not known yet: the engine then decides).
+func (s *session) masked(table, col string) string {
+	f, ok := s.fields[table][col]
+	if !ok || f.Visibility == engine.VisibilityRaw {
+		return ""
+	}
+	return f.Rule
 }
 
 func (s *session) tag() reqTag {
