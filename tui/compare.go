@@ -89,6 +89,9 @@ func (v *compareView) linesAt(width int) []string {
 	fw = min(fw, 20)
 	n := len(msg.cols)
 	cw := max(8, (width-fw-2-3*n)/max(1, n))
+	if cw < 12 {
+		return v.stackedLines(width)
+	}
 	sep := st.Separator.Render(" │ ")
 	lines := []string{st.PanelTitle.Render("Compare "+msg.table+" "+termsafe.Sanitize(msg.rowID)) +
 		st.Reason.Render(" as you and each role of "+termsafe.Sanitize(v.org)+" (any ROLE: a synthetic user) · "+MaskMark+" masked · ≠ differs"), ""}
@@ -153,6 +156,63 @@ func (v *compareView) linesAt(width int) []string {
 	if len(errs) > 0 {
 		lines = append(lines, "", st.Label.Render("Refused"))
 		lines = append(lines, errs...)
+	}
+	return lines
+}
+
+// stackedLines is the compare for a terminal too narrow for a column per
+// identity: each field, then the value each identity sees, one a line.
+func (v *compareView) stackedLines(width int) []string {
+	t, msg := v.table, v.msg
+	st := v.c.Styles
+	lw := 0
+	for _, c := range msg.cols {
+		lw = max(lw, termsafe.Width(c.label))
+	}
+	lw = min(lw, width/2)
+	vw := max(8, width-lw-5)
+	lines := []string{st.PanelTitle.Render("Compare " + msg.table + " " + termsafe.Sanitize(msg.rowID))}
+	for _, l := range wrapText("as you and each role of "+termsafe.Sanitize(v.org)+" (any ROLE: a synthetic user) · "+MaskMark+" masked · ≠ differs", width) {
+		lines = append(lines, st.Reason.Render(l))
+	}
+	lines = append(lines, "", st.Label.Render("  get"))
+	for _, c := range msg.cols {
+		res := st.Allowed.Render("✓ visible")
+		if c.err != nil {
+			code := "error"
+			if e, ok := engine.AsError(c.err); ok {
+				code = string(e.Code)
+			}
+			res = st.Denied.Render("✗ " + code)
+		}
+		lines = append(lines, "    "+st.Header.Render(termsafe.Pad(c.label, lw))+" "+res)
+	}
+	for i, col := range t.Columns {
+		var seen, vals []string
+		for _, c := range msg.cols {
+			if c.row == nil {
+				vals = append(vals, st.Null.Render("—"))
+				continue
+			}
+			text := cellText(*c.row, i)
+			seen = append(seen, text)
+			switch {
+			case c.row.Masked[i]:
+				vals = append(vals, st.Masked.Render(truncateLeft(text, vw)))
+			case c.row.Values[i] == nil:
+				vals = append(vals, st.Null.Render(text))
+			default:
+				vals = append(vals, termsafe.Truncate(text, vw))
+			}
+		}
+		mark := "  "
+		if slices.ContainsFunc(seen, func(s string) bool { return s != seen[0] }) {
+			mark = st.Diff.Render("≠ ")
+		}
+		lines = append(lines, mark+st.Label.Render(termsafe.Sanitize(col.Name)))
+		for j, c := range msg.cols {
+			lines = append(lines, "    "+st.Header.Render(termsafe.Pad(c.label, lw))+" "+vals[j])
+		}
 	}
 	return lines
 }

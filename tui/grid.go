@@ -36,7 +36,11 @@ type grid struct {
 	cancel       context.CancelFunc
 	rs           *rowStyles
 	hdrKey       string
-	hdr          string
+	// cellsGen counts the cells rendered; fitted is what the column
+	// widths were last fitted to (grid_layout.go).
+	cellsGen int
+	fitted   fitKey
+	hdr      string
 	// views remembers, per table name, the query and position the grid
 	// had when the operator left that table, for the rest of the session.
 	views map[string]tableView

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -25,9 +26,10 @@ const (
 
 // makePage renders a page's cells and widens columns to their content.
 func (g *grid) makePage(rows []engine.Row) *gridPage {
-	pg := &gridPage{rows: rows, cells: make([][]string, len(rows))}
+	pg := &gridPage{rows: rows, cells: make([][]string, len(rows)), cellW: make([][]int, len(rows))}
 	for i, r := range rows {
 		pg.cells[i] = make([]string, len(r.Values))
+		pg.cellW[i] = make([]int, len(r.Values))
 		for j := range r.Values {
 			g.setCell(pg, i, j)
 		}
@@ -76,8 +78,50 @@ func (g *grid) position() string {
 	return fmt.Sprintf("row %s of %s", humanInt(int64(g.res.pos+1)), total)
 }
 
-// pinnedWidth is the width of the pinned column.
-func (g *grid) colWidth(oi int) int { return g.res.widths[g.order[oi]] }
+// colWidth is the width of the column at oi (index into order), fitted to
+// the rows in view; the pinned column leaves room for a data column.
+func (g *grid) colWidth(oi int) int {
+	g.fit()
+	w := g.res.widths[g.order[oi]]
+	if oi == 0 {
+		w = min(w, max(minColW+3, (g.width-2-termsafe.Width(pinGap))/2))
+	}
+	return w
+}
+
+// fitKey is what the column widths were fitted to.
+type fitKey struct{ top, vis, cells, pages, query int }
+
+// fit sets the column widths to the widest of the header and the cells of
+// the rows in view (at most maxColW), again when those change: a column
+// widens for a long value scrolled into view and narrows once it is gone.
+// A number is never narrower than itself.
+func (g *grid) fit() {
+	key := fitKey{g.res.top, g.visible(), g.cellsGen, len(g.res.pages), g.gen}
+	if g.t == nil || g.fitted == key {
+		return
+	}
+	g.fitted = key
+	for j, c := range g.t.Columns {
+		w := termsafe.Width(c.Name) + 2
+		for i := g.res.top; i < g.res.top+g.visible() && i < g.res.known; i++ {
+			if pg, k, ok := g.res.at(i); ok {
+				w = max(w, pg.cellW[k][j])
+			}
+		}
+		if isNumber(c) {
+			g.res.widths[j] = max(w, minColW)
+		} else {
+			g.res.widths[j] = clamp(w, minColW, maxColW)
+		}
+	}
+}
+
+// isNumber reports whether a column holds numbers: right-aligned, never
+// cut.
+func isNumber(c *schema.Column) bool {
+	return c.Type == schema.TypeInteger || c.Type == schema.TypeReal
+}
 
 // layout returns the scrolled columns that fit, starting at left, and the
 // width left for a last, partly shown column.
@@ -91,7 +135,9 @@ func (g *grid) layout() (cols []int, partial int, rest int) {
 			need += len(colGap)
 		}
 		if need > avail {
-			if avail-len(colGap) >= 4 {
+			// What is left shows the next column cut — never a number,
+			// whose cut prefix would read as another number.
+			if avail-len(colGap) >= 4 && !isNumber(g.t.Columns[g.order[oi]]) {
 				partial, rest = oi, avail-len(colGap)
 				if len(cols) == 0 {
 					rest = avail
@@ -210,7 +256,7 @@ func (g *grid) headerLines(cols []int, partial, rest int) string {
 				}
 			}
 		}
-		s := termsafe.Pad(name, w)
+		s := padCell(name, w, isNumber(c))
 		if oi == g.col {
 			return st.HeaderActive.Render(s)
 		}
@@ -310,8 +356,17 @@ func (g *grid) styles() *rowStyles {
 	return rs
 }
 
+// padCell pads s to w cells: a number to the right (right-aligned), any
+// other value to the left; a value wider than w is cut.
+func padCell(s string, w int, number bool) string {
+	if n := w - termsafe.Width(s); number && n > 0 {
+		return strings.Repeat(" ", n) + s
+	}
+	return termsafe.Pad(s, w)
+}
+
 // padded returns a page's cell ci padded to w, cached per page and width.
-func (pg *gridPage) padded(i, ci, w int) string {
+func (pg *gridPage) padded(i, ci, w int, number bool) string {
 	if pg.pad == nil {
 		pg.pad = make([][]string, len(pg.cells))
 		pg.padW = map[int]int{}
@@ -321,7 +376,7 @@ func (pg *gridPage) padded(i, ci, w int) string {
 			if pg.pad[r] == nil {
 				pg.pad[r] = make([]string, len(pg.cells[r]))
 			}
-			pg.pad[r][ci] = termsafe.Pad(pg.cells[r][ci], w)
+			pg.pad[r][ci] = padCell(pg.cells[r][ci], w, number)
 		}
 		pg.padW[ci] = w
 	}
@@ -337,11 +392,12 @@ func (g *grid) renderRow(pg *gridPage, i int, sel bool, cols []int, partial, res
 	}
 	cell := func(oi, w int, full bool) string {
 		ci := g.order[oi]
+		number := isNumber(g.t.Columns[ci])
 		var s string
 		if full {
-			s = pg.padded(i, ci, w)
+			s = pg.padded(i, ci, w, number)
 		} else {
-			s = termsafe.Pad(pg.cells[i][ci], w)
+			s = padCell(pg.cells[i][ci], w, number)
 		}
 		kind := 0
 		switch {

@@ -67,6 +67,8 @@ func (q querySpec) describe() string {
 type gridPage struct {
 	rows  []engine.Row
 	cells [][]string
+	// cellW are the cells' widths (the columns fit the rows in view).
+	cellW [][]int
 	// pad caches cells padded to their column's width (padW, by column).
 	pad  [][]string
 	padW map[int]int

@@ -20,6 +20,9 @@ func newHelpView(c *Common, groups []HelpGroup) *helpView {
 // linesAt is the help at a width: the groups in two columns, then what the
 // markers mean.
 func (v *helpView) linesAt(width int) []string {
+	if width < 90 {
+		return v.narrowLines(width)
+	}
 	st := v.c.Styles
 	// Two columns, groups placed where the column is shorter.
 	var cols [2][]string
@@ -69,6 +72,37 @@ func (v *helpView) linesAt(width int) []string {
 		"  IMPERSONATING      acting as a real user (SYNTHETIC: any user of a role; ANONYMOUS: no identity)")
 	if v.c.ReadOnly {
 		lines = append(lines, "", st.ReadOnly.Render(" READ-ONLY ")+" keys that write are disabled and left out of this help")
+	}
+	return lines
+}
+
+// narrowLines is the help in one column, each description wrapped beside
+// its key (a terminal narrower than two columns of help).
+func (v *helpView) narrowLines(width int) []string {
+	st := v.c.Styles
+	lines := []string{st.PanelTitle.Render("Keys") + st.Reason.Render("  (esc or ? to close)")}
+	item := func(key, desc string) {
+		for i, l := range wrapText(desc, max(10, width-10)) {
+			k := ""
+			if i == 0 {
+				k = key
+			}
+			lines = append(lines, "  "+st.HelpKey.Render(termsafe.Pad(k, 7))+" "+st.HelpDesc.Render(l))
+		}
+	}
+	for _, g := range v.groups {
+		lines = append(lines, "", st.Label.Render(g.Title))
+		for _, b := range g.Bindings {
+			item(b.Help().Key, b.Long)
+		}
+	}
+	lines = append(lines, "", st.Label.Render("Markers"))
+	item(MaskMark+"x*", "a value masked for this identity (copied and exported masked too)")
+	item(NullMark, "null")
+	item(NoListMark+" "+InternalMark, "a table this identity cannot list / an internal table")
+	item("BADGES", "IMPERSONATING: acting as a real user; SYNTHETIC: any user of a role; ANONYMOUS: no identity")
+	if v.c.ReadOnly {
+		item("R-ONLY", "keys that write are disabled and left out of this help")
 	}
 	return lines
 }

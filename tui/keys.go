@@ -49,6 +49,7 @@ type KeyMap struct {
 	Search, Filter, Sort, ClearQuery         Binding
 	Unfilter, Columns                        Binding
 	Refresh, Reload                          Binding
+	Sidebar                                  Binding
 	Edit, Create, Delete, Actions            Binding
 	CopyCell, CopyRow, ExportCSV, ExportJSON Binding
 	Matrix, Audit                            Binding
@@ -68,7 +69,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
 		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:     bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageUp:     bind([]string{"pgup"}, "pgup", "page up"),
 		PageDown:   bind([]string{"pgdown", "ctrl+f", " "}, "pgdn", "page down"),
 		Top:        bind([]string{"home", "g"}, "g", "first row"),
 		Bottom:     bind([]string{"end", "G"}, "G", "last row"),
@@ -87,6 +88,7 @@ func DefaultKeyMap() KeyMap {
 		Unfilter:   long(bind([]string{"-"}, "-", "unfilter"), "remove the selected column's filter and sort"),
 		Columns:    long(bind([]string{"H"}, "H", "columns"), "hide or show columns"),
 		Refresh:    bind([]string{"r", "ctrl+r"}, "r", "refresh"),
+		Sidebar:    long(bind([]string{"ctrl+b"}, "ctrl+b", "tables"), "show or hide the table list (hidden below 100 columns)"),
 		Reload:     long(bind([]string{"R"}, "R", "reload config"), "reload the config file (an invalid one is refused)"),
 		Edit:       writes(long(bind([]string{"e"}, "e", "edit"), "edit the row (preview, then y/N)")),
 		Create:     writes(long(bind([]string{"n"}, "n", "new"), "create a row (preview, then y/N)")),
@@ -146,7 +148,7 @@ type HelpGroup struct {
 func (k KeyMap) FullHelp() []HelpGroup {
 	groups := []HelpGroup{
 		{"Move", []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Left, k.Right, k.NextTable, k.PrevTable, k.Jump}},
-		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh}},
+		{"Look", []Binding{k.Detail, k.Identity, k.Compare, k.Refresh, k.Sidebar}},
 		{"Audit", []Binding{k.Matrix, k.Audit}},
 		{"Query", []Binding{k.Search, k.Filter, k.Sort, k.Unfilter, k.ClearQuery, k.Columns}},
 		{"Write", []Binding{k.Edit, k.Create, k.Delete, k.Actions}},

@@ -92,8 +92,11 @@ type Model struct {
 	orgs    []engine.Organization
 
 	sidebar *sidebar
-	grid    *grid
-	search  *searchBar
+	// sidebarFlip inverts the sidebar's automatic choice (shown from 100
+	// columns up): ctrl+b.
+	sidebarFlip bool
+	grid        *grid
+	search      *searchBar
 	// mode says which component has the focus; overlay is the component
 	// that fills the body in every mode but browse and search.
 	mode    mode
@@ -313,12 +316,20 @@ func (m *Model) SetSize(w, h int) {
 	m.c.Width, m.c.Height = w, h
 	bh := m.bodyHeight()
 	m.sidebar.SetSize(min(sidebarWidth, w), bh)
-	m.grid.SetSize(w-sidebarWidth-1, bh)
+	if m.sidebarShown() {
+		m.grid.SetSize(w-sidebarWidth-1, bh)
+	} else {
+		m.grid.SetSize(w, bh)
+	}
 	m.search.SetSize(w, 1)
 	if m.overlay != nil {
 		m.overlay.SetSize(w, bh)
 	}
 }
+
+// sidebarShown reports whether the table list is beside the grid: from
+// 100 columns up, unless ctrl+b hid it; below, only when ctrl+b showed it.
+func (m *Model) sidebarShown() bool { return (m.c.Width >= 100) != m.sidebarFlip }
 
 // header 2 lines + rule, status + hints.
 func (m *Model) bodyHeight() int { return max(3, m.c.Height-5) }
@@ -571,6 +582,10 @@ func (m *Model) browseKey(msg tea.KeyMsg) tea.Cmd {
 		return m.open(modePicker, newPicker(m.c, identityItems(m.members, m.orgs, m.cfg.Auth.Roles), m.s.id))
 	case k.Refresh.Matches(msg):
 		return tea.Batch(g.refresh(), m.loadAccess())
+	case k.Sidebar.Matches(msg):
+		m.sidebarFlip = !m.sidebarFlip
+		m.SetSize(m.c.Width, m.c.Height)
+		return g.ensure()
 	case k.Reload.Matches(msg):
 		return m.reloadConfig()
 	case k.Search.Matches(msg):
@@ -642,7 +657,11 @@ func (m *Model) View() string {
 	var body string
 	switch m.mode {
 	case modeBrowse, modeSearch:
-		body = joinColumns(m.sidebar.View(), m.grid.View(), m.sidebar.w, m.grid.width, m.bodyHeight())
+		if m.sidebarShown() {
+			body = joinColumns(m.sidebar.View(), m.grid.View(), m.sidebar.w, m.grid.width, m.bodyHeight())
+		} else {
+			body = m.grid.View()
+		}
 	default:
 		body = m.overlay.View()
 	}

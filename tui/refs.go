@@ -123,13 +123,13 @@ func (g *grid) onLabels(msg labelsMsg) {
 	g.hdrKey = ""
 }
 
-// setCell renders row i's cell j of pg and widens its column to it.
+// setCell renders row i's cell j of pg (the columns are fitted to the
+// rows in view again).
 func (g *grid) setCell(pg *gridPage, i, j int) {
 	s := g.cellText(pg.rows[i], j)
 	pg.cells[i][j] = s
-	if w := termsafe.Width(s); w > g.res.widths[j] {
-		g.res.widths[j] = min(w, maxColW)
-	}
+	pg.cellW[i][j] = termsafe.Width(s)
+	g.cellsGen++
 }
 
 // cellText is a value as the grid shows it (see cellText), with the label

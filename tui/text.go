@@ -3,6 +3,7 @@ package tui
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -115,8 +116,10 @@ func wrapText(s string, w int) []string {
 					out = append(out, line)
 					line = ""
 				}
-				cut := termsafe.Truncate(word, w)
-				cut = strings.TrimSuffix(cut, termsafe.Ellipsis)
+				cut := identifierCut(word, w)
+				if cut == "" {
+					cut = strings.TrimSuffix(termsafe.Truncate(word, w), termsafe.Ellipsis)
+				}
 				if cut == "" {
 					break
 				}
@@ -172,6 +175,24 @@ func rowName(table, rowID string) string {
 		return table
 	}
 	return table + " " + termsafe.Sanitize(rowID)
+}
+
+// identifierCut is the longest start of word, at most w cells, that ends
+// just after a separator of an identifier or a path (". / _ - : ,"), so a
+// rule like tables.applications.actions.advanceStage breaks between its
+// parts; "" when there is none.
+func identifierCut(word string, w int) string {
+	width, best := 0, 0
+	for i, r := range word {
+		width += termsafe.Width(string(r))
+		if width > w {
+			break
+		}
+		if strings.ContainsRune("./_-:,", r) {
+			best = i + utf8.RuneLen(r)
+		}
+	}
+	return word[:best]
 }
 
 func firstLine(s string) string {

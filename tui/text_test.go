@@ -47,3 +47,21 @@ func TestStatusNeverCutsMidWord(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapKeepsIdentifiersWhole (issue 15, defect 9): a rule's path too
+// long for a line breaks after one of its dots, never inside a name.
+func TestWrapKeepsIdentifiersWhole(t *testing.T) {
+	s := "denied by tables.applications.actions.advanceStage.transition.from for this state"
+	for w := 18; w <= 40; w++ {
+		for _, l := range wrapText(s, w) {
+			if termsafe.Width(l) > w {
+				t.Fatalf("width %d: line %q too wide", w, l)
+			}
+			for _, part := range strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '.' }) {
+				if !strings.Contains(" "+s+" ", " "+part+" ") && !strings.Contains(s, "."+part+".") && !strings.Contains(s, " "+part+".") && !strings.Contains(s, "."+part+" ") {
+					t.Errorf("width %d: %q is cut out of a name (line %q)", w, part, l)
+				}
+			}
+		}
+	}
+}
