@@ -131,7 +131,7 @@ func (v *compareView) linesAt(width int) []string {
 				style = st.Masked
 				// What a mask leaves readable is at its end (a phone's
 				// last four digits): a cut keeps the end.
-				text = truncateLeft(text, cw)
+				text = cutMasked(text, cw)
 			case c.row.Values[i] == nil:
 				style = st.Null
 			}
@@ -198,7 +198,7 @@ func (v *compareView) stackedLines(width int) []string {
 			seen = append(seen, text)
 			switch {
 			case c.row.Masked[i]:
-				vals = append(vals, st.Masked.Render(truncateLeft(text, vw)))
+				vals = append(vals, st.Masked.Render(cutMasked(text, vw)))
 			case c.row.Values[i] == nil:
 				vals = append(vals, st.Null.Render(text))
 			default:

@@ -256,7 +256,7 @@ func (g *grid) headerLines(cols []int, partial, rest int) string {
 				}
 			}
 		}
-		s := padCell(name, w, isNumber(c))
+		s := padCell(name, w, isNumber(c), false)
 		if oi == g.col {
 			return st.HeaderActive.Render(s)
 		}
@@ -357,10 +357,15 @@ func (g *grid) styles() *rowStyles {
 }
 
 // padCell pads s to w cells: a number to the right (right-aligned), any
-// other value to the left; a value wider than w is cut.
-func padCell(s string, w int, number bool) string {
+// other value to the left; a value wider than w is cut — a masked one at
+// its start, since what a mask leaves readable is its end (a phone's last
+// four digits).
+func padCell(s string, w int, number, masked bool) string {
 	if n := w - termsafe.Width(s); number && n > 0 {
 		return strings.Repeat(" ", n) + s
+	}
+	if masked {
+		s = cutMasked(s, w)
 	}
 	return termsafe.Pad(s, w)
 }
@@ -376,7 +381,7 @@ func (pg *gridPage) padded(i, ci, w int, number bool) string {
 			if pg.pad[r] == nil {
 				pg.pad[r] = make([]string, len(pg.cells[r]))
 			}
-			pg.pad[r][ci] = padCell(pg.cells[r][ci], w, number)
+			pg.pad[r][ci] = padCell(pg.cells[r][ci], w, number, pg.rows[r].Masked[ci])
 		}
 		pg.padW[ci] = w
 	}
@@ -397,7 +402,7 @@ func (g *grid) renderRow(pg *gridPage, i int, sel bool, cols []int, partial, res
 		if full {
 			s = pg.padded(i, ci, w, number)
 		} else {
-			s = padCell(pg.cells[i][ci], w, number)
+			s = padCell(pg.cells[i][ci], w, number, row.Masked[ci])
 		}
 		kind := 0
 		switch {

@@ -169,6 +169,18 @@ func truncateLeft(s string, w int) string {
 	return termsafe.Truncate(s, w)
 }
 
+// cutMasked cuts a masked value (behind its MaskMark) to w cells keeping
+// its end, the mark kept.
+func cutMasked(s string, w int) string {
+	if termsafe.Width(s) <= w {
+		return s
+	}
+	if rest, ok := strings.CutPrefix(s, MaskMark); ok {
+		return MaskMark + truncateLeft(rest, w-termsafe.Width(MaskMark))
+	}
+	return truncateLeft(s, w)
+}
+
 // rowName names a row, "table id", or the table alone (no row).
 func rowName(table, rowID string) string {
 	if rowID == "" {
