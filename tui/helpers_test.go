@@ -65,6 +65,12 @@ type flow struct {
 
 func startFlow(t *testing.T, e *engine.Engine, opts Options) *flow {
 	t.Helper()
+	return startFlowSized(t, e, opts, 120, 40)
+}
+
+// startFlowSized is startFlow in a w×h terminal.
+func startFlowSized(t *testing.T, e *engine.Engine, opts Options, w, h int) *flow {
+	t.Helper()
 	if opts.Clipboard == nil {
 		opts.Clipboard = io.Discard
 	}
@@ -75,7 +81,7 @@ func startFlow(t *testing.T, e *engine.Engine, opts Options) *flow {
 		opts.ExportDir = t.TempDir()
 	}
 	m := New(e, opts)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	f := &flow{t: t, tm: tm, m: m}
 	t.Cleanup(func() { _ = tm.Quit() })
 	return f
