@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/internal/testkit"
+	"quickback.dev/qb/tui"
 )
 
 // consoleBlock is one ```console block of README: the commands typed after
@@ -180,6 +181,38 @@ func TestREADMEReference(t *testing.T) {
 		return
 	}
 	t.Errorf("README's command reference differs from the declarations; run go test -run TestREADMEReference -update . and look at the diff:\n%s",
+		firstDiff(readme, want))
+}
+
+// Markers of README's generated key table.
+const (
+	keyTableBegin = "<!-- BEGIN key table: generated from the console's key map by `go test -run TestREADMEKeyTable -update .`; edit tui/keys.go, not this -->"
+	keyTableEnd   = "<!-- END key table -->"
+)
+
+// TestREADMEKeyTable keeps README's key table equal to the console's key
+// map (with -update it rewrites README).
+func TestREADMEKeyTable(t *testing.T) {
+	src, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(src)
+	i, j := strings.Index(readme, keyTableBegin), strings.Index(readme, keyTableEnd)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers of the key table:\n%s\n%s", keyTableBegin, keyTableEnd)
+	}
+	want := readme[:i+len(keyTableBegin)] + "\n" + tui.KeyTable() + readme[j:]
+	if want == readme {
+		return
+	}
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile("README.md", []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README's key table differs from the key map; run go test -run TestREADMEKeyTable -update . and look at the diff:\n%s",
 		firstDiff(readme, want))
 }
 

@@ -141,7 +141,7 @@ func TestReadOnly(t *testing.T) {
 			t.Errorf("help offers %q in read-only mode", w)
 		}
 	}
-	if !strings.Contains(help, "copy the cell") || !strings.Contains(help, "act as another identity") {
+	if !strings.Contains(help, "copy the cell") || !strings.Contains(help, "act as a member, any user of a role") {
 		t.Error("help lost the keys that do not write")
 	}
 	golden.RequireEqual(t, []byte(help))
