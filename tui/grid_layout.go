@@ -241,7 +241,7 @@ func (g *grid) headerLines(cols []int, partial, rest int) string {
 	if g.hdrKey == key {
 		return g.hdr
 	}
-	st := g.c.Styles
+	rs := g.styles()
 	var b strings.Builder
 	// Header.
 	hdr := func(oi, w int) string {
@@ -256,30 +256,30 @@ func (g *grid) headerLines(cols []int, partial, rest int) string {
 				}
 			}
 		}
-		s := padCell(name, w, isNumber(c), false)
+		s := padCell(name, termsafe.Width(name), w, isNumber(c), false)
 		if oi == g.col {
-			return st.HeaderActive.Render(s)
+			return rs.headerActive.apply(s)
 		}
-		return st.Header.Render(s)
+		return rs.header.apply(s)
 	}
 	rule := func(oi, w int) string {
 		ch := "─"
 		if oi == g.col {
 			ch = "━"
 		}
-		return st.Separator.Render(strings.Repeat(ch, w))
+		return rs.sep[0].apply(strings.Repeat(ch, w))
 	}
 	var h, r strings.Builder
 	h.WriteString("  ")
-	r.WriteString(st.Separator.Render("──"))
+	r.WriteString(rs.sep[0].apply("──"))
 	h.WriteString(hdr(0, g.colWidth(0)))
 	r.WriteString(rule(0, g.colWidth(0)))
-	h.WriteString(st.Separator.Render(pinGap))
-	r.WriteString(st.Separator.Render("─┼─"))
+	h.WriteString(rs.sep[0].apply(pinGap))
+	r.WriteString(rs.sep[0].apply("─┼─"))
 	for i, oi := range cols {
 		if i > 0 {
 			h.WriteString(colGap)
-			r.WriteString(st.Separator.Render("──"))
+			r.WriteString(rs.sep[0].apply("──"))
 		}
 		h.WriteString(hdr(oi, g.colWidth(oi)))
 		r.WriteString(rule(oi, g.colWidth(oi)))
@@ -287,7 +287,7 @@ func (g *grid) headerLines(cols []int, partial, rest int) string {
 	if partial >= 0 {
 		if len(cols) > 0 {
 			h.WriteString(colGap)
-			r.WriteString(st.Separator.Render("──"))
+			r.WriteString(rs.sep[0].apply("──"))
 		}
 		h.WriteString(hdr(partial, rest))
 		r.WriteString(rule(partial, rest))
@@ -324,6 +324,8 @@ func (w wrap) apply(s string) string {
 type rowStyles struct {
 	cell, masked, null, sep, cur [2]wrap
 	pending                      wrap
+	// header, headerActive: the column headers (the selected column's).
+	header, headerActive wrap
 	// active: the selected cell (plain, masked, null).
 	active [3]wrap
 }
@@ -333,7 +335,7 @@ func (g *grid) styles() *rowStyles {
 		return g.rs
 	}
 	st := g.c.Styles
-	rs := &rowStyles{pending: wrapOf(st.Pending)}
+	rs := &rowStyles{pending: wrapOf(st.Pending), header: wrapOf(st.Header), headerActive: wrapOf(st.HeaderActive)}
 	for i, sel := range []bool{false, true} {
 		base := st.Cell
 		sep := st.Separator
@@ -360,11 +362,14 @@ func (g *grid) styles() *rowStyles {
 // other value to the left; a value wider than w is cut — a masked one at
 // its start, since what a mask leaves readable is its end (a phone's last
 // four digits).
-func padCell(s string, w int, number, masked bool) string {
-	if n := w - termsafe.Width(s); number && n > 0 {
+// sw is s's width (the grid keeps every cell's).
+func padCell(s string, sw, w int, number, masked bool) string {
+	switch n := w - sw; {
+	case n >= 0 && number:
 		return strings.Repeat(" ", n) + s
-	}
-	if masked {
+	case n >= 0:
+		return s + strings.Repeat(" ", n)
+	case masked:
 		s = cutMasked(s, w)
 	}
 	return termsafe.Pad(s, w)
@@ -374,16 +379,15 @@ func padCell(s string, w int, number, masked bool) string {
 func (pg *gridPage) padded(i, ci, w int, number bool) string {
 	if pg.pad == nil {
 		pg.pad = make([][]string, len(pg.cells))
-		pg.padW = map[int]int{}
+		pg.padW = make([][]int, len(pg.cells))
 	}
-	if pg.padW[ci] != w {
-		for r := range pg.cells {
-			if pg.pad[r] == nil {
-				pg.pad[r] = make([]string, len(pg.cells[r]))
-			}
-			pg.pad[r][ci] = padCell(pg.cells[r][ci], w, number, pg.rows[r].Masked[ci])
-		}
-		pg.padW[ci] = w
+	if pg.pad[i] == nil {
+		pg.pad[i] = make([]string, len(pg.cells[i]))
+		pg.padW[i] = make([]int, len(pg.cells[i]))
+	}
+	if pg.padW[i][ci] != w {
+		pg.pad[i][ci] = padCell(pg.cells[i][ci], pg.cellW[i][ci], w, number, pg.rows[i].Masked[ci])
+		pg.padW[i][ci] = w
 	}
 	return pg.pad[i][ci]
 }
@@ -402,7 +406,7 @@ func (g *grid) renderRow(pg *gridPage, i int, sel bool, cols []int, partial, res
 		if full {
 			s = pg.padded(i, ci, w, number)
 		} else {
-			s = padCell(pg.cells[i][ci], w, number, row.Masked[ci])
+			s = padCell(pg.cells[i][ci], pg.cellW[i][ci], w, number, row.Masked[ci])
 		}
 		kind := 0
 		switch {

@@ -69,9 +69,9 @@ type gridPage struct {
 	cells [][]string
 	// cellW are the cells' widths (the columns fit the rows in view).
 	cellW [][]int
-	// pad caches cells padded to their column's width (padW, by column).
+	// pad caches cells padded to the width they were last shown at (padW).
 	pad  [][]string
-	padW map[int]int
+	padW [][]int
 }
 
 // result is the state of one query: page cursors, cached pages, what is

@@ -160,13 +160,21 @@ func truncateLeft(s string, w int) string {
 	if termsafe.Width(s) <= w {
 		return s
 	}
-	rs := []rune(s)
-	for i := range rs {
-		if t := string(rs[i:]); termsafe.Width(t)+1 <= w {
-			return termsafe.Ellipsis + t
-		}
+	if w <= 1 {
+		return termsafe.Truncate(s, w)
 	}
-	return termsafe.Truncate(s, w)
+	// Walk back from the end while the kept part and the ellipsis fit.
+	rs := []rune(s)
+	width, i := 0, len(rs)
+	for i > 0 {
+		rw := termsafe.Width(string(rs[i-1]))
+		if width+rw+1 > w {
+			break
+		}
+		width += rw
+		i--
+	}
+	return termsafe.Ellipsis + string(rs[i:])
 }
 
 // cutMasked cuts a masked value (behind its MaskMark) to w cells keeping
