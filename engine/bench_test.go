@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,12 +50,10 @@ type benchEnv struct {
 	path string
 	rows int
 	cfg  *schema.Config
-	eng  *engine.Engine
-	raw  *sql.DB
-	// byReads are engines on the same database by [audit].reads: "group"
-	// (the default, eng) and "sync" (every read appends its entry before
-	// it returns, the behaviour before group commit).
-	byReads map[string]*engine.Engine
+	// cfgs are the config by [audit].reads: "group" (the default) and
+	// "sync" (every read appends its entry before it returns, the
+	// behaviour before group commit).
+	cfgs map[string]*schema.Config
 }
 
 // readModes are the [audit].reads settings the read benchmarks compare
@@ -100,8 +99,8 @@ func benchPath(rows int) string {
 }
 
 // benchHas reports whether the database at path holds exactly want rows in
-// each table (and the organizations).
-func benchHas(path string, want map[string]int) bool {
+// each table and orgs organizations.
+func benchHas(path string, want map[string]int, orgs int) bool {
 	if _, err := os.Stat(path); err != nil {
 		return false
 	}
@@ -116,15 +115,17 @@ func benchHas(path string, want map[string]int) bool {
 			return false
 		}
 	}
-	var orgs int
-	if err := db.QueryRow("SELECT count(*) FROM qb_organizations").Scan(&orgs); err != nil || orgs != benchOrgs {
+	var have int
+	if err := db.QueryRow("SELECT count(*) FROM qb_organizations").Scan(&have); err != nil || have != orgs {
 		return false
 	}
 	return true
 }
 
-// buildBenchDB generates the shared database at path with fixtures.Generate.
-func buildBenchDB(tb testing.TB, cfg *schema.Config, path string, want map[string]int) error {
+// buildBenchDB generates a benchmark database at path with
+// fixtures.Generate: want rows of each table of order, over orgs
+// organizations.
+func buildBenchDB(tb testing.TB, cfg *schema.Config, path string, order []string, want map[string]int, orgs int) error {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)
 	}
@@ -133,9 +134,9 @@ func buildBenchDB(tb testing.TB, cfg *schema.Config, path string, want map[strin
 		return err
 	}
 	defer st.Close()
-	for _, table := range benchOrder {
+	for _, table := range order {
 		t0 := time.Now()
-		res, err := fixtures.Generate(context.Background(), st, table, fixtures.GenerateOptions{Rows: want[table], Orgs: benchOrgs, Seed: 1})
+		res, err := fixtures.Generate(context.Background(), st, table, fixtures.GenerateOptions{Rows: want[table], Orgs: orgs, Seed: 1})
 		if err != nil {
 			return fmt.Errorf("generate %s: %w", table, err)
 		}
@@ -144,7 +145,9 @@ func buildBenchDB(tb testing.TB, cfg *schema.Config, path string, want map[strin
 	return nil
 }
 
-// benchSetup opens (building it once when missing) the shared database.
+// benchSetup finds (building it once when missing) the shared database.
+// It opens nothing: every benchmark opens its own engine and raw pool
+// (benchEnv.open).
 func benchSetup(b *testing.B) *benchEnv {
 	b.Helper()
 	benchOnce.Do(func() {
@@ -152,30 +155,17 @@ func benchSetup(b *testing.B) *benchEnv {
 		path := benchPath(rows)
 		want := benchCounts(rows)
 		cfg := enginetest.Config(b)
-		if !benchHas(path, want) {
+		if !benchHas(path, want, benchOrgs) {
 			b.Logf("building the benchmark database %s (%d rows per table); this takes a while", path, rows)
-			if err := buildBenchDB(b, cfg, path, want); err != nil {
+			if err := buildBenchDB(b, cfg, path, benchOrder, want, benchOrgs); err != nil {
 				benchErr = err
 				return
 			}
 		}
-		eng, err := engine.Open(cfg, path, engine.Options{})
-		if err != nil {
-			benchErr = err
-			return
-		}
-		sync, err := engine.Open(enginetest.Config(b, enginetest.Edit{New: "[audit]\nreads = \"sync\""}), path, engine.Options{})
-		if err != nil {
-			benchErr = err
-			return
-		}
-		raw, err := sql.Open("sqlite", engine.DSN(path, false))
-		if err != nil {
-			benchErr = err
-			return
-		}
-		benchE = &benchEnv{path: path, rows: rows, cfg: cfg, eng: eng, raw: raw,
-			byReads: map[string]*engine.Engine{schema.ReadsGroup: eng, schema.ReadsSync: sync}}
+		benchE = &benchEnv{path: path, rows: rows, cfg: cfg, cfgs: map[string]*schema.Config{
+			schema.ReadsGroup: cfg,
+			schema.ReadsSync:  enginetest.Config(b, enginetest.Edit{New: "[audit]\nreads = \"sync\""}),
+		}}
 	})
 	if benchErr != nil {
 		b.Fatalf("benchmark database: %v", benchErr)
@@ -183,31 +173,89 @@ func benchSetup(b *testing.B) *benchEnv {
 	return benchE
 }
 
-func (env *benchEnv) identity(b *testing.B, user string) engine.Identity {
+// side is what one benchmark measures on: an engine and a raw pool of its
+// own, both opened for it (so that no benchmark inherits the page caches,
+// connections or statements another one left), and the raw statements it
+// prepared.
+type side struct {
+	eng *engine.Engine
+	raw *sql.DB
+}
+
+// open gives the benchmark b a fresh engine (with the [audit].reads mode
+// given) and a fresh raw pool on the database, after the write-ahead log
+// of the previous benchmarks was checkpointed and emptied, so every
+// benchmark starts from the same state. Both are closed when b ends.
+func (env *benchEnv) open(b *testing.B, mode string) *side {
 	b.Helper()
-	id, err := env.eng.ResolveIdentity(context.Background(), user, benchOrg, "")
+	checkpoint(b, env.path)
+	eng, err := engine.Open(env.cfgs[mode], env.path, engine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", engine.DSN(env.path, false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		raw.Close()
+		if err := eng.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+	return &side{eng: eng, raw: raw}
+}
+
+// checkpoint copies the write-ahead log into the database and empties it.
+func checkpoint(b *testing.B, path string) {
+	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// prepare prepares a raw statement on the side's pool: the raw baseline
+// never pays a parse per call, as a hand-written handler with prepared
+// statements would not.
+func (s *side) prepare(b *testing.B, query string) *sql.Stmt {
+	b.Helper()
+	st, err := s.raw.Prepare(query)
+	if err != nil {
+		b.Fatalf("%s: %v", query, err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func (s *side) identity(b *testing.B, user string) engine.Identity {
+	b.Helper()
+	id, err := s.eng.ResolveIdentity(context.Background(), user, benchOrg, "")
 	if err != nil {
 		b.Fatalf("identity %s: %v", user, err)
 	}
 	return id
 }
 
-// rawPage runs a hand-written list statement and scans every column of
-// every row, the way a hand-written handler would; it returns the ids.
-func rawPage(b *testing.B, db *sql.DB, query string, args ...any) []string {
-	rows, err := db.Query(query, args...)
+// rawPage runs a prepared list statement and scans every column of every
+// row, the way a hand-written handler would; it returns the ids.
+func rawPage(b *testing.B, st *sql.Stmt, args ...any) []string {
+	rows, err := st.Query(args...)
 	if err != nil {
-		b.Fatalf("%s: %v", query, err)
+		b.Fatal(err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	var ids []string
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
 		if err := rows.Scan(ptrs...); err != nil {
 			b.Fatal(err)
 		}
@@ -229,7 +277,7 @@ func pageIDs(p *engine.Page) []string {
 }
 
 // benchBlock is how many operations of one kind run back to back before
-// the other kind. Every engine read appends an audit entry, and a write to
+// the other kind. An engine's audit append writes the WAL, and a write to
 // the WAL makes SQLite drop the page cache of every other connection on its
 // next read; alternating single operations would charge that cold cache to
 // the raw side on every iteration. In blocks, each side pays it once per
@@ -273,89 +321,181 @@ type listCase struct {
 	iwhere string // the interviewer's version when it differs (masked columns are not searched)
 }
 
+// listTable is one table of the list benchmarks and its cases.
+type listTable struct {
+	table, cols string
+	owner       bool // strict owner scope: both roles see their own notes only
+	cases       []listCase
+}
+
+var listTables = []listTable{
+	{"candidates", candCols, false, []listCase{
+		{name: "first"},
+		{name: "filter", q: engine.ListQuery{Filters: []engine.Filter{{Column: "source", Op: "=", Value: "linkedin"}}}, where: "source = ?", args: []any{"linkedin"}},
+		{name: "search", q: engine.ListQuery{Search: "garcia"},
+			where: "(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')", args: []any{"%garcia%", "%garcia%", "%garcia%"},
+			iwhere: "(name LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')"},
+	}},
+	{"interview_notes", notesCols, true, []listCase{
+		{name: "first"},
+		{name: "filter", q: engine.ListQuery{Filters: []engine.Filter{{Column: "rating", Op: "=", Value: "5"}}}, where: "rating = ?", args: []any{int64(5)}},
+		{name: "search", q: engine.ListQuery{Search: "references"}, where: "content LIKE ? ESCAPE '\\'", args: []any{"%references%"}},
+	}},
+}
+
+var benchRoles = []struct{ name, user string }{{"interviewer", benchInterviewer}, {"hiring-manager", benchManager}}
+
+// rawList is the hand-written statement of a list case for a role, with
+// its arguments.
+func rawList(tb listTable, role string, c listCase) (query string, args []any) {
+	scope, args := rawScope(tb, role)
+	query = fmt.Sprintf("SELECT %s FROM %s WHERE %s AND deleted_at IS NULL", tb.cols, tb.table, scope)
+	if c.where != "" {
+		w := c.where
+		if role == benchInterviewer && c.iwhere != "" {
+			w = c.iwhere
+		}
+		query += " AND " + w
+		args = append(args, c.args[:strings.Count(w, "?")]...)
+	}
+	return query + " ORDER BY created_at DESC, id DESC LIMIT 51", args
+}
+
+// rawScope is the firewall of a list table for a user, as raw SQL.
+func rawScope(tb listTable, user string) (string, []any) {
+	if tb.owner {
+		return "organization_id = ? AND owner_id = ?", []any{benchOrg, user}
+	}
+	return "organization_id = ?", []any{benchOrg}
+}
+
 // BenchmarkList: first, deep, filtered and search pages of candidates and
-// interview_notes, as an interviewer and as a hiring manager.
+// interview_notes, as an interviewer and as a hiring manager. Every
+// sub-benchmark opens its own engine and raw pool (benchEnv.open); the last
+// one, harness-drift, fails the run when the raw side drifted all the same
+// (see driftProbe).
 func BenchmarkList(b *testing.B) {
 	env := benchSetup(b)
 	ctx := context.Background()
-	tables := []struct {
-		table, cols string
-		owner       bool // strict owner scope: both roles see their own notes only
-		cases       []listCase
-	}{
-		{"candidates", candCols, false, []listCase{
-			{name: "first"},
-			{name: "filter", q: engine.ListQuery{Filters: []engine.Filter{{Column: "source", Op: "=", Value: "linkedin"}}}, where: "source = ?", args: []any{"linkedin"}},
-			{name: "search", q: engine.ListQuery{Search: "garcia"},
-				where: "(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')", args: []any{"%garcia%", "%garcia%", "%garcia%"},
-				iwhere: "(name LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')"},
-		}},
-		{"interview_notes", notesCols, true, []listCase{
-			{name: "first"},
-			{name: "filter", q: engine.ListQuery{Filters: []engine.Filter{{Column: "rating", Op: "=", Value: "5"}}}, where: "rating = ?", args: []any{int64(5)}},
-			{name: "search", q: engine.ListQuery{Search: "references"}, where: "content LIKE ? ESCAPE '\\'", args: []any{"%references%"}},
-		}},
+	type sub struct {
+		name string
+		run  func(b *testing.B, s *side)
 	}
-	for _, tb := range tables {
-		for _, role := range []struct{ name, user string }{{"interviewer", benchInterviewer}, {"hiring-manager", benchManager}} {
-			id := env.identity(b, role.user)
-			scope := "organization_id = ?"
-			scopeArgs := []any{benchOrg}
-			if tb.owner {
-				scope += " AND owner_id = ?"
-				scopeArgs = append(scopeArgs, role.user)
-			}
-			base := fmt.Sprintf("SELECT %s FROM %s WHERE %s AND deleted_at IS NULL", tb.cols, tb.table, scope)
-			order := " ORDER BY created_at DESC, id DESC LIMIT 51"
+	var subs []sub
+	for _, tb := range listTables {
+		for _, role := range benchRoles {
 			for _, c := range tb.cases {
-				c := c
-				for _, mode := range readModes {
-					eng := env.byReads[mode]
-					b.Run(tb.table+"/"+role.name+"/"+c.name+"/reads="+mode, func(b *testing.B) {
-						query, args := base, append([]any{}, scopeArgs...)
-						if c.where != "" {
-							w := c.where
-							if role.name == "interviewer" && c.iwhere != "" {
-								w = c.iwhere
-							}
-							query += " AND " + w
-							args = append(args, c.args[:strings.Count(w, "?")]...)
+				subs = append(subs, sub{tb.table + "/" + role.name + "/" + c.name, func(b *testing.B, s *side) {
+					id := s.identity(b, role.user)
+					query, args := rawList(tb, role.user, c)
+					st := s.prepare(b, query)
+					q := c.q
+					q.Limit = 50
+					checkSame(b, s, id, tb.table, q, st, args)
+					pair(b, func() {
+						if _, err := s.eng.List(ctx, id, tb.table, q); err != nil {
+							b.Fatal(err)
 						}
-						query += order
-						q := c.q
-						q.Limit = 50
-						checkSame(b, env, id, tb.table, q, query, args)
-						pair(b, func() {
-							if _, err := eng.List(ctx, id, tb.table, q); err != nil {
-								b.Fatal(err)
-							}
-						}, func() { rawPage(b, env.raw, query, args...) })
-					})
-				}
+					}, func() { rawPage(b, st, args...) })
+				}})
 			}
-			for _, mode := range readModes {
-				eng := env.byReads[mode]
-				b.Run(tb.table+"/"+role.name+"/deep/reads="+mode, func(b *testing.B) {
-					benchDeep(b, env, eng, id, tb.table, base, scopeArgs)
-				})
-			}
+			subs = append(subs, sub{tb.table + "/" + role.name + "/deep", func(b *testing.B, s *side) {
+				benchDeep(b, s, s.identity(b, role.user), tb, role.user)
+			}})
 		}
 	}
+	// The raw side against a fresh pool after the first and the last
+	// sub-benchmark (0: not measured). The testing package runs each
+	// sub-benchmark's function more than once; the last run counts.
+	var drift [2]float64
+	for i, sb := range subs {
+		for j, mode := range readModes {
+			b.Run(sb.name+"/reads="+mode, func(b *testing.B) {
+				s := env.open(b, mode)
+				sb.run(b, s)
+				switch {
+				case i == 0 && j == 0:
+					drift[0] = driftProbe(b, env, s.raw)
+				case i == len(subs)-1 && j == len(readModes)-1:
+					drift[1] = driftProbe(b, env, s.raw)
+				}
+			})
+		}
+	}
+	b.Run("harness-drift", func(b *testing.B) {
+		if drift[0] == 0 || drift[1] == 0 {
+			b.Skip("run the whole list to check the harness")
+		}
+		b.ReportMetric(drift[0], "first-x-fresh")
+		b.ReportMetric(drift[1], "last-x-fresh")
+		b.ReportMetric(drift[1]/drift[0], "drift")
+		if drift[1]/drift[0] > maxRawDrift {
+			b.Errorf("the raw side drifted %.2fx between the first and the last list benchmark (%.2fx and %.2fx a fresh pool): the benchmarks do not measure alike", drift[1]/drift[0], drift[0], drift[1])
+		}
+	})
 }
 
-// checkSame fails when the engine's page and the raw page differ.
-func checkSame(b *testing.B, env *benchEnv, id engine.Identity, table string, q engine.ListQuery, query string, args []any) {
+// maxRawDrift is how much slower the raw side may be at the last list
+// benchmark than at the first, each compared with a fresh pool at the
+// same moment.
+const maxRawDrift = 1.5
+
+// driftProbe checks the harness, not the engine: it times one raw list
+// statement on pool (a benchmark's raw side, just after it ran) and on a
+// pool opened now, in alternation (A, B, A, B, … so that a busy machine
+// slows both alike), and returns the ratio of their medians. A pool that
+// keeps state from the benchmarks before it shows up as a ratio above 1.
+// The statement is the hiring manager's filtered page of notes: it reads a
+// few hundred scattered table pages, the kind of read that slowed ≈ 1.7×
+// on a pool every list benchmark had used (a full page cache), where the
+// first page of candidates did not move.
+func driftProbe(b *testing.B, env *benchEnv, pool *sql.DB) float64 {
 	b.Helper()
-	p, err := env.eng.List(context.Background(), id, table, q)
+	fresh, err := sql.Open("sqlite", engine.DSN(env.path, false))
 	if err != nil {
 		b.Fatal(err)
 	}
-	got, want := pageIDs(p), rawPage(b, env.raw, query, args...)
+	defer fresh.Close()
+	query, args := rawList(listTables[1], benchRoles[1].user, listTables[1].cases[1])
+	var sts [2]*sql.Stmt
+	for i, db := range []*sql.DB{pool, fresh} {
+		if sts[i], err = db.Prepare(query); err != nil {
+			b.Fatal(err)
+		}
+		defer sts[i].Close()
+		for k := 0; k < 5; k++ {
+			rawPage(b, sts[i], args...)
+		}
+	}
+	const samples = 101
+	var d [2][]time.Duration
+	for k := 0; k < samples; k++ {
+		for i, st := range sts {
+			t0 := time.Now()
+			rawPage(b, st, args...)
+			d[i] = append(d[i], time.Since(t0))
+		}
+	}
+	med := func(x []time.Duration) float64 {
+		slices.Sort(x)
+		return float64(x[len(x)/2])
+	}
+	return med(d[0]) / med(d[1])
+}
+
+// checkSame fails when the engine's page and the raw page differ.
+func checkSame(b *testing.B, s *side, id engine.Identity, table string, q engine.ListQuery, st *sql.Stmt, args []any) {
+	b.Helper()
+	p, err := s.eng.List(context.Background(), id, table, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	got, want := pageIDs(p), rawPage(b, st, args...)
 	if len(want) > 50 {
 		want = want[:50]
 	}
 	if len(got) == 0 || !reflect.DeepEqual(got, want) {
-		b.Fatalf("engine page %v\nraw page %v\n%s", got, want, query)
+		b.Fatalf("engine page %v\nraw page %v", got, want)
 	}
 }
 
@@ -365,13 +505,14 @@ func checkSame(b *testing.B, env *benchEnv, id engine.Identity, table string, q 
 // cursor against the raw keyset page (created_at, id) < (?, ?) whose start
 // values come from one raw OFFSET query in setup, and against the engine's
 // first page (x-first = deep/first).
-func benchDeep(b *testing.B, env *benchEnv, eng *engine.Engine, id engine.Identity, table, base string, scopeArgs []any) {
+func benchDeep(b *testing.B, s *side, id engine.Identity, tb listTable, user string) {
 	ctx := context.Background()
+	eng := s.eng
 	q := engine.ListQuery{Limit: 50}
 	pages := 0
 	var prevCursor string
 	for pages < 10000 {
-		p, err := eng.List(ctx, id, table, q)
+		p, err := eng.List(ctx, id, tb.table, q)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -388,20 +529,25 @@ func benchDeep(b *testing.B, env *benchEnv, eng *engine.Engine, id engine.Identi
 	if depth < 1 {
 		b.Skipf("only %d pages", pages)
 	}
+	scope, scopeArgs := rawScope(tb, user)
+	base := fmt.Sprintf("SELECT %s FROM %s WHERE %s AND deleted_at IS NULL", tb.cols, tb.table, scope)
 	var at, rid string
-	keyQuery := strings.Replace(base, "SELECT "+tbCols(table)+" FROM", "SELECT created_at, id FROM", 1) + " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?"
-	if err := env.raw.QueryRow(keyQuery, append(append([]any{}, scopeArgs...), depth*50-1)...).Scan(&at, &rid); err != nil {
+	keyQuery := fmt.Sprintf("SELECT created_at, id FROM %s WHERE %s AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?", tb.table, scope)
+	if err := s.raw.QueryRow(keyQuery, append(append([]any{}, scopeArgs...), depth*50-1)...).Scan(&at, &rid); err != nil {
 		b.Fatal(err)
 	}
-	query := base + " AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 51"
+	st := s.prepare(b, base+" AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 51")
 	args := append(append([]any{}, scopeArgs...), at, rid)
-	checkSame(b, env, id, table, deepQ, query, args)
+	checkSame(b, s, id, tb.table, deepQ, st, args)
 	first := engine.ListQuery{Limit: 50}
 	list := func(q engine.ListQuery) {
-		if _, err := eng.List(ctx, id, table, q); err != nil {
+		if _, err := eng.List(ctx, id, tb.table, q); err != nil {
 			b.Fatal(err)
 		}
 	}
+	list(deepQ)
+	rawPage(b, st, args...)
+	list(first)
 	var dd, df, dr time.Duration
 	b.ResetTimer()
 	for done := 0; done < b.N; done += benchBlock {
@@ -412,7 +558,7 @@ func benchDeep(b *testing.B, env *benchEnv, eng *engine.Engine, id engine.Identi
 		}
 		t1 := time.Now()
 		for k := 0; k < n; k++ {
-			rawPage(b, env.raw, query, args...)
+			rawPage(b, st, args...)
 		}
 		t2 := time.Now()
 		for k := 0; k < n; k++ {
@@ -432,17 +578,15 @@ func benchDeep(b *testing.B, env *benchEnv, eng *engine.Engine, id engine.Identi
 	b.ReportMetric(float64(depth), "pages-deep")
 }
 
-func tbCols(table string) string {
-	if table == "candidates" {
-		return candCols
-	}
-	return notesCols
-}
-
 // benchIDs returns n ids of live rows of table in the benchmark organization.
 func benchIDs(b *testing.B, env *benchEnv, table string, n int) []string {
 	b.Helper()
-	rows, err := env.raw.Query("SELECT id FROM "+table+" WHERE organization_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?", benchOrg, n)
+	db, err := sql.Open("sqlite", engine.DSN(env.path, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT id FROM "+table+" WHERE organization_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?", benchOrg, n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -468,19 +612,20 @@ func BenchmarkGet(b *testing.B) {
 	ctx := context.Background()
 	ids := benchIDs(b, env, "candidates", 1000)
 	query := "SELECT " + candCols + " FROM candidates WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
-	for _, role := range []struct{ name, user string }{{"interviewer", benchInterviewer}, {"hiring-manager", benchManager}} {
+	for _, role := range benchRoles {
 		for _, mode := range readModes {
-			eng := env.byReads[mode]
 			b.Run("candidates/"+role.name+"/reads="+mode, func(b *testing.B) {
-				id := env.identity(b, role.user)
+				s := env.open(b, mode)
+				id := s.identity(b, role.user)
+				st := s.prepare(b, query)
 				i, j := 0, 0
 				pair(b, func() {
-					if _, err := eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
+					if _, err := s.eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
 						b.Fatal(err)
 					}
 					i++
 				}, func() {
-					if got := rawPage(b, env.raw, query, ids[j%len(ids)], benchOrg); len(got) != 1 {
+					if got := rawPage(b, st, ids[j%len(ids)], benchOrg); len(got) != 1 {
 						b.Fatalf("raw get: %v", got)
 					}
 					j++
@@ -497,22 +642,23 @@ func BenchmarkUpdate(b *testing.B) {
 	env := benchSetup(b)
 	ctx := context.Background()
 	ids := benchIDs(b, env, "candidates", 1000)
-	id := env.identity(b, benchManager)
+	s := env.open(b, schema.ReadsGroup)
+	id := s.identity(b, benchManager)
+	st := s.prepare(b, "UPDATE candidates SET phone = ?, modified_at = ?, modified_by = ? WHERE id = ? AND organization_id = ? AND deleted_at IS NULL")
 	i, j := 0, 0
 	pair(b, func() {
 		phone := fmt.Sprintf("+1 555 %07d", i)
-		if _, err := env.eng.Update(ctx, id, "candidates", ids[i%len(ids)], map[string]any{"phone": phone}, engine.WriteOptions{}); err != nil {
+		if _, err := s.eng.Update(ctx, id, "candidates", ids[i%len(ids)], map[string]any{"phone": phone}, engine.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}, func() {
-		tx, err := env.raw.Begin()
+		tx, err := s.raw.Begin()
 		if err != nil {
 			b.Fatal(err)
 		}
 		now := engine.FormatTime(time.Now())
-		res, err := tx.Exec("UPDATE candidates SET phone = ?, modified_at = ?, modified_by = ? WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
-			fmt.Sprintf("+1 555 %07d", j), now, benchManager, ids[j%len(ids)], benchOrg)
+		res, err := tx.Stmt(st).Exec(fmt.Sprintf("+1 555 %07d", j), now, benchManager, ids[j%len(ids)], benchOrg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -535,25 +681,27 @@ func BenchmarkAction(b *testing.B) {
 	env := benchSetup(b)
 	ctx := context.Background()
 	ids := benchIDs(b, env, "applications", 500)
-	id := env.identity(b, benchInterviewer)
+	s := env.open(b, schema.ReadsGroup)
+	id := s.identity(b, benchInterviewer)
+	sel := s.prepare(b, "SELECT id FROM applications WHERE id = ? AND organization_id = ? AND deleted_at IS NULL")
+	ins := s.prepare(b, "INSERT INTO interview_scores (id, organization_id, application_id, interviewer_id, score, feedback, created_at, created_by) VALUES (?,?,?,?,?,?,?,?)")
 	i, j := 0, 0
 	pair(b, func() {
-		if _, err := env.eng.Run(ctx, id, "applications", "submitScore", ids[i%len(ids)], map[string]any{"score": 4, "feedback": "solid"}, engine.WriteOptions{}); err != nil {
+		if _, err := s.eng.Run(ctx, id, "applications", "submitScore", ids[i%len(ids)], map[string]any{"score": 4, "feedback": "solid"}, engine.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}, func() {
-		tx, err := env.raw.Begin()
+		tx, err := s.raw.Begin()
 		if err != nil {
 			b.Fatal(err)
 		}
 		var app string
-		if err := tx.QueryRow("SELECT id FROM applications WHERE id = ? AND organization_id = ? AND deleted_at IS NULL", ids[j%len(ids)], benchOrg).Scan(&app); err != nil {
+		if err := tx.Stmt(sel).QueryRow(ids[j%len(ids)], benchOrg).Scan(&app); err != nil {
 			b.Fatal(err)
 		}
 		now := engine.FormatTime(time.Now())
-		if _, err := tx.Exec("INSERT INTO interview_scores (id, organization_id, application_id, interviewer_id, score, feedback, created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
-			engine.NewID(), benchOrg, app, benchInterviewer, 4, "solid", now, benchInterviewer); err != nil {
+		if _, err := tx.Stmt(ins).Exec(engine.NewID(), benchOrg, app, benchInterviewer, 4, "solid", now, benchInterviewer); err != nil {
 			b.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
