@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -108,18 +109,69 @@ type AuditEntry struct {
 // at, os_user, user_id, org_id, role, real_role, operation, table, record,
 // outcome, fields, reason] for version 2 (fields a JSON array of strings).
 func entryHash(e *AuditEntry) string {
-	var content []any
+	b := make([]byte, 0, 256+len(e.PrevHash))
+	b = append(b, e.PrevHash...)
+	b = append(b, '\n')
+	b = appendContent(b, e)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendContent appends json(content) of entryHash to b: the bytes
+// json.Marshal gives for the content array (TestEntryContentJSON), written
+// without reflection because every read's entry is hashed.
+func appendContent(b []byte, e *AuditEntry) []byte {
+	b = append(b, '[')
 	if e.HashVersion >= hashV2 {
-		content = []any{"qb-audit-v2", e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.RealRole, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields, e.Reason}
-	} else {
-		content = []any{e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, e.Fields}
+		b = append(b, `"qb-audit-v2",`...)
 	}
-	b, _ := json.Marshal(content)
-	h := sha256.New()
-	h.Write([]byte(e.PrevHash))
-	h.Write([]byte{'\n'})
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	b = strconv.AppendInt(b, e.Seq, 10)
+	for _, s := range []string{e.At, e.OSUser, e.UserID, e.OrgID, e.Role} {
+		b = appendJSONString(append(b, ','), s)
+	}
+	if e.HashVersion >= hashV2 {
+		b = appendJSONString(append(b, ','), e.RealRole)
+	}
+	for _, s := range []string{e.Operation, e.Table, e.RecordID, e.Outcome} {
+		b = appendJSONString(append(b, ','), s)
+	}
+	b = appendJSONStrings(append(b, ','), e.Fields)
+	if e.HashVersion >= hashV2 {
+		b = appendJSONString(append(b, ','), e.Reason)
+	}
+	return append(b, ']')
+}
+
+// appendJSONStrings appends list as json.Marshal writes a []string (null
+// for nil).
+func appendJSONStrings(b []byte, list []string) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as json.Marshal writes a string: a string of
+// printable ASCII without the characters it escapes (", \, <, >, &) is
+// written as it is; any other goes through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // currentOSUser is the operating-system user running this process.
@@ -196,8 +248,8 @@ func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) err
 			e.Fields = []string{}
 		}
 		e.Hash = entryHash(e)
-		fields, _ := json.Marshal(e.Fields)
-		if err := w.insert(ctx, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, string(fields), e.PrevHash, e.Hash, e.RealRole, e.Reason, int64(e.HashVersion)); err != nil {
+		fields := string(appendJSONStrings(nil, e.Fields))
+		if err := w.insert(ctx, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, fields, e.PrevHash, e.Hash, e.RealRole, e.Reason, int64(e.HashVersion)); err != nil {
 			return err
 		}
 		prev = e.Hash

@@ -270,11 +270,21 @@ func (e *Engine) table(name string, crud bool) (*schema.Table, error) {
 	return t, nil
 }
 
-// sqlCols lists "t"."col" for every column of t.
+// sqlCols lists "col" for every column of t (every read names them all),
+// built once per table: a config's tables do not change once loaded.
 func sqlCols(t *schema.Table) string {
+	if s, ok := colLists.Load(t); ok {
+		return s.(string)
+	}
 	parts := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		parts[i] = Q(c.SQLName)
 	}
-	return strings.Join(parts, ", ")
+	s := strings.Join(parts, ", ")
+	colLists.Store(t, s)
+	return s
 }
+
+// colLists holds sqlCols by table. A config reloaded in a long session
+// leaves its tables' entries behind: a few hundred bytes each.
+var colLists sync.Map

@@ -79,3 +79,6 @@ func FunnelSQL(e *Engine, id Identity, table string, q ListQuery) (stages, stmts
 	}
 	return stages, stmts, args, err
 }
+
+// WaitGroupCommits waits until no background group commit of e is running.
+func WaitGroupCommits(e *Engine) { e.audit.waitGroupCommits() }

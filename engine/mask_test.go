@@ -188,3 +188,33 @@ func FuzzMaskValue(f *testing.F) {
 		checkMaskInvariants(t, typ, raw)
 	})
 }
+
+// The ASCII fast paths of the email and digit masks give exactly what the
+// general versions give, on ASCII values of every shape (and decline any
+// other value).
+func TestMaskASCIIFastPaths(t *testing.T) {
+	part := rapid.StringOfN(rapid.RuneFrom([]rune("ab.@-_1 9+()x*"), &unicode.RangeTable{R16: []unicode.Range16{{Lo: 0, Hi: 0x7f, Stride: 1}}}), 0, 12, -1)
+	emailish := rapid.Custom(func(t *rapid.T) string {
+		return part.Draw(t, "local") + rapid.SampledFrom([]string{"@", "", "@@"}).Draw(t, "at") +
+			part.Draw(t, "host") + rapid.SampledFrom([]string{".", ""}).Draw(t, "dot") + part.Draw(t, "tld")
+	})
+	digitish := rapid.StringOfN(rapid.RuneFrom([]rune("0123456789-() +x")), 0, 24, -1)
+	ascii := rapid.OneOf(part, emailish, digitish)
+	rapid.Check(t, func(t *rapid.T) {
+		raw := ascii.Draw(t, "raw")
+		if got, ok := maskEmailASCII(raw); !ok || got != maskEmailRunes(raw) {
+			t.Fatalf("email %q: fast %q (%v), general %q", raw, got, ok, maskEmailRunes(raw))
+		}
+		if got, ok := maskDigitsASCII(raw); !ok || got != maskDigitsRunes(raw) {
+			t.Fatalf("digits %q: fast %q (%v), general %q", raw, got, ok, maskDigitsRunes(raw))
+		}
+	})
+	for _, raw := range []string{"é@x.com", "٥٥٥-١٢٣-٤٥٦٧", "\xff@a.b"} {
+		if _, ok := maskEmailASCII(raw); ok {
+			t.Errorf("email fast path took %q", raw)
+		}
+		if _, ok := maskDigitsASCII(raw); ok {
+			t.Errorf("digits fast path took %q", raw)
+		}
+	}
+}

@@ -415,11 +415,12 @@ const (
 // maskPlan is the masking of every column of a table for one caller.
 type maskPlan struct {
 	modes    []maskMode // by column index
+	types    []string   // the mask type of each masked column, by column index
 	ownerIdx int        // index of the owner column for showIfOwner, or -1
 }
 
 func (e *Engine) maskPlanFor(t *schema.Table, id Identity) maskPlan {
-	p := maskPlan{modes: make([]maskMode, len(t.Columns)), ownerIdx: -1}
+	p := maskPlan{modes: make([]maskMode, len(t.Columns)), types: make([]string, len(t.Columns)), ownerIdx: -1}
 	ownerCol := "createdBy"
 	if t.Firewall.Owner != nil {
 		ownerCol = t.Firewall.Owner.Column
@@ -434,6 +435,7 @@ func (e *Engine) maskPlanFor(t *schema.Table, id Identity) maskPlan {
 		if m == nil {
 			continue
 		}
+		p.types[i] = m.Type
 		switch {
 		case !id.Anonymous && id.Role != "" && slices.Contains(m.ShowRoles, id.Role):
 			p.modes[i] = showRaw

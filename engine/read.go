@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"quickback.dev/qb/schema"
@@ -348,17 +349,34 @@ func roleError(t *schema.Table, op string, acc *residual) error {
 // statement is the SELECT a list runs: one row more than the page, to know
 // whether another page follows.
 func (p *listPlan) statement() (string, []any) {
-	var order []string
-	for _, k := range p.keys {
-		dir := "ASC"
-		if k.desc {
-			dir = "DESC"
+	var b strings.Builder
+	b.Grow(512)
+	b.WriteString("SELECT ")
+	b.WriteString(sqlCols(p.t))
+	b.WriteString(" FROM ")
+	b.WriteString(Q(p.t.SQLName))
+	b.WriteString(" WHERE ")
+	for i, w := range p.where {
+		if i > 0 {
+			b.WriteString(" AND ")
 		}
-		order = append(order, k.expr()+" "+dir)
+		b.WriteString(w)
 	}
-	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
-		sqlCols(p.t), Q(p.t.SQLName), strings.Join(p.where, " AND "), strings.Join(order, ", "), p.limit+1)
-	return query, p.args
+	b.WriteString(" ORDER BY ")
+	for i, k := range p.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.expr())
+		if k.desc {
+			b.WriteString(" DESC")
+		} else {
+			b.WriteString(" ASC")
+		}
+	}
+	b.WriteString(" LIMIT ")
+	b.WriteString(strconv.Itoa(p.limit + 1))
+	return b.String(), p.args
 }
 
 // ListSQL returns the statement List runs for id on table with q, with its
@@ -400,7 +418,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 	n := len(t.Columns)
 	slab := make([]any, 0, n*min(p.limit+1, DefaultLimit+1))
 	ptrs := make([]any, n)
-	var raws [][]any
+	raws := make([][]any, 0, min(p.limit+1, DefaultLimit+1))
 	for rows.Next() {
 		if cap(slab)-len(slab) < n {
 			slab = make([]any, 0, n*(DefaultLimit+1))
@@ -493,7 +511,7 @@ func (e *Engine) presentInPlace(t *schema.Table, mp maskPlan, id Identity, raw [
 			}
 		}
 		if mode == showMasked && v != nil {
-			v = maskValue(t.Masking[c.Name].Type, ValueString(v))
+			v = maskValue(mp.types[i], ValueString(v))
 			r.Masked[i] = true
 		}
 		r.Values[i] = v
