@@ -122,21 +122,25 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 	var fw firewall
 	var before []any
 	var rec map[string]any
+	// mayGetBefore: the caller may get the record as it was read.
+	var mayGetBefore bool
 	if record {
 		fw = firewallFor(t, id)
 		if fw.err != nil {
 			return nil, nil, fw.err
 		}
-		raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
+		accs, get := e.afterConds(t, id, acc)
+		raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, accs...)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !found {
 			return nil, nil, notFound(t, rowID)
 		}
-		if !pass {
+		if !pass[0] {
 			return nil, nil, conditionFailed(t, rowID, "action:"+a.Name, acc)
 		}
+		mayGetBefore = get && pass[1]
 		if err := e.checkUnmodified(ctx, tx, t, id, rowID, raw, since); err != nil {
 			return nil, nil, err
 		}
@@ -214,11 +218,8 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 		}
 		fields = wr.fields()
 	} else if record {
-		ok, err := e.mayGet(ctx, tx, t, id, rowID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
+		// Nothing of the record changed since it was read.
+		if mayGetBefore {
 			row := e.present(t, e.maskPlanFor(t, id), id, before)
 			res.Row = &row
 		} else {
@@ -233,16 +234,12 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 	// Inserted rows; one the caller may not get (an internal table's, say)
 	// is reported by id and field names only.
 	for i, ins := range a.Inserts {
-		row, err := e.actionInsert(ctx, tx, t, a, i, ins, id, inputs, rec)
+		row, ok, err := e.actionInsert(ctx, tx, t, a, i, ins, id, inputs, rec)
 		if err != nil {
 			return nil, nil, err
 		}
 		if row == nil {
 			continue
-		}
-		ok, err := e.mayGet(ctx, tx, row.Table, id, row.ID())
-		if err != nil {
-			return nil, nil, err
 		}
 		var set []string
 		for j, c := range row.Table.Columns {
@@ -446,17 +443,18 @@ func (e *Engine) conditionalUpdate(ctx context.Context, tx *sql.Tx, t *schema.Ta
 }
 
 // actionInsert writes the i-th insert row of an action and returns it as the
-// caller sees it (nil if the target's firewall hides it from the caller).
-func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, a *schema.Action, i int, ins schema.Insert, id Identity, inputs, rec map[string]any) (*Row, error) {
+// caller sees it (nil if the target's firewall hides it from the caller),
+// and whether the caller may get it.
+func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, a *schema.Action, i int, ins schema.Insert, id Identity, inputs, rec map[string]any) (*Row, bool, error) {
 	tt := e.cfg.Table(ins.Table)
 	if tt == nil {
-		return nil, Errf(NotFound, map[string]any{"table": ins.Table, "action": a.Name}, "action %s inserts into the unknown table %q", a.Name, ins.Table)
+		return nil, false, Errf(NotFound, map[string]any{"table": ins.Table, "action": a.Name}, "action %s inserts into the unknown table %q", a.Name, ins.Table)
 	}
 	data := map[string]any{}
 	var probs []FieldProblem
 	for _, as := range ins.Values {
 		if tt.Column(as.Column) == nil {
-			return nil, Errf(ValidationFailed, map[string]any{"table": tt.Name, "action": a.Name, "fields": []FieldProblem{{Field: as.Column, Category: "unknown", Message: "unknown field"}}},
+			return nil, false, Errf(ValidationFailed, map[string]any{"table": tt.Name, "action": a.Name, "fields": []FieldProblem{{Field: as.Column, Category: "unknown", Message: "unknown field"}}},
 				"action %s inserts the unknown field %s into %s", a.Name, as.Column, tt.Name)
 		}
 		if tt.IsSystemManaged(as.Column) {
@@ -466,19 +464,24 @@ func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 		data[as.Column] = e.resolveRef(as.Value, id, inputs, rec)
 	}
 	if len(probs) > 0 {
-		return nil, Errf(GuardSystemManaged, map[string]any{"table": tt.Name, "action": a.Name, "fields": probs},
+		return nil, false, Errf(GuardSystemManaged, map[string]any{"table": tt.Name, "action": a.Name, "fields": probs},
 			"action %s may not set the system-managed fields of %s: %s", a.Name, tt.Name, fieldList(probs))
 	}
 	newID, err := e.insertChecked(ctx, tx, tt, id, data)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	raw, _, found, err := e.fetch(ctx, tx, tt, id, firewallFor(tt, id), &residual{}, newID)
+	fw := firewallFor(tt, id)
+	if fw.err != nil {
+		return nil, false, nil
+	}
+	accs, get := e.afterConds(tt, id, &residual{})
+	raw, pass, found, err := e.fetchConds(ctx, tx, tt, id, fw, newID, accs...)
 	if err != nil || !found {
-		return nil, err
+		return nil, false, err
 	}
 	row := e.present(tt, e.maskPlanFor(tt, id), id, raw)
-	return &row, nil
+	return &row, get && pass[1], nil
 }
 
 // Actions lists every action of table for id with whether it is available

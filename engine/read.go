@@ -544,36 +544,68 @@ type querier interface {
 // fetch reads one row through the firewall together with the value of the
 // access condition on it. found is false when the firewall hides it.
 func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string) (raw []any, pass, found bool, err error) {
-	cond := "1"
+	raw, passes, found, err := e.fetchConds(ctx, q, t, id, fw, rowID, acc)
+	if !found || err != nil {
+		return nil, false, found, err
+	}
+	return raw, passes[0], true, nil
+}
+
+// fetchConds is fetch with the value of each of several access conditions
+// on the row (one statement, one row read).
+func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, rowID string, accs ...*residual) (raw []any, pass []bool, found bool, err error) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(sqlCols(t))
 	var args []any
-	if acc.Cond.sql != "" {
-		cond = acc.Cond.sql
-		args = append(args, acc.Cond.bind(id)...)
+	for _, acc := range accs {
+		cond, condArgs := condSQL(acc, id)
+		b.WriteString(", (" + cond + ")")
+		args = append(args, condArgs...)
 	}
 	args = append(args, rowID)
 	args = append(args, fw.pred.bind(id)...)
-	query := fmt.Sprintf("SELECT %s, (%s) FROM %s WHERE %s = ? AND %s", sqlCols(t), cond, Q(t.SQLName), Q(t.PrimaryKey().SQLName), fw.pred.sql)
-	raw = make([]any, len(t.Columns))
-	ptrs := make([]any, len(t.Columns)+1)
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	var c any
-	ptrs[len(raw)] = &c
-	err = e.queryRow(ctx, q, query, args...).Scan(ptrs...)
+	b.WriteString(" FROM " + Q(t.SQLName) + " WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql)
+	raw, conds, err := e.scanRowConds(e.queryRow(ctx, q, b.String(), args...), t, len(accs))
 	if isNoRows(err) {
-		return nil, false, false, nil
+		return nil, nil, false, nil
 	}
 	if err != nil {
-		return nil, false, false, e.store.wrapErr(err)
+		return nil, nil, false, e.store.wrapErr(err)
 	}
-	for i, v := range raw {
+	pass = make([]bool, len(conds))
+	for i, c := range conds {
+		pass[i] = truthy(c)
+	}
+	return raw, pass, true, nil
+}
+
+// condSQL is an access condition as an SQL expression with its arguments
+// ("1" for a rule without a record condition).
+func condSQL(acc *residual, id Identity) (string, []any) {
+	if acc == nil || acc.Cond.sql == "" {
+		return "1", nil
+	}
+	return acc.Cond.sql, acc.Cond.bind(id)
+}
+
+// scanRowConds scans a row of t's columns followed by n more values;
+// []byte values become strings.
+func (e *Engine) scanRowConds(row *sql.Row, t *schema.Table, n int) (raw, extra []any, err error) {
+	vals := make([]any, len(t.Columns)+n)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := row.Scan(ptrs...); err != nil {
+		return nil, nil, err
+	}
+	for i, v := range vals {
 		if b, ok := v.([]byte); ok {
-			raw[i] = string(b)
+			vals[i] = string(b)
 		}
 	}
-	pass = truthy(c)
-	return raw, pass, true, nil
+	return vals[:len(t.Columns):len(t.Columns)], vals[len(t.Columns):], nil
 }
 
 func truthy(v any) bool {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -461,11 +462,31 @@ func (e *Engine) insertChecked(ctx context.Context, tx *sql.Tx, t *schema.Table,
 // its value did not change, so the changes never tell whether a value
 // written equals a hidden one.
 func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string, before []any, written map[string]any, path string) (*WriteResult, error) {
-	raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
+	accs, get := e.afterConds(t, id, acc)
+	raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, accs...)
 	if err != nil {
 		return nil, err
 	}
-	if !found || !pass {
+	return e.describeWrite(t, id, acc, rowID, before, written, path, raw, found && pass[0], get && found && pass[1])
+}
+
+// afterConds are the conditions a written row is read with: the
+// operation's access condition, then get access's unless the caller's role
+// is denied get (get false).
+func (e *Engine) afterConds(t *schema.Table, id Identity, acc *residual) (accs []*residual, get bool) {
+	g := e.crudAccess(t, schema.OpGet, id)
+	if g.Denied {
+		return []*residual{acc}, false
+	}
+	return []*residual{acc, g}, true
+}
+
+// describeWrite checks that the access condition holds on the written row
+// (raw; pass: inside the firewall and the condition holds) and reports it
+// masked with its changes, or — when the caller may not get it (mayGet
+// false) — by id and field names only.
+func (e *Engine) describeWrite(t *schema.Table, id Identity, acc *residual, rowID string, before []any, written map[string]any, path string, raw []any, pass, mayGet bool) (*WriteResult, error) {
+	if !pass {
 		return nil, Errf(AccessConditionFailed, map[string]any{"table": t.Name, "id": rowID, "operation": path, "rules": acc.Rules},
 			"after this %s the record would fail the condition of %s", path, strings.Join(acc.Rules, " / "))
 	}
@@ -490,9 +511,8 @@ func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id
 		res.Changes = append(res.Changes, Change{Field: c.Name, Before: b, After: row.Values[i], Masked: row.Masked[i] || (before != nil && prev.Masked[i])})
 	}
 	res.ID = rowID
-	ok, err := e.mayGet(ctx, tx, t, id, rowID)
-	if err != nil || ok {
-		return res, err
+	if mayGet {
+		return res, nil
 	}
 	// The caller may not get the row (SPEC §3.4): its id and the names of
 	// the fields the write changed or set — every field written is named,
@@ -535,7 +555,23 @@ func (r *WriteResult) fields() []string {
 	return changedFields(r.Changes)
 }
 
+// equalStored reports whether two stored values are the same: of the same
+// type and printing the same (so every NaN equals every NaN, and -0 differs
+// from 0).
 func equalStored(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && (math.Float64bits(x) == math.Float64bits(y) || (x != x && y != y))
+	}
 	return fmt.Sprintf("%T:%v", a, a) == fmt.Sprintf("%T:%v", b, b)
 }
 
@@ -617,14 +653,59 @@ func (e *Engine) update(ctx context.Context, tx *sql.Tx, t *schema.Table, id Ide
 		return nil, err
 	}
 	vals["modifiedAt"], vals["modifiedBy"] = e.stampTime(t, "modifiedAt"), auditUser(id)
-	if err := e.updateRow(ctx, tx, t, id, fw, rowID, vals); err != nil {
+	accs, get := e.afterConds(t, id, acc)
+	after, pass, err := e.updateReturning(ctx, tx, t, id, fw, rowID, vals, accs)
+	if err != nil {
 		return nil, err
 	}
-	res, err := e.afterWrite(ctx, tx, t, id, fw, acc, rowID, before, vals, "update")
+	res, err := e.describeWrite(t, id, acc, rowID, before, vals, "update", after, pass[0] && pass[1], get && pass[0] && pass[2])
 	if err == nil && res.Withheld == nil {
 		res.LastChange = lastChange(t, before)
 	}
 	return res, err
+}
+
+// updateReturning sets vals on the row, inside the firewall, and reads the
+// row as written in the same statement (UPDATE … RETURNING) with, on the
+// new row, whether it is still inside the firewall (pass[0]) and the value
+// of each condition of accs (pass[1:]) — what re-reading it would give.
+func (e *Engine) updateReturning(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, rowID string, vals map[string]any, accs []*residual) (raw []any, pass []bool, err error) {
+	var b strings.Builder
+	var args []any
+	b.WriteString("UPDATE " + Q(t.SQLName) + " SET ")
+	n := 0
+	for _, c := range t.Columns {
+		if v, ok := vals[c.Name]; ok {
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(Q(c.SQLName) + " = ?")
+			args = append(args, v)
+			n++
+		}
+	}
+	b.WriteString(" WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql)
+	args = append(args, rowID)
+	args = append(args, fw.pred.bind(id)...)
+	b.WriteString(" RETURNING " + sqlCols(t) + ", (" + fw.pred.sql + ")")
+	args = append(args, fw.pred.bind(id)...)
+	for _, acc := range accs {
+		cond, condArgs := condSQL(acc, id)
+		b.WriteString(", (" + cond + ")")
+		args = append(args, condArgs...)
+	}
+	raw, extra, err := e.scanRowConds(e.queryRow(ctx, tx, b.String(), args...), t, 1+len(accs))
+	if isNoRows(err) {
+		return nil, nil, notFound(t, rowID)
+	}
+	if err != nil {
+		return nil, nil, e.constraintError(t, err)
+	}
+	pass = make([]bool, len(extra))
+	for i, v := range extra {
+		pass[i] = truthy(v)
+	}
+	return raw, pass, nil
 }
 
 // updateRow sets vals on the row, inside the firewall.
