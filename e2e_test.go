@@ -99,6 +99,20 @@ func (s *tmuxSession) waitFor(wants ...string) string {
 	return ""
 }
 
+// waitGone polls the screen until gone is no longer on it.
+func (s *tmuxSession) waitGone(gone string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		if screen = s.capture(); !strings.Contains(screen, gone) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("screen kept showing %q; last screen:\n%s", gone, screen)
+}
+
 func (s *tmuxSession) keys(keys ...string) {
 	s.t.Helper()
 	if out, err := s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...); err != nil {

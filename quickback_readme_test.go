@@ -204,6 +204,8 @@ func TestREADMEQuickbackCommands(t *testing.T) {
 	s.keys("i")
 	s.waitFor("Act as", "dana@acme.test", "hiring-manager", "globex")
 	s.keys("Escape")
+	// Escape and q sent together would read as alt+q: wait for the picker to close.
+	s.waitGone("Act as")
 	s.keys("q")
 	s.ended("q")
 	if after := theirs(); after != before {
