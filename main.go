@@ -41,6 +41,9 @@ const (
 )
 
 func main() {
+	// The process ends with the command: the engine may leave a small
+	// write-ahead log for the next one (engine.Options.KeepWAL).
+	exitsAfterCommand = true
 	os.Exit(runIO(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -49,6 +49,10 @@ func (c *cli) dbPath() string {
 	return c.cfg.DatabasePath()
 }
 
+// exitsAfterCommand is set by main: the process ends when the command
+// does (tests run many commands in one process and leave it false).
+var exitsAfterCommand bool
+
 // open loads the config and opens the engine, creating and seeding the
 // database on first use.
 func (c *cli) open(readOnly bool) error {
@@ -58,7 +62,7 @@ func (c *cli) open(readOnly bool) error {
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
-	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables}
+	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables, KeepWAL: exitsAfterCommand}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let
 		// us write) is opened read-only: reads work, writes are refused.

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -346,6 +349,11 @@ func (s *store) identitiesMissing(ctx context.Context) error {
 // own tables to it and nothing else, unless createTables asks it to create
 // the config's tables the database lacks (`qb migrate`).
 func (s *store) migrate(ctx context.Context, createTables bool) error {
+	if !createTables {
+		if ok, err := s.layoutCurrent(ctx); ok || err != nil {
+			return err
+		}
+	}
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
@@ -362,7 +370,9 @@ func (s *store) migrate(ctx context.Context, createTables bool) error {
 	own := s.ownDDL()
 	if s.upToDate(ctx, own, stmts) {
 		// Nothing to write: opening needs no write lock, so a database
-		// another process is writing can still be opened and read.
+		// another process is writing can still be opened and read. The
+		// layout is recorded if the lock is free at once.
+		s.recordLayout(ctx)
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -398,6 +408,11 @@ func (s *store) migrate(ctx context.Context, createTables bool) error {
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("database %s: %s: %w", s.path, firstLine(st), err)
+		}
+	}
+	if !createTables {
+		if err := s.writeLayout(ctx, tx); err != nil {
+			return s.wrapErr(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -501,6 +516,9 @@ func createdName(st string) (string, bool) {
 
 // checkLayout verifies a read-only database already matches the config.
 func (s *store) checkLayout(ctx context.Context) error {
+	if ok, err := s.layoutCurrent(ctx); ok || err != nil {
+		return err
+	}
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
@@ -527,8 +545,118 @@ func firstLine(s string) string {
 	return s
 }
 
+// The layout record: opening a database checks it against the config (the
+// tables and columns, their types and formats, the console's own tables)
+// with a few dozen reads of the schema. Once a check has passed, qb_meta
+// records a hash of everything that check depends on in the config,
+// together with the database's schema version (which SQLite changes with
+// every CREATE, ALTER or DROP, whoever runs it). While both still match,
+// opening reads that one row instead of checking again.
+
+// metaLayout is the qb_meta key of the layout record.
+const metaLayout = "layout"
+
+// layoutHash is the hash of everything in the config the layout check
+// depends on: the format, the identity source, and each table's DDL,
+// indexes and timestamp formats.
+func (s *store) layoutHash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "qb layout\nformat %d\nauth %s\n", formatVersion, s.cfg.Auth.Source)
+	for _, t := range s.cfg.Tables {
+		fmt.Fprintf(h, "table %s\n%s\n", t.Name, tableDDL(s.cfg, t))
+		for _, x := range indexDDL(t) {
+			fmt.Fprintf(h, "%s\n", x)
+		}
+		for _, c := range t.Columns {
+			fmt.Fprintf(h, "column %s %s %s %s\n", c.Name, c.SQLName, c.Type, c.Format)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// layoutCurrent reports whether the database records that it passed the
+// layout check for this config and its schema has not changed since; it
+// then sets what the check would have (adopted, the identity source, the
+// audit format). One read.
+func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
+	var format, adopted, layout sql.NullString
+	var version int64
+	err := s.db.QueryRowContext(ctx, `SELECT
+  (SELECT value FROM qb_meta WHERE key = 'format'),
+  (SELECT value FROM qb_meta WHERE key = ?),
+  (SELECT value FROM qb_meta WHERE key = ?),
+  (SELECT schema_version FROM pragma_schema_version)`, metaAdopted, metaLayout).Scan(&format, &adopted, &layout, &version)
+	if err != nil || format.String != fmt.Sprint(formatVersion) || layout.String != s.layoutHash()+" "+fmt.Sprint(version) {
+		// No record (a new database, one without qb_meta, an older qb's)
+		// or a stale one: the full check decides.
+		return false, nil
+	}
+	s.adopted = adopted.String == "1"
+	s.auditV2 = true // format 2
+	s.auditKnown = true
+	ids, err := identitySourceFor(ctx, s.cfg, s.db)
+	if err != nil {
+		return false, s.wrapErr(err)
+	}
+	s.ids = ids
+	return true, nil
+}
+
+// writeLayout records, inside tx (which holds the write lock), that the
+// database passed the layout check for this config at its current schema
+// version.
+func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
+	var version int64
+	if err := tx.QueryRowContext(ctx, "SELECT schema_version FROM pragma_schema_version").Scan(&version); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO qb_meta(key, value) VALUES (?, ?)", metaLayout, s.layoutHash()+" "+fmt.Sprint(version))
+	return err
+}
+
+// recordLayout writes the layout record after a check that changed
+// nothing, when it is missing or stale and another writer does not hold
+// the lock at this moment (opening never waits for it: the next open
+// records it instead).
+func (s *store) recordLayout(ctx context.Context) {
+	if s.readOnly {
+		return
+	}
+	var have string
+	var version int64
+	if err := s.db.QueryRowContext(ctx, "SELECT (SELECT value FROM qb_meta WHERE key = ?), (SELECT schema_version FROM pragma_schema_version)", metaLayout).Scan(&have, &version); err == nil && have == s.layoutHash()+" "+fmt.Sprint(version) {
+		return
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	defer conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", s.busyTimeout()))
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return
+	}
+	defer tx.Rollback()
+	if s.writeLayout(ctx, tx) == nil {
+		_ = tx.Commit()
+	}
+}
+
+// queryExecer is a transaction (or anything that reads and writes).
+type queryExecer interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
 // readAuditFormat sets auditV2 from the columns qb_audit has.
 func (s *store) readAuditFormat(ctx context.Context) error {
+	if s.auditKnown {
+		return nil
+	}
 	have, err := tableColumns(ctx, s.db, "qb_audit")
 	if err != nil {
 		return s.wrapErr(err)

@@ -73,6 +73,8 @@ type store struct {
 	// auditV2 is set when qb_audit has the columns of format 2 (a
 	// read-only database of format 1 lacks them).
 	auditV2 bool
+	// auditKnown: auditV2 was set from the layout record (layoutCurrent).
+	auditKnown bool
 	// adopted: qb did not create the database (adopt.go); it never
 	// changes the config's tables there.
 	adopted bool
