@@ -23,7 +23,7 @@ func (l *loader) actions(t *Table, v any, p *kpath) {
 			continue
 		}
 		l.known(am, ap, actionKeys...)
-		a := &Action{Name: name, Path: ap.disp}
+		a := &Action{Name: name, Path: ap.disp()}
 		t.Actions = append(t.Actions, a)
 		if x, ok := am["type"]; !ok {
 			l.errf(ap, `missing "type" ("record" or "standalone")`)

@@ -11,25 +11,40 @@ import (
 // (tables.jobs.guards.createable[1]), meta the raw key segments joined by
 // NUL without array indices (how toml.MetaData orders keys).
 type kpath struct {
-	disp   string
+	// seg is this key ("" for the root); index >= 0 makes the path an
+	// array element of its parent instead.
+	seg    string
+	index  int
 	meta   string
 	parent *kpath
 }
 
-var rootPath = &kpath{}
+var rootPath = &kpath{index: -1}
 
 func (p *kpath) key(k string) *kpath {
-	if p.disp == "" && p.meta == "" && p.parent == nil {
-		return &kpath{disp: quoteKey(k), meta: k, parent: p}
+	if p.parent == nil {
+		return &kpath{seg: k, index: -1, meta: k, parent: p}
 	}
-	return &kpath{disp: joinKey(p.disp, k), meta: p.meta + "\x00" + k, parent: p}
+	return &kpath{seg: k, index: -1, meta: p.meta + "\x00" + k, parent: p}
 }
 
 func (p *kpath) idx(i int) *kpath {
-	return &kpath{disp: p.disp + "[" + strconv.Itoa(i) + "]", meta: p.meta, parent: p}
+	return &kpath{index: i, meta: p.meta, parent: p}
 }
 
-func (p *kpath) String() string { return p.disp }
+// disp is the path as messages show it (tables.jobs.guards.updatable[2]),
+// built when asked: most paths of a config never are.
+func (p *kpath) disp() string {
+	switch {
+	case p.parent == nil:
+		return ""
+	case p.index >= 0:
+		return p.parent.disp() + "[" + strconv.Itoa(p.index) + "]"
+	}
+	return joinKey(p.parent.disp(), p.seg)
+}
+
+func (p *kpath) String() string { return p.disp() }
 
 func joinKey(base, k string) string {
 	if base == "" {

@@ -43,16 +43,18 @@ func Parse(file string, src []byte) (*Config, error) {
 	if perr != nil {
 		return nil, &Problems{*perr}
 	}
-	l := &loader{file: file, cfg: cfg, lines: indexLines(string(src)), order: map[string]int{}, brokenCols: map[*Table]bool{}, brokenProt: map[string]bool{}}
+	l := &loader{file: file, cfg: cfg, src: src, order: map[string]int{}, brokenCols: map[*Table]bool{}, brokenProt: map[string]bool{}}
 	for i, k := range md.Keys() {
-		pre := ""
+		// Every prefix of the key, joined by NUL, is a slice of the whole.
+		full := strings.Join(k, "\x00")
+		end := 0
 		for j, seg := range k {
 			if j > 0 {
-				pre += "\x00"
+				end++
 			}
-			pre += seg
-			if _, ok := l.order[pre]; !ok {
-				l.order[pre] = i
+			end += len(seg)
+			if _, ok := l.order[full[:end]]; !ok {
+				l.order[full[:end]] = i
 			}
 		}
 	}
@@ -94,8 +96,11 @@ func decode(file string, src []byte) (raw map[string]any, md toml.MetaData, prob
 
 // loader carries the state of one Parse.
 type loader struct {
-	file    string
-	cfg     *Config
+	file string
+	cfg  *Config
+	src  []byte
+	// lines is built from src when a problem or a warning first needs a
+	// line (a config without either never pays for it).
 	lines   lineIndex
 	order   map[string]int // meta key → first position in the file
 	probs   Problems
@@ -110,12 +115,15 @@ type loader struct {
 }
 
 func (l *loader) errf(p *kpath, format string, args ...any) {
-	l.probs = append(l.probs, Problem{File: l.file, Line: l.lineOf(p), Path: p.disp, Message: fmt.Sprintf(format, args...)})
+	l.probs = append(l.probs, Problem{File: l.file, Line: l.lineOf(p), Path: p.disp(), Message: fmt.Sprintf(format, args...)})
 }
 
 func (l *loader) lineOf(p *kpath) int {
+	if l.lines == nil {
+		l.lines = indexLines(string(l.src))
+	}
 	for q := p; q != nil; q = q.parent {
-		if n, ok := l.lines[q.disp]; ok {
+		if n, ok := l.lines[q.disp()]; ok {
 			return n
 		}
 	}

@@ -56,7 +56,7 @@ func TestDefaultConfig(t *testing.T) {
 	if got := cand.ColumnNames(); !reflect.DeepEqual(got, wantCols) {
 		t.Errorf("candidates columns = %v, want %v", got, wantCols)
 	}
-	if c := cand.Column("resumeUrl"); c.SQLName != "resume_url" || c.Type != TypeText || *c.MaxLength != 2000 || c.Line != 56 {
+	if c := cand.Column("resumeUrl"); c.SQLName != "resume_url" || c.Type != TypeText || *c.MaxLength != 2000 {
 		t.Errorf("resumeUrl = %+v", c)
 	}
 	for _, s := range SystemColumns {
@@ -82,7 +82,7 @@ func TestDefaultConfig(t *testing.T) {
 	if !reflect.DeepEqual(list.Roles, cfg.Auth.Roles) || list.Path != "tables.jobs.crud.list.access" || list.Public {
 		t.Errorf("jobs list access = %+v", list)
 	}
-	if jobs.CRUD[OpDelete].DeleteMode != "soft" || jobs.Line != 15 || jobs.Label != "Jobs" || jobs.DisplayColumn != "title" {
+	if jobs.CRUD[OpDelete].DeleteMode != "soft" || jobs.Label != "Jobs" || jobs.DisplayColumn != "title" {
 		t.Errorf("jobs = %+v", jobs)
 	}
 	if !reflect.DeepEqual(jobs.DefaultSort, []SortKey{{Column: "createdAt", Desc: true}}) {

@@ -251,7 +251,7 @@ func (l *loader) access(t *Table, v any, p *kpath) *Access {
 	if !ok {
 		return nil
 	}
-	a := &Access{Path: p.disp}
+	a := &Access{Path: p.disp()}
 	keys := l.known(m, p, "roles", "userRole", "record", "or", "and")
 	_, hasOr := m["or"]
 	_, hasAnd := m["and"]
@@ -421,7 +421,7 @@ func (l *loader) masking(t *Table, v any, p *kpath) {
 			continue
 		}
 		l.known(mm, cp, "type", "show")
-		mask := &Mask{Path: cp.disp}
+		mask := &Mask{Path: cp.disp()}
 		if x, ok := mm["type"]; !ok {
 			l.errf(cp, `missing "type"`)
 		} else if s, ok := l.asString(x, cp.key("type")); ok {

@@ -52,7 +52,7 @@ func (l *loader) loadTables(v any, p *kpath) {
 		case strings.HasPrefix(name, "sqlite_"):
 			l.errf(tp, `table names starting with "sqlite_" are reserved by SQLite`)
 		}
-		t := &Table{Name: name, SQLName: name, Label: name, Line: l.lineOf(tp)}
+		t := &Table{Name: name, SQLName: name, Label: name}
 		l.cfg.Tables = append(l.cfg.Tables, t)
 		l.tables[name] = t
 		paths[t] = tp
@@ -148,7 +148,7 @@ func (l *loader) systemOverrides(m map[string]any, p *kpath) map[string]*Column 
 		if strings.HasSuffix(name, "At") {
 			typ = TypeTimestamp
 		}
-		col := &Column{Name: name, SQLName: SnakeCase(name), Type: typ, System: true, Line: l.lineOf(cp)}
+		col := &Column{Name: name, SQLName: SnakeCase(name), Type: typ, System: true}
 		if typ == TypeTimestamp {
 			col.Format = TimeISOMillis
 		}
@@ -242,7 +242,7 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 	var ids []*kpath
 	for _, name := range l.keysOf(m, p) {
 		cp := p.key(name)
-		col := &Column{Name: name, SQLName: SnakeCase(name), Line: l.lineOf(cp)}
+		col := &Column{Name: name, SQLName: SnakeCase(name)}
 		switch {
 		case slices.Contains(SystemColumns, name):
 			continue // read by systemOverrides
@@ -311,7 +311,7 @@ func (l *loader) columns(t *Table, v any, p *kpath) {
 			t.Columns = append(t.Columns, c)
 			continue
 		}
-		c := &Column{Name: s, SQLName: SnakeCase(s), Type: TypeText, System: true, Line: t.Line}
+		c := &Column{Name: s, SQLName: SnakeCase(s), Type: TypeText, System: true}
 		if strings.HasSuffix(s, "At") {
 			c.Type, c.Format = TypeTimestamp, TimeISOMillis
 		}

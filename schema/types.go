@@ -94,8 +94,6 @@ type Table struct {
 	Masking map[string]*Mask // by config column name
 	// Actions in file order.
 	Actions []*Action
-	// Line is the line of the [tables.NAME] header.
-	Line int
 }
 
 // SortKey is one sort column with its direction.
@@ -141,7 +139,6 @@ type Column struct {
 	Format TimeFormat
 	// System marks the audit columns createdAt … deletedBy.
 	System bool
-	Line   int
 }
 
 // TimeFormat is how a timestamp column holds its values.

@@ -9,7 +9,7 @@ import (
 // warn records a warning: a valid configuration whose refusals would tell a
 // caller about data it cannot see (SPEC §3.3).
 func (l *loader) warn(p *kpath, format string, args ...any) {
-	l.cfg.Warnings = append(l.cfg.Warnings, Problem{File: l.file, Line: l.lineOf(p), Path: p.disp, Message: fmt.Sprintf(format, args...), Warning: true})
+	l.cfg.Warnings = append(l.cfg.Warnings, Problem{File: l.file, Line: l.lineOf(p), Path: p.disp(), Message: fmt.Sprintf(format, args...), Warning: true})
 }
 
 // warnings finds every configuration of a loaded config whose errors reveal
