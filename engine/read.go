@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -62,24 +61,33 @@ func (r Row) Map() map[string]any {
 }
 
 // MarshalJSON writes the row as an object in column order.
+// Each key and value is what json.Marshal writes for it; strings, integers
+// and null, nearly every value, are written without reflection.
 func (r Row) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b := make([]byte, 0, 64*len(r.Values))
+	b = append(b, '{')
 	for i, c := range r.Table.Columns {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(c.Name)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(r.Values[i])
-		if err != nil {
-			return nil, err
+		b = appendJSONString(b, c.Name)
+		b = append(b, ':')
+		switch v := r.Values[i].(type) {
+		case string:
+			b = appendJSONString(b, v)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case nil:
+			b = append(b, "null"...)
+		default:
+			j, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, j...)
 		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
 
 // ListQuery selects a page of a table.
