@@ -77,18 +77,7 @@ func printPolicyDiff(w io.Writer, d *engine.PolicyDiff) {
 	}
 	fmt.Fprintln(w, "\nrows affected per organization by each changed row-visibility decision:")
 	fmt.Fprintln(w, "(basis role: rows any user of the role sees there; basis members: rows at least one current member holding the role can see)")
-	rows = [][]string{{"TABLE", "ROLE", "OPERATION", "ORG", "MEMBERS", "BEFORE", "AFTER", "GAINED", "LOST", "BASIS"}}
-	for _, im := range d.Impacts {
-		basis := im.BeforeBasis + " -> " + im.AfterBasis
-		if im.Note != "" {
-			rows = append(rows, []string{im.Table, im.Role, im.Operation, "-", "-", "-", "-", "-", "-", im.Note})
-			continue
-		}
-		for _, o := range im.Orgs {
-			rows = append(rows, []string{im.Table, im.Role, im.Operation, o.Org, fmt.Sprint(o.Members),
-				fmt.Sprint(o.Before), fmt.Sprint(o.After), "+" + fmt.Sprint(o.Gained), "-" + fmt.Sprint(o.Lost), basis})
-		}
-	}
+	rows = impactRows(d, []string{"TABLE", "ROLE", "OPERATION", "ORG", "MEMBERS", "BEFORE", "AFTER", "GAINED", "LOST", "BASIS"}, "-", " -> ")
 	printTableWide(w, rows)
 }
 
@@ -123,19 +112,27 @@ func printPolicyDiffMarkdown(w io.Writer, d *engine.PolicyDiff) {
 	fmt.Fprintln(w, "\n#### Rows affected per organization")
 	fmt.Fprintln(w, "\nBasis *role*: the rows any user of the role sees there; *members*: the rows at least one current member holding the role can see.")
 	fmt.Fprintln(w)
-	rows = [][]string{{"Table", "Role", "Operation", "Org", "Members", "Before", "After", "Gained", "Lost", "Basis"}}
+	rows = impactRows(d, []string{"Table", "Role", "Operation", "Org", "Members", "Before", "After", "Gained", "Lost", "Basis"}, "", " → ")
+	printMarkdownTable(w, rows)
+}
+
+// impactRows lays out d's per-organization impacts under header: a row per
+// organization of each impact, or one row carrying its note, whose count
+// cells read empty; the basis is "before arrow after".
+func impactRows(d *engine.PolicyDiff, header []string, empty, arrow string) [][]string {
+	rows := [][]string{header}
 	for _, im := range d.Impacts {
-		basis := im.BeforeBasis + " → " + im.AfterBasis
 		if im.Note != "" {
-			rows = append(rows, []string{im.Table, im.Role, im.Operation, "", "", "", "", "", "", im.Note})
+			rows = append(rows, []string{im.Table, im.Role, im.Operation, empty, empty, empty, empty, empty, empty, im.Note})
 			continue
 		}
+		basis := im.BeforeBasis + arrow + im.AfterBasis
 		for _, o := range im.Orgs {
 			rows = append(rows, []string{im.Table, im.Role, im.Operation, o.Org, fmt.Sprint(o.Members),
 				fmt.Sprint(o.Before), fmt.Sprint(o.After), "+" + fmt.Sprint(o.Gained), "-" + fmt.Sprint(o.Lost), basis})
 		}
 	}
-	printMarkdownTable(w, rows)
+	return rows
 }
 
 // printMarkdownTable prints rows (the first is the header) as a Markdown
