@@ -9,6 +9,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/suggest"
+	"quickback.dev/qb/schema"
 )
 
 // completionCmd is `qb completion bash|zsh|fish`: the script that makes
@@ -110,9 +111,23 @@ func noValues() ([]cobra.Completion, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
+// completionConfig loads the config for a completer; false when there is
+// none to read (a completer then offers nothing).
+func (c *cli) completionConfig() bool {
+	return c.cfg != nil || c.loadConfig() == nil
+}
+
+// completionTable is the config's table named by args[0], or nil.
+func (c *cli) completionTable(args []string) *schema.Table {
+	if len(args) == 0 || !c.completionConfig() {
+		return nil
+	}
+	return c.cfg.Table(args[0])
+}
+
 // completeTables offers the config's tables.
 func (c *cli) completeTables(_ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if c.cfg == nil && c.loadConfig() != nil {
+	if !c.completionConfig() {
 		return noValues()
 	}
 	var out []cobra.Completion
@@ -128,10 +143,7 @@ func (c *cli) completeTables(_ []string, _ string) ([]cobra.Completion, cobra.Sh
 
 // completeActions offers the actions of the table in args[0].
 func (c *cli) completeActions(args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if c.cfg == nil && c.loadConfig() != nil {
-		return noValues()
-	}
-	t := c.cfg.Table(args[0])
+	t := c.completionTable(args)
 	if t == nil {
 		return noValues()
 	}
@@ -144,7 +156,7 @@ func (c *cli) completeActions(args []string, _ string) ([]cobra.Completion, cobr
 
 // completeRoles offers the config's roles, lowest first.
 func (c *cli) completeRoles(_ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if c.cfg == nil && c.loadConfig() != nil {
+	if !c.completionConfig() {
 		return noValues()
 	}
 	return c.cfg.Auth.Roles, cobra.ShellCompDirectiveNoFileComp
@@ -153,7 +165,7 @@ func (c *cli) completeRoles(_ []string, _ string) ([]cobra.Completion, cobra.She
 // members reads the identities for completion from an existing database,
 // opened read-only: completing never creates, seeds or writes anything.
 func (c *cli) members() ([]engine.Member, bool) {
-	if c.cfg == nil && c.loadConfig() != nil {
+	if !c.completionConfig() {
 		return nil, false
 	}
 	if _, err := os.Stat(c.dbPath()); err != nil {
@@ -217,10 +229,7 @@ func (c *cli) completeOrgs(_ []string, _ string) ([]cobra.Completion, cobra.Shel
 // completeFilter offers COL= for each column of the table in args[0] and,
 // once the column of an enum is typed, COL=VALUE for each of its values.
 func (c *cli) completeFilter(args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) == 0 || (c.cfg == nil && c.loadConfig() != nil) {
-		return noValues()
-	}
-	t := c.cfg.Table(args[0])
+	t := c.completionTable(args)
 	if t == nil {
 		return noValues()
 	}
@@ -244,10 +253,7 @@ func (c *cli) completeFilter(args []string, toComplete string) ([]cobra.Completi
 
 // completeSort offers COL and -COL for each column of the table in args[0].
 func (c *cli) completeSort(args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) == 0 || (c.cfg == nil && c.loadConfig() != nil) {
-		return noValues()
-	}
-	t := c.cfg.Table(args[0])
+	t := c.completionTable(args)
 	if t == nil {
 		return noValues()
 	}
@@ -269,7 +275,7 @@ func (c *cli) completeOutcomes(_ []string, _ string) ([]cobra.Completion, cobra.
 
 // completeOperations offers the operations the log records.
 func (c *cli) completeOperations(_ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if c.cfg == nil && c.loadConfig() != nil {
+	if !c.completionConfig() {
 		return noValues()
 	}
 	return auditOperations(c.cfg), cobra.ShellCompDirectiveNoFileComp
