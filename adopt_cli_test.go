@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,10 +66,12 @@ func TestCLIQuickbackProject(t *testing.T) {
 		t.Fatalf("check --db: %d %s", code, errw)
 	}
 	stmts := strings.Split(strings.TrimSpace(out), "\n")
-	if len(stmts) != 7 || stmts[0] != `CREATE INDEX IF NOT EXISTS "qbx_jobs_scope" ON "jobs" ("organization_id", "created_at", "id") WHERE "deleted_at" IS NULL;` {
-		t.Errorf("check --db stdout is not the 7 index statements:\n%s", out)
+	// The 7 indexes, then the statements of 5 search indexes (9 each).
+	if len(stmts) != 7+5*9 || stmts[0] != `CREATE INDEX IF NOT EXISTS "qbx_jobs_scope" ON "jobs" ("organization_id", "created_at", "id") WHERE "deleted_at" IS NULL;` ||
+		!strings.HasPrefix(stmts[7], `DROP TRIGGER IF EXISTS "qb_fts_jobs_ai";`) || !strings.Contains(out, `CREATE VIRTUAL TABLE "qb_fts_candidates" USING fts5("name", "email", "source", content='', tokenize='trigram');`) {
+		t.Errorf("check --db stdout is not the 7 index statements and the 5 search indexes':\n%s", out)
 	}
-	for _, want := range []string{"quickback.toml: ok (6 tables)", "their.db: ok, adopted: qb did not create it and never changes its tables; identities from Better Auth tables", "7 indexes would make firewall scopes and keyset pages index seeks"} {
+	for _, want := range []string{"quickback.toml: ok (6 tables)", "their.db: ok, adopted: qb did not create it and never changes its tables; identities from Better Auth tables", "7 indexes would make firewall scopes and keyset pages index seeks", "5 search indexes would let search and ~ read only the rows that can match"} {
 		if !strings.Contains(errw, want) {
 			t.Errorf("check --db stderr lacks %q:\n%s", want, errw)
 		}
@@ -84,11 +87,17 @@ func TestCLIQuickbackProject(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("migrate --indexes: %d %s", code, errw)
 	}
-	if !strings.Contains(out, "created index qbx_candidates_scope on candidates") || strings.Contains(out, "qbx_jobs_scope") {
+	if !strings.Contains(out, "created index qbx_candidates_scope on candidates") || strings.Contains(out, "qbx_jobs_scope") ||
+		!regexp.MustCompile(`created search index qb_fts_candidates on candidates \(built in \d+\.\ds\)`).MatchString(out) {
 		t.Errorf("migrate --indexes created:\n%s", out)
 	}
-	if !strings.Contains(errw, "[1/6] creating qbx_candidates_scope on candidates (22 rows)…") || !strings.Contains(errw, "[6/6] created qbx_ats_imports_scope in ") {
+	if !strings.Contains(errw, "[1/11] creating qbx_candidates_scope on candidates (22 rows)…") || !strings.Contains(errw, "[6/11] created qbx_ats_imports_scope in ") ||
+		!strings.Contains(errw, "[8/11] creating qb_fts_candidates on candidates (22 rows)…") || !strings.Contains(errw, "[11/11] created qb_fts_atsImports in ") {
 		t.Errorf("migrate --indexes progress:\n%s", errw)
+	}
+	// Search now reads through the index, with the rows it had.
+	if out, errw, code := qb("list", "candidates", "--as", "u-dana", "--search", "JOHN", "--json"); code != 0 || strings.Count(out, `"id":`) != 1 || !strings.Contains(out, `"id": "c-john"`) {
+		t.Errorf("search after migrate --indexes: %d %s %s", code, out, errw)
 	}
 	out, errw, code = qb("check")
 	if code != 0 || out != "" || !strings.Contains(errw, "every firewall scope and keyset page is an index seek already") {

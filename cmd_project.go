@@ -130,11 +130,17 @@ func (c *cli) printDatabaseCheck(db *engine.DatabaseCheck) {
 	}
 	if len(db.Indexes) == 0 {
 		fmt.Fprintf(c.errw, "%s: every firewall scope and keyset page is an index seek already\n", name)
-		return
+	} else {
+		fmt.Fprintf(c.errw, "%s: %d indexes would make firewall scopes and keyset pages index seeks (SQL on stdout; qb migrate --indexes creates them):\n", name, len(db.Indexes))
 	}
-	fmt.Fprintf(c.errw, "%s: %d indexes would make firewall scopes and keyset pages index seeks (SQL on stdout; qb migrate --indexes creates them):\n", name, len(db.Indexes))
 	for _, x := range db.Indexes {
 		fmt.Fprintln(c.out, termsafe.Sanitize(x.SQL)+";")
+	}
+	if len(db.SearchIndexes) > 0 {
+		fmt.Fprintf(c.errw, "%s: %s would let search and ~ read only the rows that can match instead of every row (SQL on stdout; qb migrate --indexes creates them)\n", name, plural(len(db.SearchIndexes), "search index", "search indexes"))
+	}
+	for _, x := range db.SearchIndexes {
+		fmt.Fprintln(c.out, termsafe.SanitizeLines(x.SQL)+";")
 	}
 }
 
@@ -149,8 +155,9 @@ Quickback project's D1 export, a local Wrangler database — only gains qb's own
 its tables are never altered, and they are changed only as asked here.
 
 --indexes creates the indexes qb check --db suggests (the firewall scope and owner scope in
-default-sort order), one at a time with progress; a large table is locked for writing while its
-index is built. --tables creates the config's tables the database lacks (never altering one it
+default-sort order, and each table's search index: a trigram index of its searchable text
+columns that search and ~ read instead of every row), one at a time with progress and the time
+each took; a large table is locked for writing while its index is built. --tables creates the config's tables the database lacks (never altering one it
 has). Each change is recorded in the audit log.`,
 		Example: `qb migrate
 qb migrate --indexes`,
@@ -182,12 +189,15 @@ func (c *cli) migrate(indexes, tables bool) error {
 	if err != nil {
 		return err
 	}
-	if indexes && len(sugg) > 0 {
+	search := eng.SuggestedSearchIndexes()
+	took := map[string]time.Duration{}
+	if indexes && len(sugg)+len(search) > 0 {
 		ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := eng.CreateIndexes(ctx, sugg, func(p engine.IndexProgress) {
+		err := eng.CreateIndexes(ctx, append(sugg, search...), func(p engine.IndexProgress) {
 			if p.Done {
 				res.CreatedIndexes = append(res.CreatedIndexes, p.Index)
+				took[p.Index.Name] = p.Took
 			}
 			if !c.json {
 				fmt.Fprintln(c.errw, indexProgressLine(p))
@@ -196,9 +206,9 @@ func (c *cli) migrate(indexes, tables bool) error {
 		if err != nil {
 			return err
 		}
-		sugg = sugg[:0]
+		sugg, search = sugg[:0], nil
 	}
-	res.SuggestedIndexes = sugg
+	res.SuggestedIndexes = append(sugg, search...)
 	if c.json {
 		c.writeJSON(res)
 		return nil
@@ -216,10 +226,17 @@ func (c *cli) migrate(indexes, tables bool) error {
 		fmt.Fprintf(c.out, "created table %s\n", termsafe.Sanitize(t))
 	}
 	for _, x := range res.CreatedIndexes {
+		if x.Search {
+			fmt.Fprintf(c.out, "created search index %s on %s (built in %.1fs)\n", x.Name, termsafe.Sanitize(x.Table), took[x.Name].Seconds())
+			continue
+		}
 		fmt.Fprintf(c.out, "created index %s on %s\n", x.Name, termsafe.Sanitize(x.Table))
 	}
 	if len(sugg) > 0 {
 		fmt.Fprintf(c.errw, "%d indexes would make firewall scopes and keyset pages index seeks: qb migrate --indexes creates them (qb check --db %s shows their SQL)\n", len(sugg), name)
+	}
+	if len(search) > 0 {
+		fmt.Fprintf(c.errw, "%s would let search and ~ read only the rows that can match: qb migrate --indexes creates them (qb check --db %s shows their SQL)\n", plural(len(search), "search index", "search indexes"), name)
 	}
 	return nil
 }

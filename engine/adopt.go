@@ -521,6 +521,8 @@ type DatabaseCheck struct {
 	Source   string            `json:"identities"`
 	Warnings []string          `json:"warnings"`
 	Indexes  []IndexSuggestion `json:"indexes"`
+	// SearchIndexes are the search indexes the database lacks (search.go).
+	SearchIndexes []IndexSuggestion `json:"searchIndexes"`
 }
 
 // CheckDatabase checks the open database against the config: on one qb
@@ -545,6 +547,7 @@ func (e *Engine) CheckDatabase(ctx context.Context) (*DatabaseCheck, error) {
 	if c.Indexes, err = e.SuggestedIndexes(ctx); err != nil {
 		return nil, err
 	}
+	c.SearchIndexes = e.SuggestedSearchIndexes()
 	return c, nil
 }
 

@@ -87,6 +87,9 @@ type Engine struct {
 	witnessPath string
 	// keepWAL: see Options.KeepWAL.
 	keepWAL bool
+	// searchVia overrides List's choice of reading through a search index
+	// (tests): 0 decides by the number of matches, 1 always, -1 never.
+	searchVia int
 }
 
 // Options tune Open.

@@ -82,3 +82,23 @@ func FunnelSQL(e *Engine, id Identity, table string, q ListQuery) (stages, stmts
 
 // WaitGroupCommits waits until no background group commit of e is running.
 func WaitGroupCommits(e *Engine) { e.audit.waitGroupCommits() }
+
+// SetSearchVia makes List read through a table's search index always (1),
+// never (-1), or as it decides (0).
+func SetSearchVia(e *Engine, via int) { e.searchVia = via }
+
+// ListMatch is the search index query of a list ("" when it uses none).
+func ListMatch(e *Engine, id Identity, table string, q ListQuery) (string, error) {
+	t, err := e.table(table, true)
+	if err != nil {
+		return "", err
+	}
+	p, err := e.planList(t, id, q)
+	if err != nil {
+		return "", err
+	}
+	return p.match, nil
+}
+
+// SearchPhrases exposes searchPhrases.
+func SearchPhrases(needle string) []string { return searchPhrases(needle) }

@@ -14,11 +14,13 @@ import (
 // creates them. Lists are correct without them, only slower.
 
 // IndexSuggestion is an index a table lacks: its config table, name and
-// CREATE statement.
+// CREATE statement — or, for a search index (Search, search.go), the
+// statements that build it.
 type IndexSuggestion struct {
-	Table string `json:"table"`
-	Name  string `json:"name"`
-	SQL   string `json:"sql"`
+	Table  string `json:"table"`
+	Name   string `json:"name"`
+	SQL    string `json:"sql"`
+	Search bool   `json:"search,omitempty"`
 }
 
 // SuggestedIndexes lists the scope and owner indexes of the config's tables
@@ -176,13 +178,19 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 			return s.wrapErr(err)
 		}
 		stop := reportWhile(p, start, progress)
-		_, err = tx.ExecContext(ctx, x.SQL)
+		op, use := "migrate:index", func() {}
+		if x.Search {
+			op = "migrate:search-index"
+			use, err = s.createSearchIndex(ctx, tx, t)
+		} else {
+			_, err = tx.ExecContext(ctx, x.SQL)
+		}
 		stop()
 		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: %w", x.Name, s.wrapErr(err))
 		}
-		done, err := e.logInTx(ctx, tx, e.systemEntry("migrate:index", t.Name, x.Name, nil))
+		done, err := e.logInTx(ctx, tx, e.systemEntry(op, t.Name, x.Name, nil))
 		if err != nil {
 			tx.Rollback()
 			return s.wrapErr(err)
@@ -192,6 +200,7 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 		if err != nil {
 			return s.wrapErr(err)
 		}
+		use()
 		p.Done, p.Took = true, time.Since(start)
 		if progress != nil {
 			progress(p)

@@ -273,6 +273,11 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 		if len(have) == 0 {
 			stmts = append(stmts, tableDDL(s.cfg, t))
 			stmts = append(stmts, indexDDL(t)...)
+			if len(searchIndexColumns(t)) > 0 && !t.Internal {
+				// A new table is empty: its search index costs nothing
+				// to build now.
+				stmts = append(stmts, sqliteSearchIndexDDL(t)...)
+			}
 			continue
 		}
 		// A column of the database the config does not name is left
@@ -354,6 +359,14 @@ func (s *store) migrate(ctx context.Context, createTables bool) error {
 			return err
 		}
 	}
+	if err := s.migrateAll(ctx, createTables); err != nil {
+		return err
+	}
+	return s.readSearchIndexes(ctx)
+}
+
+// migrateAll is migrate's full check and migration.
+func (s *store) migrateAll(ctx context.Context, createTables bool) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
@@ -519,6 +532,14 @@ func (s *store) checkLayout(ctx context.Context) error {
 	if ok, err := s.layoutCurrent(ctx); ok || err != nil {
 		return err
 	}
+	if err := s.checkAll(ctx); err != nil {
+		return err
+	}
+	return s.readSearchIndexes(ctx)
+}
+
+// checkAll is checkLayout's full check.
+func (s *store) checkAll(ctx context.Context) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
@@ -579,19 +600,22 @@ func (s *store) layoutHash() string {
 // then sets what the check would have (adopted, the identity source, the
 // audit format). One read.
 func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
-	var format, adopted, layout sql.NullString
+	var format, adopted, layout, search sql.NullString
 	var version int64
 	err := s.db.QueryRowContext(ctx, `SELECT
   (SELECT value FROM qb_meta WHERE key = 'format'),
   (SELECT value FROM qb_meta WHERE key = ?),
   (SELECT value FROM qb_meta WHERE key = ?),
-  (SELECT schema_version FROM pragma_schema_version)`, metaAdopted, metaLayout).Scan(&format, &adopted, &layout, &version)
+  `+searchSchemaSQL+`,
+  (SELECT schema_version FROM pragma_schema_version)`, metaAdopted, metaLayout).Scan(&format, &adopted, &layout, &search, &version)
 	if err != nil || format.String != fmt.Sprint(formatVersion) || layout.String != s.layoutHash()+" "+fmt.Sprint(version) {
 		// No record (a new database, one without qb_meta, an older qb's)
 		// or a stale one: the full check decides.
 		return false, nil
 	}
 	s.adopted = adopted.String == "1"
+	m := s.searchIndexesIn(search.String)
+	s.search.Store(&m)
 	s.auditV2 = true // format 2
 	s.auditKnown = true
 	ids, err := identitySourceFor(ctx, s.cfg, s.db)

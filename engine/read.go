@@ -179,6 +179,10 @@ type listPlan struct {
 	// conditions (filters, search, cursor), after the firewall and the
 	// record condition.
 	scoped, scopedArgs int
+	// match is the search index query every row of the list satisfies
+	// ("" when the table has no index or no contains test can use it):
+	// List may read through it (search.go).
+	match string
 }
 
 func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan, error) {
@@ -201,6 +205,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		p.args = append(p.args, acc.Cond.bind(id)...)
 	}
 	p.scoped, p.scopedArgs = len(p.where), len(p.args)
+	var terms []string // search index queries the contains tests imply
 	colIdx := func(name string) (int, error) {
 		for i, c := range t.Columns {
 			if c.Name == name {
@@ -243,6 +248,11 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			cond, arg := containsSQL(col, f.Value)
 			p.where = append(p.where, cond)
 			p.args = append(p.args, arg)
+			if idx := e.store.searchIndexFor(t); slices.Contains(idx, c.SQLName) {
+				if ph := searchPhrases(f.Value); len(ph) > 0 {
+					terms = append(terms, ftsTerm([]string{c.SQLName}, idx, ph))
+				}
+			}
 		case "=", "!=", "<", "<=", ">", ">=":
 			v, err := filterLiteral(c, f.Value)
 			if err != nil {
@@ -261,6 +271,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 	if s := strings.TrimSpace(q.Search); s != "" {
 		var ors []string
 		var maskedCols []string
+		idx := e.store.searchIndexFor(t)
+		var searched []string // the columns searched, all in the index (else nil)
+		indexed := idx != nil
 		for _, c := range t.SearchColumns() {
 			i, _ := colIdx(c.Name)
 			if p.masks.maskedForQuery(i) {
@@ -270,6 +283,11 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			cond, arg := containsSQL(Q(c.SQLName), s)
 			ors = append(ors, cond)
 			p.args = append(p.args, arg)
+			indexed = indexed && slices.Contains(idx, c.SQLName)
+			searched = append(searched, c.SQLName)
+		}
+		if ph := searchPhrases(s); indexed && len(searched) > 0 && len(ph) > 0 {
+			terms = append(terms, ftsTerm(searched, idx, ph))
 		}
 		if len(ors) == 0 {
 			if len(maskedCols) > 0 {
@@ -278,6 +296,9 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			return nil, Errf(ValidationFailed, nil, "table %s has no searchable columns", t.Name)
 		}
 		p.where = append(p.where, "("+strings.Join(ors, " OR ")+")")
+	}
+	if len(terms) > 0 {
+		p.match = strings.Join(terms, " AND ")
 	}
 	seen := map[string]bool{}
 	for _, k := range q.Sort {
@@ -356,13 +377,28 @@ func roleError(t *schema.Table, op string, acc *residual) error {
 
 // statement is the SELECT a list runs: one row more than the page, to know
 // whether another page follows.
-func (p *listPlan) statement() (string, []any) {
+func (p *listPlan) statement() (string, []any) { return p.statementFrom("") }
+
+// statementFrom is the list's SELECT; given rowids (a JSON array, from
+// the search index: searchRowids) it reads only those rows and keeps every
+// condition of the list.
+func (p *listPlan) statementFrom(rowids string) (string, []any) {
 	var b strings.Builder
 	b.Grow(512)
 	b.WriteString("SELECT ")
 	b.WriteString(sqlCols(p.t))
 	b.WriteString(" FROM ")
+	args := p.args
+	if rowids != "" {
+		// CROSS JOIN keeps the rowids as the outer loop: each row is
+		// fetched by rowid, then filtered and sorted.
+		b.WriteString("(SELECT value AS qb_r FROM json_each(?)) CROSS JOIN ")
+		args = append([]any{rowids}, p.args...)
+	}
 	b.WriteString(Q(p.t.SQLName))
+	if rowids != "" {
+		b.WriteString(" ON " + Q(p.t.SQLName) + ".rowid = qb_r")
+	}
 	b.WriteString(" WHERE ")
 	for i, w := range p.where {
 		if i > 0 {
@@ -384,7 +420,7 @@ func (p *listPlan) statement() (string, []any) {
 	}
 	b.WriteString(" LIMIT ")
 	b.WriteString(strconv.Itoa(p.limit + 1))
-	return b.String(), p.args
+	return b.String(), args
 }
 
 // ListSQL returns the statement List runs for id on table with q, with its
@@ -399,8 +435,24 @@ func (e *Engine) ListSQL(id Identity, table string, q ListQuery) (string, []any,
 	if err != nil {
 		return "", nil, err
 	}
-	query, args := p.statement()
+	query, args := e.listStatement(context.Background(), t, p)
 	return query, args, nil
+}
+
+// listStatement is the SELECT List runs for p: through t's search index
+// when p has a search index query that few rows match (search.go), else
+// the plan's own statement.
+func (e *Engine) listStatement(ctx context.Context, t *schema.Table, p *listPlan) (string, []any) {
+	if p.match != "" && e.searchVia >= 0 {
+		max := searchDriveMax
+		if e.searchVia > 0 {
+			max = -1
+		}
+		if rowids, n, err := e.searchRowids(ctx, t, p.match, max); err == nil && (max < 0 || n <= max) {
+			return p.statementFrom(rowids)
+		}
+	}
+	return p.statement()
 }
 
 // List returns one page of table as id sees it.
@@ -414,7 +466,7 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 	if err != nil {
 		return nil, err
 	}
-	query, args := p.statement()
+	query, args := e.listStatement(ctx, t, p)
 	rows, err := e.query(ctx, query, args...)
 	if err != nil {
 		return nil, e.store.wrapErr(err)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"quickback.dev/qb/schema"
@@ -75,6 +76,9 @@ type store struct {
 	auditV2 bool
 	// auditKnown: auditV2 was set from the layout record (layoutCurrent).
 	auditKnown bool
+	// search holds the search indexes by table SQL name: the columns each
+	// covers (search.go); replaced whole when an index is built.
+	search atomic.Pointer[map[string][]string]
 	// adopted: qb did not create the database (adopt.go); it never
 	// changes the config's tables there.
 	adopted bool

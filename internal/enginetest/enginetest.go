@@ -457,13 +457,15 @@ func Each(t TB, db *sql.DB, fn func(vals []any), query string, args ...any) {
 // t4:text with its length), so two dumps are equal exactly when the data
 // is. The layout record in qb_meta (a cache of the open-time check, keyed
 // by the schema version, which a copy of the file may change) is not data
-// and is left out.
+// and is left out, and so are search indexes (qb_fts_*: derived from
+// their tables' rows).
 func Dump(t TB, db *sql.DB, skip ...string) string {
 	t.Helper()
 	var b []byte
 	for _, tr := range Rows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
 		name := tr[0].(string)
-		if slices.Contains(skip, name) {
+		if slices.Contains(skip, name) || strings.HasPrefix(name, "qb_fts_") {
+			// A search index and its shadow tables follow the table's rows.
 			continue
 		}
 		b = append(b, "== "+name+"\n"...)
