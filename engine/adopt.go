@@ -56,12 +56,11 @@ func (s *store) isAdopted(ctx context.Context) (bool, error) {
 	if err == nil {
 		return v == "1", nil
 	}
-	var meta, tables int
-	err = s.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE name = 'qb_meta'), count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`).Scan(&meta, &tables)
+	tables, err := s.d.tables(ctx, s.db)
 	if err != nil {
 		return false, s.wrapErr(err)
 	}
-	return meta == 0 && tables > 0, nil
+	return !slices.Contains(tables, "qb_meta") && len(tables) > 0, nil
 }
 
 // Adoption is what checking a database qb did not create found: the
@@ -81,7 +80,7 @@ const sampleRows = 1000
 func (s *store) checkAdoption(ctx context.Context) (*Adoption, error) {
 	a := &Adoption{Mismatches: []Mismatch{}, Warnings: []string{}}
 	for _, t := range s.cfg.Tables {
-		have, err := tableColumns(ctx, s.db, t.SQLName)
+		have, err := s.tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
 			return nil, s.wrapErr(err)
 		}
@@ -94,8 +93,8 @@ func (s *store) checkAdoption(ctx context.Context) (*Adoption, error) {
 		}
 	}
 	if _, ok := s.ids.(qbIdentities); !ok {
-		a.Mismatches = append(a.Mismatches, idMismatches(s.ids, func(name string) map[string]dbColumn {
-			cols, _ := tableColumns(ctx, s.db, name)
+		a.Mismatches = append(a.Mismatches, idMismatches(s.d, s.ids, func(name string) map[string]dbColumn {
+			cols, _ := s.tableColumns(ctx, s.db, name)
 			return cols
 		})...)
 	}
@@ -122,7 +121,7 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: c.SQLName, Expected: expectedType(c), Found: found, Config: path})
 			continue
 		}
-		if !compatible(c, affinity(hc.typ)) {
+		if !s.d.compatible(c, hc.typ) {
 			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: hc.name, Expected: expectedType(c), Found: foundType(hc.typ), Config: path})
 			continue
 		}

@@ -29,8 +29,9 @@ import (
 // recorded elsewhere (qb audit --verify --head SEQ:HASH) — a reused seq
 // carries a different prev_hash, content and hash. Deleting or editing
 // anything before the head breaks the chain itself.
-const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
-  seq INTEGER PRIMARY KEY,
+func auditDDL(d dialect) string {
+	return `CREATE TABLE IF NOT EXISTS qb_audit (
+  seq ` + d.intType() + ` PRIMARY KEY,
   at TEXT NOT NULL,
   os_user TEXT NOT NULL,
   user_id TEXT NOT NULL,
@@ -47,6 +48,7 @@ const auditDDL = `CREATE TABLE IF NOT EXISTS qb_audit (
   reason TEXT NOT NULL DEFAULT '',
   hash_version INTEGER NOT NULL DEFAULT 1
 )`
+}
 
 // auditColumnsV2 are the columns format 2 added to qb_audit, in order, with
 // the definitions that give every entry written before them the values the
@@ -316,7 +318,7 @@ func (s *store) auditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	}
 	q += " ORDER BY seq"
 	if f.Limit > 0 {
-		q = "SELECT * FROM (" + strings.Replace(q, "ORDER BY seq", "ORDER BY seq DESC", 1) + fmt.Sprintf(" LIMIT %d) ORDER BY seq", f.Limit)
+		q = "SELECT * FROM (" + strings.Replace(q, "ORDER BY seq", "ORDER BY seq DESC", 1) + fmt.Sprintf(" LIMIT %d) AS tail ORDER BY seq", f.Limit)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -581,7 +581,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	if e.store.readOnly {
 		return e.store.writable()
 	}
-	tx, err := e.store.db.BeginTx(ctx, nil)
+	tx, err := e.store.d.begin(ctx, e.store.db, true)
 	if err != nil {
 		busy := isBusy(err)
 		err = e.store.wrapErr(err)

@@ -195,7 +195,7 @@ func constraintText(msg string) string {
 // appendSystem appends one system entry in a short transaction of its own.
 func (e *Engine) appendSystem(ctx context.Context, ent *AuditEntry) error {
 	s := e.store
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -214,7 +214,7 @@ func (e *Engine) appendSystem(ctx context.Context, ent *AuditEntry) error {
 // It reports how many organizations and users it created.
 func (l *Loader) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []SeedUser) (newOrgs, newUsers int, err error) {
 	s := l.e.store
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {
 		return 0, 0, s.wrapErr(err)
 	}

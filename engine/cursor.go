@@ -56,7 +56,7 @@ func keysetAfter(t *schema.Table, keys []sortCol, vals []any) (string, []any) {
 			ands = append(ands, c+" > ?")
 			args = append(args, vals[i])
 		case vals[i] == nil:
-			ands = append(ands, "0")
+			ands = append(ands, sqlFalse)
 		default:
 			ands = append(ands, "("+c+" < ? OR "+c+" IS NULL)")
 			args = append(args, vals[i])

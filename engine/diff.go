@@ -346,8 +346,8 @@ func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, rol
 		if err != nil {
 			return imp, e.store.wrapErr(err)
 		}
-		q := fmt.Sprintf(`SELECT COALESCE(SUM(b),0), COALESCE(SUM(a),0), COALESCE(SUM(a AND NOT b),0), COALESCE(SUM(b AND NOT a),0)
-FROM (SELECT (CASE WHEN (%s) THEN 1 ELSE 0 END) AS b, (CASE WHEN (%s) THEN 1 ELSE 0 END) AS a FROM %s AS %s)`, before, after, Q(ta.SQLName), Q(ta.Name))
+		q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE b), count(*) FILTER (WHERE a), count(*) FILTER (WHERE a AND NOT b), count(*) FILTER (WHERE b AND NOT a)
+FROM (SELECT COALESCE((%s), FALSE) AS b, COALESCE((%s), FALSE) AS a FROM %s AS %s) AS visible`, before, after, Q(ta.SQLName), Q(ta.Name))
 		if err := e.store.db.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
 			// The other config may name columns the database does not have.
 			imp.Note = "cannot count rows against this database: " + err.Error()
@@ -371,7 +371,7 @@ const (
 // (see RowImpact).
 func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op schema.Op, role, org string) (string, []any, string) {
 	if t.Internal {
-		return "0", nil, BasisRole
+		return sqlFalse, nil, BasisRole
 	}
 	var rule *schema.Access
 	if o := t.CRUD[op]; o != nil {
@@ -381,11 +381,11 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 	visible := func(id Identity) predicate {
 		acc := compileAccess(t, rule, path, id)
 		if acc.Denied {
-			return predicate{sql: "0"}
+			return predicate{sql: sqlFalse}
 		}
 		fw := firewallFor(t, id)
 		if fw.err != nil {
-			return predicate{sql: "0"}
+			return predicate{sql: sqlFalse}
 		}
 		if acc.Cond.sql == "" {
 			return fw.pred

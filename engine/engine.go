@@ -240,7 +240,7 @@ func (e *Engine) PlanReload(ctx context.Context, cfg *schema.Config) ([]string, 
 // storeFor is e's store under another config.
 func (e *Engine) storeFor(cfg *schema.Config) *store {
 	old := e.store
-	return &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS, auditV2: old.auditV2}
+	return &store{db: old.db, path: old.path, cfg: cfg, readOnly: old.readOnly, roReason: old.roReason, busyMS: old.busyMS, auditV2: old.auditV2, d: old.d}
 }
 
 // Close writes the audit entries still pending (waiting up to the busy

@@ -6,6 +6,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"quickback.dev/qb/schema"
 )
 
 // RawDB is e's connection pool, for tests that read or tamper with the
@@ -15,7 +17,7 @@ func RawDB(e *Engine) *sql.DB { return e.store.db }
 // IndexDDL, FormatVersion and NewID expose what the layout and audit tests
 // check against (DiffConfigs and GenesisHash are exported for good).
 var (
-	IndexDDL = indexDDL
+	IndexDDL = func(t *schema.Table) []string { return indexDDL(sqliteDialect{}, t) }
 	NewID    = freshID
 )
 

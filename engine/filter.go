@@ -75,19 +75,6 @@ func ParseSort(s string) schema.SortKey {
 	return schema.SortKey{Column: strings.TrimPrefix(s, "+")}
 }
 
-// containsSQL is a case-insensitive "col contains needle" test. SQLite's
-// LIKE folds ASCII letters only, which is exact for an ASCII needle; a
-// needle with other characters goes through qb_contains, which folds every
-// letter (so "TOMÁS" finds "Tomás").
-func containsSQL(col, needle string) (string, any) {
-	for i := 0; i < len(needle); i++ {
-		if needle[i] >= 0x80 {
-			return "qb_contains(" + col + ", ?)", needle
-		}
-	}
-	return col + ` LIKE ? ESCAPE '\'`, likePattern(needle)
-}
-
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"

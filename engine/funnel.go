@@ -95,14 +95,7 @@ func (e *Engine) RowEstimate(ctx context.Context, table string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n *int64
-	if err := e.queryRow(ctx, e.store.db, "SELECT max(rowid) FROM "+Q(t.SQLName)).Scan(&n); err != nil {
-		return -1, nil
-	}
-	if n == nil {
-		return 0, nil
-	}
-	return *n, nil
+	return e.store.d.rowEstimate(ctx, e.store.db, t.SQLName)
 }
 
 // Funnel counts, stage by stage, the rows of table that a list by id with
@@ -171,7 +164,7 @@ func (e *Engine) funnelPlan(id Identity, table string, q ListQuery) ([]funnelQue
 		add(FunnelStage{Stage: StageOrganization, Label: "in " + id.OrgID, Rule: fmt.Sprintf("tables.%s.firewall.organization", t.Name)},
 			// unlikely(): soft-deleted rows are few, so SQLite reads them
 			// through the soft-delete index rather than scanning the table.
-			[]string{"unlikely(" + deleted + " IS NOT NULL)", fw.org.sql}, orgArgs)
+			[]string{e.store.d.unlikely(deleted + " IS NOT NULL"), fw.org.sql}, orgArgs)
 		where = append(where, fw.org.sql)
 		args = append(args, orgArgs...)
 	}
@@ -181,7 +174,7 @@ func (e *Engine) funnelPlan(id Identity, table string, q ListQuery) ([]funnelQue
 		switch {
 		case !fw.ownerScoped:
 			st.Label = fmt.Sprintf("bypass owner scope (%s; role %s bypasses)", o.Mode, id.Role)
-		case fw.owner.sql == "0":
+		case fw.owner.sql == sqlFalse:
 			st.Label = fmt.Sprintf("pass owner scope (%s; no user: none)", o.Mode)
 		default:
 			st.Label = fmt.Sprintf("pass owner scope (%s, %s = %s)", o.Mode, o.Column, id.UserID)

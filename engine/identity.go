@@ -64,7 +64,7 @@ const membersByIDOrEmail = "WHERE u.id = ? OR u.email = ?"
 func (s *store) membersSQL(where string) string {
 	return fmt.Sprintf(`SELECT u.id, u.name, u.email, u.user_role, COALESCE(m.organization_id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
 FROM (%s) u LEFT JOIN (%s) m ON m.user_id = u.id LEFT JOIN (%s) o ON o.id = m.organization_id %s
-ORDER BY m.organization_id, u.id`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where)
+ORDER BY %s%s, %s`, s.ids.usersRel(), s.ids.membersRel(), s.ids.orgsRel(), where, s.d.sortKey("m.organization_id"), s.d.nullsOrder(false), s.d.sortKey("u.id"))
 }
 
 // queryMembers reads memberships (membersSQL) filtered by where.
@@ -104,7 +104,7 @@ func (s *store) organizations(ctx context.Context) ([]Organization, error) {
 	if err := s.identitiesMissing(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM ("+s.ids.orgsRel()+") o ORDER BY id")
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM ("+s.ids.orgsRel()+") o ORDER BY "+s.d.sortKey("id"))
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}

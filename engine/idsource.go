@@ -29,7 +29,7 @@ type identitySource interface {
 	// tables are the source's tables as the database must hold them.
 	tables() []idTable
 	// ddl creates the source's tables where qb may create them.
-	ddl() []string
+	ddl(d dialect) []string
 }
 
 // idTable is one table of an identity source: its SQL name, the columns
@@ -56,13 +56,13 @@ func (t idTable) col(role string) string { return t.cols[role] }
 // identitySourceFor builds the config's source over db: for Better Auth
 // the column names (snake_case or camelCase) and timestamp types are read
 // from the database, so both spellings of its schema are read as they are.
-func identitySourceFor(ctx context.Context, cfg *schema.Config, db queryer) (identitySource, error) {
+func identitySourceFor(ctx context.Context, cfg *schema.Config, d dialect, db queryer) (identitySource, error) {
 	if cfg.Auth.Source != schema.SourceBetterAuth {
 		return qbIdentities{}, nil
 	}
-	b := betterAuth{have: map[string]map[string]dbColumn{}}
+	b := betterAuth{d: d, have: map[string]map[string]dbColumn{}}
 	for _, name := range []string{baUser, baOrg, baMember} {
-		cols, err := tableColumns(ctx, db, name)
+		cols, err := d.tableColumns(ctx, db, name)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (qbIdentities) tables() []idTable {
 	}
 }
 
-func (qbIdentities) ddl() []string {
+func (qbIdentities) ddl(dialect) []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS qb_organizations (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS qb_users (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, user_role TEXT NOT NULL DEFAULT 'user')`,
@@ -124,6 +124,7 @@ const (
 // member(organization_id, user_id, role). have holds the columns each
 // table has in the database (empty for a table it lacks).
 type betterAuth struct {
+	d    dialect
 	have map[string]map[string]dbColumn
 }
 
@@ -174,7 +175,7 @@ func (b betterAuth) membersRel() string {
 // any other (Better Auth's own "date" columns).
 func (b betterAuth) created(table, col string) func(time.Time) any {
 	return func(now time.Time) any {
-		if affinity(b.have[table][col].typ) == affInteger {
+		if b.d.isInteger(b.have[table][col].typ) {
 			return now.UnixMilli()
 		}
 		return FormatTime(now)
@@ -215,11 +216,12 @@ func (b betterAuth) tables() []idTable {
 
 // ddl is Better Auth's core tables as Quickback's migrations create them
 // (snake_case, epoch-millisecond times), for a database qb creates itself.
-func (betterAuth) ddl() []string {
+func (betterAuth) ddl(d dialect) []string {
+	i := d.intType()
 	return []string{
-		`CREATE TABLE IF NOT EXISTS "user" (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, email_verified INTEGER NOT NULL DEFAULT 0, image TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, role TEXT)`,
-		`CREATE TABLE IF NOT EXISTS "organization" (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, slug TEXT NOT NULL UNIQUE, logo TEXT, created_at INTEGER NOT NULL, metadata TEXT)`,
-		`CREATE TABLE IF NOT EXISTS "member" (id TEXT PRIMARY KEY NOT NULL, organization_id TEXT NOT NULL REFERENCES "organization"(id) ON DELETE CASCADE, user_id TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE, role TEXT NOT NULL DEFAULT 'member', created_at INTEGER NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS "user" (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, email_verified ` + i + ` NOT NULL DEFAULT 0, image TEXT, created_at ` + i + ` NOT NULL, updated_at ` + i + ` NOT NULL, role TEXT)`,
+		`CREATE TABLE IF NOT EXISTS "organization" (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, slug TEXT NOT NULL UNIQUE, logo TEXT, created_at ` + i + ` NOT NULL, metadata TEXT)`,
+		`CREATE TABLE IF NOT EXISTS "member" (id TEXT PRIMARY KEY NOT NULL, organization_id TEXT NOT NULL REFERENCES "organization"(id) ON DELETE CASCADE, user_id TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE, role TEXT NOT NULL DEFAULT 'member', created_at ` + i + ` NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS "member_organization_id_idx" ON "member"(organization_id)`,
 		`CREATE INDEX IF NOT EXISTS "member_user_id_idx" ON "member"(user_id)`,
 	}
@@ -227,7 +229,7 @@ func (betterAuth) ddl() []string {
 
 // idMismatches lists what the database lacks of the source's tables: each
 // table, and each column the readers need, as text.
-func idMismatches(src identitySource, have func(table string) map[string]dbColumn) []Mismatch {
+func idMismatches(d dialect, src identitySource, have func(table string) map[string]dbColumn) []Mismatch {
 	var out []Mismatch
 	for _, t := range src.tables() {
 		cols := have(t.name)
@@ -242,7 +244,7 @@ func idMismatches(src identitySource, have func(table string) map[string]dbColum
 			case !ok && t.optional[role]:
 			case !ok:
 				out = append(out, Mismatch{Table: t.name, Column: name, Expected: "text", Found: "no such column"})
-			case !compatibleAffinity(affinity(c.typ), affText):
+			case !d.compatible(&schema.Column{Type: schema.TypeText}, c.typ):
 				out = append(out, Mismatch{Table: t.name, Column: name, Expected: "text", Found: foundType(c.typ)})
 			}
 		}
@@ -318,6 +320,7 @@ func putIdentity(ctx context.Context, tx *sql.Tx, t idTable, have map[string]dbC
 // transaction (seed, generate).
 type identityWriter struct {
 	ctx    context.Context
+	d      dialect
 	tx     *sql.Tx
 	now    time.Time
 	tables map[string]idTable // by report name
@@ -325,9 +328,9 @@ type identityWriter struct {
 }
 
 func (s *store) identityWriter(ctx context.Context, tx *sql.Tx, now time.Time) (*identityWriter, error) {
-	w := &identityWriter{ctx: ctx, tx: tx, now: now, tables: map[string]idTable{}, have: map[string]map[string]dbColumn{}}
+	w := &identityWriter{ctx: ctx, d: s.d, tx: tx, now: now, tables: map[string]idTable{}, have: map[string]map[string]dbColumn{}}
 	for _, t := range s.ids.tables() {
-		cols, err := tableColumns(ctx, tx, t.name)
+		cols, err := s.tableColumns(ctx, tx, t.name)
 		if err != nil {
 			return nil, s.wrapErr(err)
 		}
@@ -336,8 +339,14 @@ func (s *store) identityWriter(ctx context.Context, tx *sql.Tx, now time.Time) (
 	return w, nil
 }
 
-func (w *identityWriter) put(report string, update bool, vals ...any) (seedOutcome, error) {
-	return putIdentity(w.ctx, w.tx, w.tables[report], w.have[report], w.now, update, vals...)
+// put writes one identity row; a row the database refuses (a duplicate
+// email) leaves the transaction usable for the rest of a seed.
+func (w *identityWriter) put(report string, update bool, vals ...any) (out seedOutcome, err error) {
+	err = w.d.attempt(w.ctx, w.tx, func() error {
+		out, err = putIdentity(w.ctx, w.tx, w.tables[report], w.have[report], w.now, update, vals...)
+		return err
+	})
+	return out, err
 }
 
 // org writes an organization; user a user (userRole is the platform

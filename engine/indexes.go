@@ -30,11 +30,11 @@ func (e *Engine) SuggestedIndexes(ctx context.Context) ([]IndexSuggestion, error
 	s := e.store
 	out := []IndexSuggestion{}
 	for _, t := range s.cfg.Tables {
-		have, err := s.indexColumns(ctx, t.SQLName)
+		have, err := s.d.indexColumns(ctx, s.db, t.SQLName, false)
 		if err != nil {
-			return nil, err
+			return nil, s.wrapErr(err)
 		}
-		for _, x := range tableIndexes(t) {
+		for _, x := range tableIndexes(s.d, t) {
 			if !x.seek || coveredBy(x.cols, have) {
 				continue
 			}
@@ -55,58 +55,12 @@ func coveredBy(cols []string, indexes [][]string) bool {
 	return false
 }
 
-// indexColumns lists the column names of every index of a table; an
-// expression column has the name "".
-func (s *store) indexColumns(ctx context.Context, table string) ([][]string, error) {
-	return s.indexesWhere(ctx, table, "")
-}
-
 // uniqueIndexColumns lists the column names of every unique index of a
 // table that covers all of its rows (the primary key's included; a partial
 // one is not).
 func (s *store) uniqueIndexColumns(ctx context.Context, table string) ([][]string, error) {
-	return s.indexesWhere(ctx, table, ` WHERE "unique" = 1 AND partial = 0`)
-}
-
-// indexesWhere lists the columns of the table's indexes that pragma
-// index_list's where clause selects.
-func (s *store) indexesWhere(ctx context.Context, table, where string) ([][]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_index_list(?)"+where, table)
-	if err != nil {
-		return nil, s.wrapErr(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, s.wrapErr(err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.wrapErr(err)
-	}
-	var out [][]string
-	for _, n := range names {
-		rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(name, '') FROM pragma_index_info(?) ORDER BY seqno", n)
-		if err != nil {
-			return nil, s.wrapErr(err)
-		}
-		var cols []string
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return nil, s.wrapErr(err)
-			}
-			cols = append(cols, c)
-		}
-		rows.Close()
-		out = append(out, cols)
-	}
-	return out, nil
+	cols, err := s.d.indexColumns(ctx, s.db, table, true)
+	return cols, s.wrapErr(err)
 }
 
 // IndexProgress reports the creation of one index: before it starts (Done
@@ -173,7 +127,7 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 			progress(p)
 		}
 		start := time.Now()
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := s.d.begin(ctx, s.db, true)
 		if err != nil {
 			return s.wrapErr(err)
 		}

@@ -30,37 +30,27 @@ const metaDDL = `CREATE TABLE IF NOT EXISTS qb_meta (key TEXT PRIMARY KEY, value
 func (s *store) ownDDL() []string {
 	out := []string{metaDDL}
 	if _, isQB := s.ids.(qbIdentities); isQB || !s.adopted {
-		out = append(out, s.ids.ddl()...)
+		out = append(out, s.ids.ddl(s.d)...)
 	}
-	return append(out, auditDDL)
+	return append(out, auditDDL(s.d))
 }
 
-// sqlType is the declared type qb gives a column: integers, booleans and
-// epoch timestamps are INTEGER.
-func sqlType(c *schema.Column) string {
-	switch c.Type {
-	case schema.TypeInteger, schema.TypeBoolean:
-		return "INTEGER"
-	case schema.TypeTimestamp:
-		if c.Format.Epoch() {
-			return "INTEGER"
-		}
-		return "TEXT"
-	case schema.TypeReal:
-		return "REAL"
-	default:
-		return "TEXT"
-	}
-}
+// sqlType is the declared type qb gives a column on SQLite: integers,
+// booleans and epoch timestamps are INTEGER.
+func sqlType(c *schema.Column) string { return sqliteDialect{}.columnType(c) }
 
 // notNull reports whether the column is NOT NULL in the database.
 func notNull(t *schema.Table, c *schema.Column) bool {
 	return c.Type == schema.TypeID || c.Required || c.Name == "createdAt"
 }
 
-func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
+func columnDDL(d dialect, cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 	var b strings.Builder
-	b.WriteString(Q(c.SQLName) + " " + sqlType(c))
+	typ := d.columnType(c)
+	b.WriteString(Q(c.SQLName) + " " + typ)
+	if typ == "TEXT" {
+		b.WriteString(d.textCollation())
+	}
 	if c.Type == schema.TypeID {
 		b.WriteString(" PRIMARY KEY")
 	}
@@ -75,7 +65,7 @@ func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 			vals[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
 		}
 		checks = append(checks, fmt.Sprintf("%s IN (%s)", Q(c.SQLName), strings.Join(vals, ",")))
-	case c.Type == schema.TypeBoolean:
+	case c.Type == schema.TypeBoolean && d.booleanCheck():
 		checks = append(checks, fmt.Sprintf("%s IN (0,1)", Q(c.SQLName)))
 	}
 	if c.Min != nil {
@@ -102,10 +92,10 @@ func columnDDL(cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 }
 
 // tableDDL is the CREATE TABLE statement of a config table.
-func tableDDL(cfg *schema.Config, t *schema.Table) string {
+func tableDDL(d dialect, cfg *schema.Config, t *schema.Table) string {
 	var parts []string
 	for _, c := range t.Columns {
-		parts = append(parts, columnDDL(cfg, t, c))
+		parts = append(parts, columnDDL(d, cfg, t, c))
 	}
 	for _, u := range t.Unique {
 		cols := make([]string, len(u))
@@ -120,21 +110,17 @@ func tableDDL(cfg *schema.Config, t *schema.Table) string {
 // tableIndex is an index qb gives a config table.
 type tableIndex struct {
 	name, table string
-	// cols are SQL column names, in order; where is a partial index's
-	// condition ("" for none).
-	cols  []string
-	where string
+	// cols are SQL column names, in order, and specs their terms in the
+	// DDL; where is a partial index's condition ("" for none).
+	cols, specs []string
+	where       string
 	// seek marks the indexes that make the firewall's scope and keyset
 	// pages an index seek: the ones suggested for a database qb adopts.
 	seek bool
 }
 
 func (x tableIndex) ddl() string {
-	cols := make([]string, len(x.cols))
-	for i, c := range x.cols {
-		cols[i] = Q(c)
-	}
-	s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q(x.name), Q(x.table), strings.Join(cols, ", "))
+	s := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q(x.name), Q(x.table), strings.Join(x.specs, ", "))
 	if x.where != "" {
 		s += " WHERE " + x.where
 	}
@@ -144,10 +130,18 @@ func (x tableIndex) ddl() string {
 // tableIndexes lists the indexes of a config table: the firewall scope in
 // default-sort order (partial on live rows, so keyset pages seek instead of
 // scanning), the owner scope, references, and the soft-delete column.
-func tableIndexes(t *schema.Table) []tableIndex {
+func tableIndexes(d dialect, t *schema.Table) []tableIndex {
 	var out []tableIndex
+	nullable := map[string]bool{}
+	for _, c := range t.Columns {
+		nullable[c.SQLName] = !notNull(t, c)
+	}
 	idx := func(name string, cols []string, where string, seek bool) {
-		out = append(out, tableIndex{name: "qbx_" + t.Name + "_" + name, table: t.SQLName, cols: cols, where: where, seek: seek})
+		specs := make([]string, len(cols))
+		for i, c := range cols {
+			specs[i] = d.indexColumn(c, nullable[c])
+		}
+		out = append(out, tableIndex{name: d.indexName("qbx_" + t.Name + "_" + name), table: t.SQLName, cols: cols, specs: specs, where: where, seek: seek})
 	}
 	deleted := t.Column("deletedAt").SQLName
 	live := Q(deleted) + " IS NULL"
@@ -170,9 +164,9 @@ func tableIndexes(t *schema.Table) []tableIndex {
 }
 
 // indexDDL lists the CREATE INDEX statements of a config table's indexes.
-func indexDDL(t *schema.Table) []string {
+func indexDDL(d dialect, t *schema.Table) []string {
 	var out []string
-	for _, x := range tableIndexes(t) {
+	for _, x := range tableIndexes(d, t) {
 		out = append(out, x.ddl())
 	}
 	return out
@@ -229,24 +223,9 @@ type dbColumn struct {
 }
 
 // tableColumns reads the columns of a table by name (none when there is no
-// such table). It is the one place that asks SQLite for a table's layout.
-func tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info(?)", table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]dbColumn{}
-	for rows.Next() {
-		var c dbColumn
-		var nn, pk int
-		if err := rows.Scan(&c.name, &c.typ, &nn, &c.hasDefault, &pk); err != nil {
-			return nil, err
-		}
-		c.notNull, c.pk = nn != 0, pk > 0
-		out[c.name] = c
-	}
-	return out, rows.Err()
+// such table).
+func (s *store) tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error) {
+	return s.d.tableColumns(ctx, q, table)
 }
 
 // plan compares the config with the database and returns the statements that
@@ -256,8 +235,8 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 	if _, isQB := s.ids.(qbIdentities); !isQB {
 		// Identity tables the database has already must read as the
 		// source reads them; missing ones are created with the rest.
-		for _, m := range idMismatches(s.ids, func(name string) map[string]dbColumn {
-			cols, _ := tableColumns(ctx, s.db, name)
+		for _, m := range idMismatches(s.d, s.ids, func(name string) map[string]dbColumn {
+			cols, _ := s.tableColumns(ctx, s.db, name)
 			return cols
 		}) {
 			if m.Found != "no such table" {
@@ -266,13 +245,13 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 		}
 	}
 	for _, t := range s.cfg.Tables {
-		have, err := tableColumns(ctx, s.db, t.SQLName)
+		have, err := s.tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", s.path, err)
 		}
 		if len(have) == 0 {
-			stmts = append(stmts, tableDDL(s.cfg, t))
-			stmts = append(stmts, indexDDL(t)...)
+			stmts = append(stmts, tableDDL(s.d, s.cfg, t))
+			stmts = append(stmts, indexDDL(s.d, t)...)
 			if len(searchIndexColumns(t)) > 0 && !t.Internal {
 				// A new table is empty: its search index costs nothing
 				// to build now.
@@ -290,14 +269,14 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 					diffs = append(diffs, fmt.Sprintf("table %s: new column %s is required and the table has rows; make it optional first", t.Name, c.Name))
 					continue
 				}
-				stmts = append(stmts, "ALTER TABLE "+Q(t.SQLName)+" ADD COLUMN "+columnDDL(s.cfg, t, c))
+				stmts = append(stmts, "ALTER TABLE "+Q(t.SQLName)+" ADD COLUMN "+columnDDL(s.d, s.cfg, t, c))
 				continue
 			}
-			if !strings.EqualFold(hc.typ, sqlType(c)) {
-				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, sqlType(c), c.Type))
+			if want := s.d.columnType(c); !strings.EqualFold(hc.typ, want) {
+				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, want, c.Type))
 			}
 		}
-		stmts = append(stmts, indexDDL(t)...)
+		stmts = append(stmts, indexDDL(s.d, t)...)
 	}
 	if len(diffs) > 0 {
 		return nil, &LayoutError{Path: s.path, Differences: diffs}
@@ -330,7 +309,7 @@ func (s *store) prepare(ctx context.Context) error {
 		return err
 	}
 	s.adopted = adopted
-	s.ids, err = identitySourceFor(ctx, s.cfg, s.db)
+	s.ids, err = identitySourceFor(ctx, s.cfg, s.d, s.db)
 	return s.wrapErr(err)
 }
 
@@ -341,7 +320,7 @@ func (s *store) identitiesMissing(ctx context.Context) error {
 	if _, isQB := s.ids.(qbIdentities); !isQB || !s.adopted {
 		return nil
 	}
-	if cols, err := tableColumns(ctx, s.db, "qb_users"); err != nil || len(cols) > 0 {
+	if cols, err := s.tableColumns(ctx, s.db, "qb_users"); err != nil || len(cols) > 0 {
 		return s.wrapErr(err)
 	}
 	return fmt.Errorf("database %s has no identities yet: qb adds its qb_users, qb_organizations and qb_members tables when it may write the database (set [auth].source = \"better-auth\" when the project's identities are in Better Auth's tables)", s.path)
@@ -388,7 +367,7 @@ func (s *store) migrateAll(ctx context.Context, createTables bool) error {
 		s.recordLayout(ctx)
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -407,14 +386,14 @@ func (s *store) migrateAll(ctx context.Context, createTables bool) error {
 			return s.wrapErr(err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES ('format', ?)", fmt.Sprint(formatVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO qb_meta(key, value) VALUES ('format', ?) ON CONFLICT (key) DO NOTHING", fmt.Sprint(formatVersion)); err != nil {
 		return s.wrapErr(err)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE qb_meta SET value = ? WHERE key = 'format' AND CAST(value AS INTEGER) < ?", fmt.Sprint(formatVersion), formatVersion); err != nil {
 		return s.wrapErr(err)
 	}
 	if s.adopted {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO qb_meta(key, value) VALUES (?, '1')", metaAdopted); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO qb_meta(key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING", metaAdopted); err != nil {
 			return s.wrapErr(err)
 		}
 	}
@@ -433,7 +412,7 @@ func (s *store) migrateAll(ctx context.Context, createTables bool) error {
 	}
 	// The source reads the columns of tables this transaction may have
 	// created.
-	s.ids, err = identitySourceFor(ctx, s.cfg, s.db)
+	s.ids, err = identitySourceFor(ctx, s.cfg, s.d, s.db)
 	return s.wrapErr(err)
 }
 
@@ -449,7 +428,7 @@ func (s *store) refuseMismatches(ctx context.Context, createTables bool) ([]stri
 	var mm []Mismatch
 	for _, m := range a.Mismatches {
 		if t := s.cfg.TableBySQLName(m.Table); createTables && t != nil && m.Column == "" {
-			stmts = append(stmts, tableDDL(s.cfg, t))
+			stmts = append(stmts, tableDDL(s.d, s.cfg, t))
 			s.createdTables = append(s.createdTables, t.Name)
 			continue
 		}
@@ -487,8 +466,7 @@ func (s *store) pending(ctx context.Context, stmts []string) []string {
 	var out []string
 	for _, st := range stmts {
 		if name, ok := createdName(st); ok {
-			var n int
-			if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", name).Scan(&n); err == nil && n > 0 {
+			if found, err := s.d.exists(ctx, s.db, name); err == nil && found {
 				continue
 			}
 		}
@@ -584,8 +562,8 @@ func (s *store) layoutHash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "qb layout\nformat %d\nauth %s\n", formatVersion, s.cfg.Auth.Source)
 	for _, t := range s.cfg.Tables {
-		fmt.Fprintf(h, "table %s\n%s\n", t.Name, tableDDL(s.cfg, t))
-		for _, x := range indexDDL(t) {
+		fmt.Fprintf(h, "table %s\n%s\n", t.Name, tableDDL(s.d, s.cfg, t))
+		for _, x := range indexDDL(s.d, t) {
 			fmt.Fprintf(h, "%s\n", x)
 		}
 		for _, c := range t.Columns {
@@ -618,7 +596,7 @@ func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
 	s.search.Store(&m)
 	s.auditV2 = true // format 2
 	s.auditKnown = true
-	ids, err := identitySourceFor(ctx, s.cfg, s.db)
+	ids, err := identitySourceFor(ctx, s.cfg, s.d, s.db)
 	if err != nil {
 		return false, s.wrapErr(err)
 	}
@@ -681,7 +659,7 @@ func (s *store) readAuditFormat(ctx context.Context) error {
 	if s.auditKnown {
 		return nil
 	}
-	have, err := tableColumns(ctx, s.db, "qb_audit")
+	have, err := s.tableColumns(ctx, s.db, "qb_audit")
 	if err != nil {
 		return s.wrapErr(err)
 	}
@@ -692,7 +670,7 @@ func (s *store) readAuditFormat(ctx context.Context) error {
 // missingAuditColumns lists the ALTER TABLE statements that bring a
 // qb_audit of format 1 to format 2 (none for a new or current one).
 func (s *store) missingAuditColumns(ctx context.Context, q queryer) ([]string, error) {
-	have, err := tableColumns(ctx, q, "qb_audit")
+	have, err := s.tableColumns(ctx, q, "qb_audit")
 	if err != nil || len(have) == 0 {
 		return nil, err
 	}

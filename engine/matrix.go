@@ -514,7 +514,7 @@ func accessDecision(t *schema.Table, rule *schema.Access, path string, id Identi
 				Reason: "the table is owner-scoped and an anonymous caller owns no rows"}
 		}
 	}
-	if res.Cond.sql == "0" {
+	if res.Cond.sql == sqlFalse {
 		return Decision{Decision: Denied, Rule: rules,
 			Reason: "the record condition of " + rules + " can never hold for this caller (it lacks a context value the condition needs)"}
 	}

@@ -128,7 +128,7 @@ func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identit
 	case nodeRoleFalse:
 		return &residual{Denied: true, DeniedBy: path}
 	case nodeCondFalse:
-		return &residual{Cond: predicate{sql: "0"}, Rules: n.rules}
+		return &residual{Cond: predicate{sql: sqlFalse}, Rules: n.rules}
 	case nodeExpr:
 		return &residual{Cond: n.pred, Text: n.text, Rules: n.rules}
 	}
@@ -324,7 +324,7 @@ func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, 
 			return predicate{sql: col + " IN (" + strings.Join(marks, ",") + ")", args: args}, true
 		}
 		if len(args) == 0 {
-			return predicate{sql: "1"}, true
+			return predicate{sql: sqlTrue}, true
 		}
 		return predicate{sql: "(" + col + " IS NULL OR " + col + " NOT IN (" + strings.Join(marks, ",") + "))", args: args}, true
 	}
@@ -333,7 +333,7 @@ func conditionSQL(t *schema.Table, c schema.Condition, id Identity) (predicate, 
 		return predicate{}, false
 	}
 	a.literal = storedLiteral(t.Column(c.Column), a.literal)
-	op := map[schema.CondOp]string{schema.CondEquals: "=", schema.CondNotEquals: "IS NOT", schema.CondLt: "<", schema.CondLte: "<=", schema.CondGt: ">", schema.CondGte: ">="}[c.Op]
+	op := map[schema.CondOp]string{schema.CondEquals: "=", schema.CondNotEquals: "IS DISTINCT FROM", schema.CondLt: "<", schema.CondLte: "<=", schema.CondGt: ">", schema.CondGte: ">="}[c.Op]
 	return predicate{sql: col + " " + op + " ?", args: []argRef{a}}, true
 }
 
@@ -371,7 +371,7 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 		rules = append(rules, fmt.Sprintf("tables.%s.firewall.organization", t.Name))
 		if id.OrgID == "" {
 			f.err = Errf(OrgRequired, map[string]any{"table": t.Name}, "table %s is scoped to an organization and the identity has none", t.Name)
-			parts = append(parts, "0")
+			parts = append(parts, sqlFalse)
 		} else {
 			parts = append(parts, Q(t.OrgColumn().SQLName)+" = ?")
 			args = append(args, argRef{ctx: "orgId"})
@@ -384,8 +384,8 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 		if !bypass {
 			f.ownerScoped = true
 			if id.UserID == "" || id.Anonymous {
-				parts = append(parts, "0")
-				f.owner = predicate{sql: "0"}
+				parts = append(parts, sqlFalse)
+				f.owner = predicate{sql: sqlFalse}
 			} else {
 				parts = append(parts, Q(t.OwnerColumn().SQLName)+" = ?")
 				args = append(args, argRef{ctx: "userId"})
@@ -397,7 +397,7 @@ func firewallFor(t *schema.Table, id Identity) firewall {
 	f.pred = predicate{sql: strings.Join(parts, " AND "), args: args}
 	f.scope = predicate{sql: strings.Join(parts[1:], " AND "), args: args}
 	if f.scope.sql == "" {
-		f.scope.sql = "1"
+		f.scope.sql = sqlTrue
 	}
 	f.Rules = rules
 	return f

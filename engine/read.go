@@ -128,7 +128,13 @@ type sortCol struct {
 	col  *schema.Column
 	idx  int
 	desc bool
+	// d is the database's dialect; nullable: the column may hold NULL.
+	d        dialect
+	nullable bool
 }
+
+// ranked reports whether the key sorts by an enum's rank (see expr).
+func (k sortCol) ranked() bool { return k.col.Type == schema.TypeEnum && len(k.col.Values) > 0 }
 
 // expr is the SQL the list orders by for this key: the column, or for an
 // enum column its rank among the declared values (SPEC §4: an enum sorts
@@ -137,7 +143,10 @@ type sortCol struct {
 // declared one; NULL stays NULL, so NULLs sort as they do for any column.
 func (k sortCol) expr() string {
 	col := Q(k.col.SQLName)
-	if k.col.Type != schema.TypeEnum || len(k.col.Values) == 0 {
+	if !k.ranked() {
+		if k.d != nil && isText(k.col) {
+			return k.d.sortKey(col)
+		}
 		return col
 	}
 	var b strings.Builder
@@ -152,7 +161,7 @@ func (k sortCol) expr() string {
 // cursorValue is the value a cursor keeps for this key from a stored row:
 // what expr computes for it.
 func (k sortCol) cursorValue(raw any) any {
-	if k.col.Type != schema.TypeEnum || len(k.col.Values) == 0 || raw == nil {
+	if !k.ranked() || raw == nil {
 		return raw
 	}
 	s, _ := raw.(string)
@@ -245,7 +254,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			}
 			p.where = append(p.where, col+" IN ("+strings.Join(marks, ",")+")")
 		case "~":
-			cond, arg := containsSQL(col, f.Value)
+			cond, arg := e.store.d.contains(col, f.Value)
 			p.where = append(p.where, cond)
 			p.args = append(p.args, arg)
 			if idx := e.store.searchIndexFor(t); slices.Contains(idx, c.SQLName) {
@@ -260,7 +269,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			}
 			op := f.Op
 			if op == "!=" {
-				op = "IS NOT"
+				op = "IS DISTINCT FROM"
 			}
 			p.where = append(p.where, col+" "+op+" ?")
 			p.args = append(p.args, v)
@@ -280,7 +289,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 				maskedCols = append(maskedCols, c.Name)
 				continue
 			}
-			cond, arg := containsSQL(Q(c.SQLName), s)
+			cond, arg := e.store.d.contains(Q(c.SQLName), s)
 			ors = append(ors, cond)
 			p.args = append(p.args, arg)
 			indexed = indexed && slices.Contains(idx, c.SQLName)
@@ -311,7 +320,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		}
 		if !seen[k.Column] {
 			seen[k.Column] = true
-			p.keys = append(p.keys, sortCol{col: t.Columns[i], idx: i, desc: k.Desc})
+			p.keys = append(p.keys, e.sortCol(t, i, k.Desc))
 		}
 	}
 	for _, k := range t.DefaultSort {
@@ -320,7 +329,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			continue
 		}
 		seen[k.Column] = true
-		p.keys = append(p.keys, sortCol{col: t.Columns[i], idx: i, desc: k.Desc})
+		p.keys = append(p.keys, e.sortCol(t, i, k.Desc))
 	}
 	pk := t.PrimaryKey()
 	if !seen[pk.Name] {
@@ -329,7 +338,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 			desc = p.keys[0].desc
 		}
 		i, _ := colIdx(pk.Name)
-		p.keys = append(p.keys, sortCol{col: pk, idx: i, desc: desc})
+		p.keys = append(p.keys, e.sortCol(t, i, desc))
 	}
 	if q.Reverse {
 		for i := range p.keys {
@@ -342,7 +351,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		if k.desc {
 			s = "-" + s
 		}
-		if k.expr() != Q(k.col.SQLName) {
+		if k.ranked() {
 			// A cursor of this key holds a rank, not a value: a cursor
 			// that holds a value (made before enums sorted by rank) is
 			// refused, never compared with ranks.
@@ -368,6 +377,24 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		p.args = append(p.args, args...)
 	}
 	return p, nil
+}
+
+// sortCol is the i-th column of t as a sort key.
+func (e *Engine) sortCol(t *schema.Table, i int, desc bool) sortCol {
+	c := t.Columns[i]
+	return sortCol{col: c, idx: i, desc: desc, d: e.store.d, nullable: !notNull(t, c)}
+}
+
+// isText reports whether a column holds text as the database stores it
+// (so sorts and compares in a collation).
+func isText(c *schema.Column) bool {
+	switch c.Type {
+	case schema.TypeID, schema.TypeText, schema.TypeEnum, schema.TypeJSON:
+		return true
+	case schema.TypeTimestamp:
+		return !c.Format.Epoch()
+	}
+	return false
 }
 
 func roleError(t *schema.Table, op string, acc *residual) error {
@@ -416,6 +443,9 @@ func (p *listPlan) statementFrom(rowids string) (string, []any) {
 			b.WriteString(" DESC")
 		} else {
 			b.WriteString(" ASC")
+		}
+		if k.nullable {
+			b.WriteString(k.d.nullsOrder(k.desc))
 		}
 	}
 	b.WriteString(" LIMIT ")
@@ -644,7 +674,7 @@ func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id 
 // ("1" for a rule without a record condition).
 func condSQL(acc *residual, id Identity) (string, []any) {
 	if acc == nil || acc.Cond.sql == "" {
-		return "1", nil
+		return sqlTrue, nil
 	}
 	return acc.Cond.sql, acc.Cond.bind(id)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -125,7 +126,7 @@ func (c *SeedCount) add(o seedOutcome) {
 // (the audit log is kept, and records the reset).
 func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedReport, error) {
 	s := e.store
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
@@ -280,6 +281,24 @@ func sameValue(a, b any) bool {
 // seedRow writes one row; now fills "now" defaults and a missing createdAt
 // of a row it inserts (an existing row keeps the time it has).
 func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []schema.Problem) {
+	var out seedOutcome
+	var probs []schema.Problem
+	// A row the database refuses leaves the transaction usable for the
+	// rest of the run, which reports every bad row.
+	s.d.attempt(ctx, tx, func() error {
+		out, probs = s.seedOne(ctx, tx, t, r, now)
+		if len(probs) > 0 {
+			return errBadRow
+		}
+		return nil
+	})
+	return out, probs
+}
+
+// errBadRow ends the savepoint of a seed row that has problems.
+var errBadRow = errors.New("bad row")
+
+func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []schema.Problem) {
 	var probs []schema.Problem
 	stamped := map[string]bool{}
 	bad := func(col, msg string) {

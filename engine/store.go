@@ -87,6 +87,8 @@ type store struct {
 	// createdTables are the config tables opening created in an adopted
 	// database (Options.CreateTables).
 	createdTables []string
+	// d is the database's dialect.
+	d dialect
 }
 
 // DSN is the driver connection string for path: WAL, a busy timeout, foreign
@@ -237,7 +239,7 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	// Idle connections are kept, not closed: the audit path keeps its
 	// statements prepared on them (auditconn.go).
 	db.SetMaxIdleConns(maxIdleConns)
-	s := &store{db: db, path: path, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy}
+	s := &store{db: db, path: path, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy, d: sqliteDialect{}}
 	if err := s.ping(); err != nil {
 		db.Close()
 		// Read-only in a directory this user may not write, a WAL database

@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// A dialect is what differs between the SQL databases the engine runs on
+// (SQLite, PostgreSQL): the SQL is otherwise one text for both — bound
+// parameters written "?" (PostgreSQL's connections rewrite them to $n),
+// TRUE/FALSE, IS DISTINCT FROM — so every rule is compiled once. The
+// dialect is chosen by the database's name: a postgres:// or
+// postgresql:// URL is PostgreSQL, anything else a SQLite file.
+type dialect interface {
+	// name is the database's name in messages ("SQLite", "PostgreSQL").
+	name() string
+
+	// columnType is the declared type of a config column in a table qb
+	// creates; intType the type of a 64-bit integer column of qb's own
+	// tables.
+	columnType(c *schema.Column) string
+	intType() string
+	// textCollation follows the type of every text column qb creates
+	// (" COLLATE \"C\"" where text must sort as bytes; "" otherwise).
+	textCollation() string
+	// booleanCheck reports whether a boolean column needs CHECK (x IN
+	// (0,1)) (a database without a boolean type).
+	booleanCheck() bool
+	// indexName is the name an index of qb gets (shortened where the
+	// database limits identifiers); indexColumn a column of its DDL.
+	indexName(name string) string
+	indexColumn(col string, nullable bool) string
+
+	// sortKey is a text column as lists order and page by it, in byte
+	// order; nullsOrder follows an ORDER BY term of a nullable key so
+	// NULLs sort first ascending and last descending, as on SQLite.
+	sortKey(col string) string
+	nullsOrder(desc bool) string
+	// contains is a case-insensitive "col contains needle" test with its
+	// bound argument.
+	contains(col, needle string) (string, any)
+	// unlikely marks a condition the planner should expect to be false.
+	unlikely(cond string) string
+
+	// tableColumns reads the columns of a table by name (none when there
+	// is no such table); indexColumns the column names of each of its
+	// indexes ("" for an expression, or for a text column not in byte
+	// order), with unique only those of its unique indexes that cover
+	// every row (not partial); exists whether a table or index has the name; tables the
+	// names of every table.
+	tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error)
+	indexColumns(ctx context.Context, q queryer, table string, unique bool) ([][]string, error)
+	exists(ctx context.Context, q queryer, name string) (bool, error)
+	tables(ctx context.Context, q queryer) ([]string, error)
+	// rowEstimate is a quick upper bound of the rows of a table, read
+	// without scanning it.
+	rowEstimate(ctx context.Context, q queryer, table string) (int64, error)
+	// compatible reports whether a column the database declares as decl
+	// holds the config column c as qb reads and writes it.
+	compatible(c *schema.Column, decl string) bool
+	// isInteger reports whether a column declared as decl holds integers.
+	isInteger(decl string) bool
+
+	// begin starts a write transaction holding the database's write lock
+	// (SQLite's, or PostgreSQL's advisory lock of the qb tables): writers
+	// run one at a time, so a reference check, an upsert's lookup and the
+	// audit chain's head stay true until commit. With wait false it tries
+	// the lock once.
+	begin(ctx context.Context, db *sql.DB, wait bool) (*sql.Tx, error)
+	// attempt runs fn, a statement inside tx that may fail without ending
+	// the transaction (a seed reports every bad row in one run).
+	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error
+}
+
+// SQL's boolean constants, as conditions compiled into predicates.
+const (
+	sqlTrue  = "TRUE"
+	sqlFalse = "FALSE"
+)
+
+// IsPostgres reports whether a --db value names a PostgreSQL database (a
+// postgres:// or postgresql:// URL) rather than a SQLite file.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// DisplayName is a --db value as messages show it: a PostgreSQL URL
+// without its password, a file path as it is.
+func DisplayName(db string) string {
+	if !IsPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "a PostgreSQL URL that does not parse"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

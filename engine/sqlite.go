@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+
+	"quickback.dev/qb/schema"
+)
+
+// sqliteDialect is SQLite's side of the dialect seam.
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "SQLite" }
+
+// columnType: integers, booleans and epoch timestamps are INTEGER.
+func (sqliteDialect) columnType(c *schema.Column) string {
+	switch c.Type {
+	case schema.TypeInteger, schema.TypeBoolean:
+		return "INTEGER"
+	case schema.TypeTimestamp:
+		if c.Format.Epoch() {
+			return "INTEGER"
+		}
+		return "TEXT"
+	case schema.TypeReal:
+		return "REAL"
+	default:
+		return "TEXT"
+	}
+}
+
+func (sqliteDialect) intType() string       { return "INTEGER" }
+func (sqliteDialect) textCollation() string { return "" }
+func (sqliteDialect) booleanCheck() bool    { return true }
+
+func (sqliteDialect) indexName(name string) string { return name }
+
+func (sqliteDialect) indexColumn(col string, _ bool) string { return Q(col) }
+
+// sortKey: SQLite compares text as bytes (BINARY), NULLs first ascending.
+func (sqliteDialect) sortKey(col string) string { return col }
+func (sqliteDialect) nullsOrder(bool) string    { return "" }
+
+// contains: SQLite's LIKE folds ASCII letters only, which is exact for an
+// ASCII needle; a needle with other characters goes through qb_contains,
+// which folds every letter (so "TOMÁS" finds "Tomás").
+func (sqliteDialect) contains(col, needle string) (string, any) {
+	for i := 0; i < len(needle); i++ {
+		if needle[i] >= 0x80 {
+			return "qb_contains(" + col + ", ?)", needle
+		}
+	}
+	return col + ` LIKE ? ESCAPE '\'`, likePattern(needle)
+}
+
+func (sqliteDialect) unlikely(cond string) string { return "unlikely(" + cond + ")" }
+
+// tableColumns is the one place that asks SQLite for a table's layout.
+func (sqliteDialect) tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]dbColumn{}
+	for rows.Next() {
+		var c dbColumn
+		var nn, pk int
+		if err := rows.Scan(&c.name, &c.typ, &nn, &c.hasDefault, &pk); err != nil {
+			return nil, err
+		}
+		c.notNull, c.pk = nn != 0, pk > 0
+		out[c.name] = c
+	}
+	return out, rows.Err()
+}
+
+func (sqliteDialect) indexColumns(ctx context.Context, q queryer, table string, unique bool) ([][]string, error) {
+	where := ""
+	if unique {
+		where = ` WHERE "unique" = 1 AND partial = 0`
+	}
+	names, err := queryStrings(ctx, q, "SELECT name FROM pragma_index_list(?)"+where, table)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for _, n := range names {
+		cols, err := queryStrings(ctx, q, "SELECT COALESCE(name, '') FROM pragma_index_info(?) ORDER BY seqno", n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cols)
+	}
+	return out, nil
+}
+
+func (sqliteDialect) exists(ctx context.Context, q queryer, name string) (bool, error) {
+	names, err := queryStrings(ctx, q, "SELECT name FROM sqlite_master WHERE name = ?", name)
+	return len(names) > 0, err
+}
+
+func (sqliteDialect) tables(ctx context.Context, q queryer) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+}
+
+// rowEstimate is the table's largest rowid (-1 for a table without one).
+func (sqliteDialect) rowEstimate(ctx context.Context, q queryer, table string) (int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT max(rowid) FROM "+Q(table))
+	if err != nil {
+		return -1, nil
+	}
+	defer rows.Close()
+	var n sql.NullInt64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return -1, nil
+		}
+	}
+	return n.Int64, rows.Err()
+}
+
+func (sqliteDialect) compatible(c *schema.Column, decl string) bool {
+	return compatible(c, affinity(decl))
+}
+
+func (sqliteDialect) isInteger(decl string) bool { return affinity(decl) == affInteger }
+
+// begin: the pool's connections begin IMMEDIATE (the DSN's _txlock), which
+// takes SQLite's write lock, waiting up to the busy timeout.
+func (sqliteDialect) begin(ctx context.Context, db *sql.DB, _ bool) (*sql.Tx, error) {
+	return db.BeginTx(ctx, nil)
+}
+
+// attempt: a failed statement leaves a SQLite transaction usable.
+func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
