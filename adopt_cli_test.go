@@ -191,3 +191,91 @@ func TestIndexProgressLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCLISeedResetRefusedOnTheirData: `seed --reset` deletes every row and
+// identity; on a database qb did not create, or with identities in Better
+// Auth's tables, those are a team's real data, so it is a usage error
+// (exit 1) that changes nothing unless --force is given. On qb's own
+// database it needs no --force.
+func TestCLISeedResetRefusedOnTheirData(t *testing.T) {
+	adoptedQB := func(t *testing.T) (string, string) {
+		dir := t.TempDir()
+		cfg := copyProject(t, dir)
+		if err := os.WriteFile(cfg, []byte(enginetest.ConfigText(t, enginetest.QuickbackEdits[1:]...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		db := filepath.Join(dir, "their.db")
+		enginetest.QuickbackDB(t, db)
+		return cfg, db
+	}
+	ownDB := func(t *testing.T) (string, string) {
+		dir := t.TempDir()
+		return copyProject(t, dir), filepath.Join(dir, "own.db")
+	}
+	for _, tc := range []struct {
+		name    string
+		project func(*testing.T) (string, string)
+		refused []string // what the refusal names; nil: not refused
+	}{
+		{"adopted, Better Auth identities", quickbackProject, []string{"qb did not create this database", `[auth].source = "better-auth"`}},
+		{"adopted, qb identities", adoptedQB, []string{"qb did not create this database"}},
+		{"qb's own database", ownDB, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, db := tc.project(t)
+			qb := func(args ...string) (string, string, int) {
+				return runQB(append([]string{"--config", cfg, "--db", db}, args...)...)
+			}
+			if _, errw, code := qb("seed"); code != 0 {
+				t.Fatalf("seed: %d %s", code, errw)
+			}
+			raw, err := sql.Open("sqlite", "file:"+db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			if _, err := raw.Exec(`UPDATE jobs SET title = 'their own title' WHERE id = 'j-robotics-eng'`); err != nil {
+				t.Fatal(err)
+			}
+			titled := func() int {
+				var n int
+				if err := raw.QueryRow(`SELECT count(*) FROM jobs WHERE title = 'their own title'`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			before := enginetest.Dump(t, raw)
+			_, errw, code := qb("seed", "--reset")
+			if tc.refused == nil {
+				if code != 0 || titled() != 0 {
+					t.Fatalf("seed --reset on qb's own database: exit %d, %d rows kept their title\n%s", code, titled(), errw)
+				}
+				return
+			}
+			if code != exitUsage || !strings.Contains(errw, "add --force") {
+				t.Errorf("seed --reset: exit %d, want 1 with a hint at --force:\n%s", code, errw)
+			}
+			for _, want := range tc.refused {
+				if !strings.Contains(errw, want) {
+					t.Errorf("seed --reset: stderr lacks %q:\n%s", want, errw)
+				}
+			}
+			out, _, code := qb("--json", "seed", "--reset")
+			var resp struct {
+				Error struct {
+					Code    string         `json:"code"`
+					Details map[string]any `json:"details"`
+				} `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(out), &resp); err != nil || code != exitUsage || resp.Error.Code != "USAGE_ERROR" || resp.Error.Details["flag"] != "--force" {
+				t.Errorf("--json seed --reset: exit %d (%v)\n%s", code, err, out)
+			}
+			if after := enginetest.Dump(t, raw); after != before {
+				t.Errorf("the refused reset changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+			if _, errw, code := qb("seed", "--reset", "--force"); code != 0 || titled() != 0 {
+				t.Errorf("seed --reset --force: exit %d, %d rows kept their title\n%s", code, titled(), errw)
+			}
+		})
+	}
+}

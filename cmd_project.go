@@ -17,6 +17,7 @@ import (
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/internal/suggest"
+	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
 
@@ -256,15 +257,18 @@ func indexProgressLine(p engine.IndexProgress) string {
 }
 
 func (c *cli) seedCmd() *cobra.Command {
-	var reset bool
+	var reset, force bool
 	cmd := &cobra.Command{
 		Use:   "seed",
 		Short: "Load the fixtures into the database (idempotent)",
 		Long: `Load the fixtures folder into the database: rows whose id exists are updated, so seeding
 twice changes nothing. --reset removes every identity and table row first (the audit log is
-kept and records the reset). A bad row is reported as file:line and nothing is written.`,
+kept and records the reset). A bad row is reported as file:line and nothing is written.
+On a database qb did not create, or with identities from Better Auth, --reset would delete the
+project's own rows and users: it is refused unless --force is given too (run it on a copy).`,
 		Example: `qb seed
-qb seed --reset`,
+qb seed --reset
+qb seed --reset --force --db copy-of-theirs.db`,
 		Args:              positional(),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: c.do(func(_ *cobra.Command, _ []string) error {
@@ -273,6 +277,11 @@ qb seed --reset`,
 			}
 			if err := c.eng.Writable(); err != nil {
 				return err
+			}
+			if reset && !force {
+				if err := c.resetGuard(); err != nil {
+					return err
+				}
 			}
 			if !c.seeded || reset {
 				if err := c.loadFixtures(reset); err != nil {
@@ -305,7 +314,30 @@ qb seed --reset`,
 		}),
 	}
 	cmd.Flags().BoolVar(&reset, "reset", false, "remove every identity and table row first")
+	cmd.Flags().BoolVar(&force, "force", false, "allow --reset on a database qb did not create or on Better Auth identities")
 	return cmd
+}
+
+// resetGuard refuses `seed --reset` where the rows it would delete are a
+// team's real data rather than qb's own: a database qb did not create
+// (SPEC §9.2: qb never changes its tables unasked) or identities read from
+// Better Auth's tables (real users, and whatever cascades from them).
+func (c *cli) resetGuard() error {
+	var whose []string
+	if c.eng.Adopted() {
+		whose = append(whose, "qb did not create this database, so its table rows are the project's own")
+	}
+	if c.cfg.Auth.Source == schema.SourceBetterAuth {
+		whose = append(whose, `[auth].source = "better-auth": the users, organizations and members removed are Better Auth's (sessions and accounts cascade)`)
+	}
+	if len(whose) == 0 {
+		return nil
+	}
+	return usageErr{
+		msg: fmt.Sprintf("seed --reset on %s would delete every row of its %d tables and every identity: %s; run it on a copy, or add --force",
+			termsafe.Sanitize(c.dbPath()), len(c.cfg.Tables), strings.Join(whose, "; ")),
+		details: map[string]any{"flag": "--force", "adopted": c.eng.Adopted(), "authSource": c.cfg.Auth.Source},
+	}
 }
 
 func (c *cli) usersCmd() *cobra.Command {
