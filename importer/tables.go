@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"path"
 	"regexp"
 	"strings"
 
@@ -44,6 +45,21 @@ type column struct {
 func (t *table) column(name string) *column {
 	for _, c := range t.cols {
 		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// orgColumn is the declared column holding the organization: the one named
+// organizationId, else the one stored in organization_id under another
+// name (Drizzle's `tenant: text("organization_id")`).
+func (t *table) orgColumn() *column {
+	if c := t.column("organizationId"); c != nil {
+		return c
+	}
+	for _, c := range t.cols {
+		if sqlName, ok := c.def.get("column"); ok && sqlName == "organization_id" {
 			return c
 		}
 	}
@@ -595,9 +611,12 @@ func (im *importer) firewall(t *table) {
 		if col := t.scopes["organization"]; col != "" {
 			t.fwOrg = col
 			im.add(Imported, t.where, sub, "organization scope from q.scope(\"organization\") on %s", col)
-		} else if t.column("organizationId") != nil {
+		} else if c := t.orgColumn(); c != nil {
+			t.fwOrg = c.name
+			im.add(Approximated, t.where, sub, "no firewall declared; scoped by its %s column, as Quickback's isolation auto-detection does", c.name)
+		} else if p := im.orgScopedParent(t); p != nil {
 			t.fwOrg = "organizationId"
-			im.add(Approximated, t.where, sub, "no firewall declared; scoped by its organizationId column, as Quickback's isolation auto-detection does")
+			im.add(Approximated, t.where, sub, "internal table beside the organization-scoped %s: Quickback adds organizationId to it and scopes its rows by organization, so qb does too", p.name)
 		}
 		if col := t.scopes["owner"]; col != "" && t.scopes["organization"] == "" {
 			t.fwOwner = col
@@ -623,6 +642,22 @@ func (im *importer) firewall(t *table) {
 		im.add(Skipped, t.where, t.subject("firewall", "owner"), "the owner scope uses the organization's column")
 		t.fwOwner = ""
 	}
+}
+
+// orgScopedParent is, for an internal table, an organization-scoped table
+// with an API in the same feature folder: Quickback gives the internal
+// tables of such a feature an organizationId and tenants them the same way.
+func (im *importer) orgScopedParent(t *table) *table {
+	if !t.internal {
+		return nil
+	}
+	dir := path.Dir(t.where.File)
+	for _, p := range im.tables {
+		if !p.internal && p.fwOrg != "" && path.Dir(p.where.File) == dir {
+			return p
+		}
+	}
+	return nil
 }
 
 // knownRoles keeps the roles of the hierarchy (and "x+" forms of them),
