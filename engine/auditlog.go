@@ -424,6 +424,9 @@ func (e *Engine) appendUpTo(ctx context.Context, ent *AuditEntry, wait bool, las
 	if closed {
 		return errLogClosed
 	}
+	if isPostgres(e.store.d) {
+		return e.appendInTx(ctx, ent, wait, last)
+	}
 	// A pooled connection: the one the last read released, whose page
 	// cache an append on another connection would make SQLite drop.
 	conn, err := e.store.db.Conn(ctx)

@@ -95,15 +95,17 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 		return 0, s.bulkErr(ctx, t, 1, err)
 	}
 	defer conn.Close()
-	var cache int64
-	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
-		return 0, s.wrapErr(err)
+	if !isPostgres(s.d) {
+		var cache int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+			return 0, s.wrapErr(err)
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+			return 0, s.wrapErr(err)
+		}
+		// The connection goes back to the pool as it came.
+		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
-		return 0, s.wrapErr(err)
-	}
-	// The connection goes back to the pool as it came.
-	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
 	stmt, err := conn.PrepareContext(ctx, q)
 	if err != nil {
 		return 0, s.wrapErr(err)
@@ -136,7 +138,15 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 // with SQL on the connection, so the one statement serves every batch.
 func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
 	s := e.store
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if isPostgres(s.d) {
+		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+			return 0, s.bulkErr(ctx, t, before+1, err)
+		}
+		if err := pgLock(ctx, conn, true); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return 0, s.bulkErr(ctx, t, before+1, err)
+		}
+	} else if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, s.bulkErr(ctx, t, before+1, err)
 	}
 	committed := false
@@ -172,7 +182,9 @@ func (s *store) bulkErr(ctx context.Context, t *schema.Table, row int, err error
 		return fmt.Errorf("%s: interrupted at row %d: %w", t.Name, row, context.Cause(ctx))
 	}
 	msg := err.Error()
-	switch {
+	switch st := pgState(err); {
+	case strings.HasPrefix(st, "23"):
+		return fmt.Errorf("%s: row %d breaks a constraint of the database: %s", t.Name, row, pgSafe{asPG(err)})
 	case strings.Contains(msg, "UNIQUE"), strings.Contains(msg, "CHECK"), strings.Contains(msg, "NOT NULL"), strings.Contains(msg, "FOREIGN KEY"):
 		return fmt.Errorf("%s: row %d breaks a constraint of the database: %s", t.Name, row, constraintText(msg))
 	}

@@ -734,6 +734,21 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestConformancePostgres runs every conformance case on PostgreSQL (SPEC
+// §8): the same cases, the same expectations, a database seeded through qb
+// in a schema of each case's own. It skips without a PostgreSQL server
+// (internal/pgtest says how to get one).
+func TestConformancePostgres(t *testing.T) {
+	for _, c := range ctConformanceCases() {
+		t.Run(c.name, func(t *testing.T) {
+			// Each case has a schema of its own; the time is the server's
+			// round trips, so cases overlap.
+			t.Parallel()
+			c.runOn(t, enginetest.Postgres())
+		})
+	}
+}
+
 // TestConformanceFirewallIndistinguishable checks that a row of another
 // organization, a soft-deleted row and a nonexistent id give the same error
 // apart from the id, for every operation on a row and in both error modes.

@@ -252,7 +252,7 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 		if len(have) == 0 {
 			stmts = append(stmts, tableDDL(s.d, s.cfg, t))
 			stmts = append(stmts, indexDDL(s.d, t)...)
-			if len(searchIndexColumns(t)) > 0 && !t.Internal {
+			if len(searchIndexColumns(t)) > 0 && !t.Internal && !isPostgres(s.d) {
 				// A new table is empty: its search index costs nothing
 				// to build now.
 				stmts = append(stmts, sqliteSearchIndexDDL(t)...)
@@ -578,6 +578,9 @@ func (s *store) layoutHash() string {
 // then sets what the check would have (adopted, the identity source, the
 // audit format). One read.
 func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
+	if isPostgres(s.d) {
+		return false, nil // no schema version to tie a record to: always checked
+	}
 	var format, adopted, layout, search sql.NullString
 	var version int64
 	err := s.db.QueryRowContext(ctx, `SELECT
@@ -608,6 +611,9 @@ func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
 // database passed the layout check for this config at its current schema
 // version.
 func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
+	if isPostgres(s.d) {
+		return nil
+	}
 	var version int64
 	if err := tx.QueryRowContext(ctx, "SELECT schema_version FROM pragma_schema_version").Scan(&version); err != nil {
 		return err
@@ -621,7 +627,7 @@ func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
 // the lock at this moment (opening never waits for it: the next open
 // records it instead).
 func (s *store) recordLayout(ctx context.Context) {
-	if s.readOnly {
+	if s.readOnly || isPostgres(s.d) {
 		return
 	}
 	var have string

@@ -30,11 +30,15 @@ type reference struct {
 // foreign keys the database declares on any table (read from SQLite's
 // catalogue; another database reads its own), and the config's references
 // columns.
-func referencesTo(ctx context.Context, q queryer, cfg *schema.Config, sqlName string) ([]reference, error) {
-	rows, err := q.QueryContext(ctx, `SELECT m.name, f.id, f."from", COALESCE(f."to", '')
+func referencesTo(ctx context.Context, d dialect, q queryer, cfg *schema.Config, sqlName string) ([]reference, error) {
+	query := `SELECT m.name, f.id, f."from", COALESCE(f."to", '')
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE
-ORDER BY m.name, f.id, f.seq`, sqlName)
+ORDER BY m.name, f.id, f.seq`
+	if isPostgres(d) {
+		query = pgForeignKeysSQL
+	}
+	rows, err := q.QueryContext(ctx, query, sqlName)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +79,7 @@ ORDER BY m.name, f.id, f.seq`, sqlName)
 // referenced reports whether any row, live or soft-deleted, references the
 // row of t whose primary key is rowID.
 func (e *Engine) referenced(ctx context.Context, tx *sql.Tx, t *schema.Table, rowID string) (bool, error) {
-	refs, err := referencesTo(ctx, tx, e.cfg, t.SQLName)
+	refs, err := referencesTo(ctx, e.store.d, tx, e.cfg, t.SQLName)
 	if err != nil {
 		return false, err
 	}

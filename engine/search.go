@@ -159,6 +159,9 @@ func (s *store) searchIndexesIn(creates string) map[string][]string {
 
 // readSearchIndexes sets the store's search indexes from the schema.
 func (s *store) readSearchIndexes(ctx context.Context) error {
+	if isPostgres(s.d) {
+		return nil // no FTS5: contains runs as lower() LIKE
+	}
 	var creates sql.NullString
 	if err := s.db.QueryRowContext(ctx, "SELECT "+searchSchemaSQL).Scan(&creates); err != nil {
 		return s.wrapErr(err)
@@ -286,6 +289,9 @@ func (e *Engine) searchRowids(ctx context.Context, t *schema.Table, match string
 // Its SQL is every statement that builds it, one per line.
 func (e *Engine) SuggestedSearchIndexes() []IndexSuggestion {
 	out := []IndexSuggestion{}
+	if isPostgres(e.store.d) {
+		return out // FTS5 is SQLite's
+	}
 	for _, t := range e.cfg.Tables {
 		if t.Internal || len(searchIndexColumns(t)) == 0 || e.store.searchIndexFor(t) != nil {
 			continue

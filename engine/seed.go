@@ -411,7 +411,7 @@ func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 			}
 		}
 		switch {
-		case strings.Contains(msg, "UNIQUE"):
+		case strings.Contains(msg, "UNIQUE") || pgState(err) == "23505":
 			bad(col, "duplicate value (unique)")
 		default:
 			bad(col, "breaks a constraint")

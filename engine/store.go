@@ -220,6 +220,9 @@ func checkFile(path string) error {
 // change that cannot be applied safely is refused with the difference named.
 // A file that is not a database, or is truncated, is refused untouched.
 func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
+	if IsPostgres(path) {
+		return openPostgresStore(cfg, path, opts)
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("database %s: %w", path, err)
@@ -257,6 +260,32 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 			return nil, err
 		}
 	}
+	return s.open(opts)
+}
+
+// openPostgresStore opens the PostgreSQL database the URL names (SPEC §8).
+func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, error) {
+	busy := BusyTimeoutMS
+	if opts.BusyTimeout > 0 {
+		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
+	}
+	name := DisplayName(url)
+	db, err := openPostgres(url, opts.ReadOnly, busy)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	db.SetMaxIdleConns(maxIdleConns)
+	s := &store{db: db, path: name, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy, d: postgresDialect{}}
+	if err := s.ping(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s.open(opts)
+}
+
+// open brings the open database in line with the config (or, read-only,
+// checks it) and reads the audit log's format.
+func (s *store) open(opts Options) (*store, error) {
 	if !opts.ReadOnly {
 		if err := s.migrate(context.Background(), opts.CreateTables); err != nil {
 			s.db.Close()
@@ -275,6 +304,12 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 
 func (s *store) ping() error {
 	var n int
+	if isPostgres(s.d) {
+		if err := s.db.QueryRow("SELECT 1").Scan(&n); err != nil {
+			return s.wrapErr(err)
+		}
+		return nil
+	}
 	if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
 		if w := s.wrapErr(err); !strings.HasPrefix(w.Error(), "database "+s.path+": ") {
 			return w
@@ -290,6 +325,9 @@ func Q(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + 
 func (s *store) wrapErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	if isPostgres(s.d) {
+		return s.wrapPGErr(err)
 	}
 	msg := err.Error()
 	switch {
@@ -309,6 +347,13 @@ func (s *store) wrapErr(err error) error {
 func isBusy(err error) bool {
 	if err == nil {
 		return false
+	}
+	switch pgState(err) {
+	case "55P03", "40001", "40P01":
+		return true
+	}
+	if errors.Is(err, errPGLockBusy) {
+		return true
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")

@@ -292,6 +292,23 @@ func brokenReference(t *schema.Table) error {
 // echoing any value.
 func (e *Engine) constraintError(t *schema.Table, err error) error {
 	msg := err.Error()
+	switch st := pgState(err); st {
+	case "23505":
+		msg = "UNIQUE constraint failed: "
+		for i, c := range pgUniqueColumns(err) {
+			if i > 0 {
+				msg += ", "
+			}
+			msg += t.SQLName + "." + c
+		}
+	case "23503":
+		msg = "FOREIGN KEY constraint failed"
+	case "23514", "23502":
+		msg = "CHECK constraint failed"
+	case "":
+	default:
+		return e.store.wrapErr(err)
+	}
 	switch {
 	case strings.Contains(msg, "UNIQUE constraint failed"):
 		cols := uniqueColumns(t, msg)

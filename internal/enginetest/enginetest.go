@@ -22,6 +22,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/pgtest"
 	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
 )
@@ -154,7 +155,21 @@ type setup struct {
 	// quickback: the database is built from testdata/quickback's
 	// migrations before qb opens it (Quickback).
 	quickback bool
+	// pg: the database is a PostgreSQL schema of the test's own (Postgres).
+	pg bool
 }
+
+// Postgres puts the engine on PostgreSQL (SPEC §8): a schema of the test's
+// own on the throwaway cluster of internal/pgtest (or QB_PG_DSN's server);
+// the test skips when there is none. Seeded seeds it through qb.
+func Postgres() Option { return func(s *setup) { s.pg = true } }
+
+// Backends are the databases every conformance case runs on: SQLite, and
+// PostgreSQL (its subtests skip without a server).
+var Backends = []struct {
+	Name string
+	Opts []Option
+}{{"sqlite", nil}, {"postgres", []Option{Postgres()}}}
 
 // QuickbackEdits make the default config describe the database of
 // testdata/quickback as it is: identities in Better Auth's tables, the ATS
@@ -266,6 +281,12 @@ func (s *setup) apply(t TB, opts []Option) {
 		}
 		s.cfg = Config(t, s.edits...)
 	}
+	if s.path == "" && s.pg {
+		if s.quickback {
+			t.Skip("a Quickback project's migrations are SQLite's (D1): not run on PostgreSQL")
+		}
+		s.path = pgtest.Schema(t)
+	}
 	if s.path == "" {
 		s.path = filepath.Join(TempDir(t), "test.db")
 	}
@@ -302,6 +323,10 @@ func Seeded(t TB, opts ...Option) *engine.Engine {
 	t.Helper()
 	var s setup
 	s.apply(t, opts)
+	if s.pg {
+		seedPostgres(t, s)
+		return open(t, s)
+	}
 	img := template(t, s.cfg, s.quickback)
 	if err := os.WriteFile(s.path, img, 0o600); err != nil {
 		t.Fatal(err)
@@ -355,6 +380,26 @@ func template(t TB, cfg *schema.Config, quickback bool) []byte {
 	return img
 }
 
+// seedPostgres seeds the fixtures into the test's PostgreSQL schema as
+// template seeds a SQLite file: a day before Now, by OSUser.
+func seedPostgres(t TB, s setup) {
+	t.Helper()
+	requireIsolatedWitness(t)
+	data := Fixtures(t, s.cfg)
+	seededAt := Now.Add(-24 * time.Hour)
+	e, err := engine.Open(s.cfg, s.path, engine.Options{Clock: func() time.Time { return seededAt }, OSUser: OSUser})
+	if err != nil {
+		t.Fatalf("open %s: %v", engine.DisplayName(s.path), err)
+	}
+	_, err = e.Seed(context.Background(), data, false)
+	if cerr := e.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+}
+
 // requireIsolatedWitness fails a test whose package did not keep audit
 // witness files out of the user's state directory: every engine that
 // appends records its heads there otherwise.
@@ -390,7 +435,13 @@ func DB(t TB, e *engine.Engine) *sql.DB {
 	if db := dbs[t][e.Path()]; db != nil {
 		return db
 	}
-	db, err := sql.Open("sqlite", engine.DSN(e.Path(), false))
+	var db *sql.DB
+	var err error
+	if engine.IsPostgres(e.Path()) {
+		db, err = engine.OpenRaw(e.Path())
+	} else {
+		db, err = sql.Open("sqlite", engine.DSN(e.Path(), false))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,16 +513,21 @@ func Each(t TB, db *sql.DB, fn func(vals []any), query string, args ...any) {
 func Dump(t TB, db *sql.DB, skip ...string) string {
 	t.Helper()
 	var b []byte
-	for _, tr := range Rows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+	tables, order := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", "rowid"
+	if engine.IsPostgresDB(db) {
+		// No rowid: rows in primary key order (every table has one).
+		tables, order = `SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name::text COLLATE "C"`, "1"
+	}
+	for _, tr := range Rows(t, db, tables) {
 		name := tr[0].(string)
 		if slices.Contains(skip, name) || strings.HasPrefix(name, "qb_fts_") {
 			// A search index and its shadow tables follow the table's rows.
 			continue
 		}
 		b = append(b, "== "+name+"\n"...)
-		query := `SELECT * FROM "` + strings.ReplaceAll(name, `"`, `""`) + `" ORDER BY rowid`
+		query := `SELECT * FROM "` + strings.ReplaceAll(name, `"`, `""`) + `" ORDER BY ` + order
 		if name == "qb_meta" {
-			query = `SELECT * FROM qb_meta WHERE key <> 'layout' ORDER BY rowid`
+			query = `SELECT * FROM qb_meta WHERE key <> 'layout' ORDER BY ` + order
 		}
 		Each(t, db, func(row []any) { b = AppendRow(b, row) }, query)
 	}

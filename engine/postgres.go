@@ -1,0 +1,495 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"quickback.dev/qb/schema"
+)
+
+// postgresDialect is PostgreSQL's side of the dialect seam (SPEC §8).
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "PostgreSQL" }
+
+// columnType: 64-bit integers and double precision (INTEGER and REAL are
+// 32-bit there); booleans stay 0/1 integers as on SQLite, so values,
+// predicates and the audit's canonical form are the same on both.
+func (postgresDialect) columnType(c *schema.Column) string {
+	switch c.Type {
+	case schema.TypeInteger, schema.TypeBoolean:
+		return "BIGINT"
+	case schema.TypeTimestamp:
+		if c.Format.Epoch() {
+			return "BIGINT"
+		}
+		return "TEXT"
+	case schema.TypeReal:
+		return "DOUBLE PRECISION"
+	default:
+		return "TEXT"
+	}
+}
+
+func (postgresDialect) intType() string { return "BIGINT" }
+
+// textCollation: text sorts as bytes, as on SQLite, whatever the
+// database's locale.
+func (postgresDialect) textCollation() string { return ` COLLATE "C"` }
+func (postgresDialect) booleanCheck() bool    { return true }
+
+// pgMaxIdent is PostgreSQL's identifier limit in bytes (NAMEDATALEN-1):
+// longer names are silently truncated, so two long index names could meet.
+const pgMaxIdent = 63
+
+// indexName: a name over the limit keeps its start and ends in a hash of
+// the whole name.
+func (postgresDialect) indexName(name string) string { return pgIdent(name) }
+
+func pgIdent(name string) string {
+	if len(name) <= pgMaxIdent {
+		return name
+	}
+	h := fnvHash(name)
+	cut := pgMaxIdent - len(h) - 1
+	for cut > 0 && !utf8Start(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "_" + h
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func fnvHash(s string) string {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return strconv.FormatUint(h, 36)
+}
+
+func (postgresDialect) indexColumn(col string, _ bool) string { return Q(col) }
+
+// sortKey: byte order whatever the column's collation (a database qb did
+// not create); on qb's own columns, already "C", indexes still serve it.
+func (postgresDialect) sortKey(col string) string { return col + ` COLLATE "C"` }
+
+// nullsOrder: SQLite sorts NULLs first ascending, last descending;
+// PostgreSQL the other way round unless told.
+func (postgresDialect) nullsOrder(desc bool) string {
+	if desc {
+		return " NULLS LAST"
+	}
+	return " NULLS FIRST"
+}
+
+// contains: ILIKE folds every letter the database's character type knows;
+// lower() on both sides makes it independent of the locale.
+func (postgresDialect) contains(col, needle string) (string, any) {
+	return "lower(" + col + `) LIKE lower(?) ESCAPE '\'`, likePattern(needle)
+}
+
+func (postgresDialect) unlikely(cond string) string { return cond }
+
+// tableColumns reads information_schema for a table of the current schema.
+func (postgresDialect) tableColumns(ctx context.Context, q queryer, table string) (map[string]dbColumn, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.column_name, upper(c.data_type), c.is_nullable = 'NO', c.column_default IS NOT NULL,
+  EXISTS (SELECT 1 FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage k
+    ON k.constraint_schema = tc.constraint_schema AND k.constraint_name = tc.constraint_name
+    WHERE tc.table_schema = c.table_schema AND tc.table_name = c.table_name AND tc.constraint_type = 'PRIMARY KEY' AND k.column_name = c.column_name)
+FROM information_schema.columns c
+WHERE c.table_schema = current_schema() AND c.table_name = ?`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]dbColumn{}
+	for rows.Next() {
+		var c dbColumn
+		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.hasDefault, &c.pk); err != nil {
+			return nil, err
+		}
+		out[c.name] = c
+	}
+	return out, rows.Err()
+}
+
+// indexColumns reads pg_index; a text column indexed in another collation
+// than "C" (or POSIX) cannot serve byte-order pages, so it reads as "".
+func (postgresDialect) indexColumns(ctx context.Context, q queryer, table string, unique bool) ([][]string, error) {
+	where := ""
+	if unique {
+		where = " AND i.indisunique AND i.indpred IS NULL"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT i.indexrelid, COALESCE(CASE WHEN k.coll IN (0, 950, 951) THEN a.attname END, '')
+FROM pg_index i
+CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indcollation::oid[]) WITH ORDINALITY AS k(attnum, coll, n)
+LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+WHERE i.indrelid = to_regclass(quote_ident(?))`+where+`
+ORDER BY i.indexrelid, k.n`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]string
+	last := int64(-1)
+	for rows.Next() {
+		var id int64
+		var col string
+		if err := rows.Scan(&id, &col); err != nil {
+			return nil, err
+		}
+		if id != last {
+			out = append(out, nil)
+			last = id
+		}
+		out[len(out)-1] = append(out[len(out)-1], col)
+	}
+	return out, rows.Err()
+}
+
+func (postgresDialect) exists(ctx context.Context, q queryer, name string) (bool, error) {
+	names, err := queryStrings(ctx, q, "SELECT 'x' WHERE to_regclass(quote_ident(?)) IS NOT NULL", name)
+	return len(names) > 0, err
+}
+
+func (postgresDialect) tables(ctx context.Context, q queryer) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name COLLATE "C"`)
+}
+
+// rowEstimate is the planner's estimate (-1 before the table was first
+// analysed).
+func (postgresDialect) rowEstimate(ctx context.Context, q queryer, table string) (int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(quote_ident(?))", table)
+	if err != nil {
+		return -1, nil
+	}
+	defer rows.Close()
+	n := int64(-1)
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return -1, nil
+		}
+	}
+	return n, rows.Err()
+}
+
+// compatible: PostgreSQL's type names read through SQLite's affinity rules
+// ("BIGINT" has INT, "DOUBLE PRECISION" DOUB, "CHARACTER VARYING" CHAR);
+// boolean and timestamp types hold values qb does not read as they are.
+func (postgresDialect) compatible(c *schema.Column, decl string) bool {
+	switch strings.ToUpper(decl) {
+	case "BOOLEAN", "BYTEA", "JSON", "JSONB", "UUID":
+		return false
+	}
+	if strings.HasPrefix(strings.ToUpper(decl), "TIMESTAMP") || strings.HasPrefix(strings.ToUpper(decl), "DATE") {
+		return false
+	}
+	return compatible(c, affinity(decl))
+}
+
+func (postgresDialect) isInteger(decl string) bool { return affinity(decl) == affInteger }
+
+// pgLockSQL takes the transaction-scoped advisory lock that serializes qb's
+// writers on one schema (the audit chain's head, reference checks,
+// upserts): the same one-writer-at-a-time that SQLite's lock gives.
+const pgLockSQL = "SELECT pg_advisory_xact_lock(7190, hashtext(current_schema()))"
+
+// pgTryLockSQL tries the lock once.
+const pgTryLockSQL = "SELECT pg_try_advisory_xact_lock(7190, hashtext(current_schema()))"
+
+// errPGLockBusy is the advisory lock held by another writer when it was
+// tried once.
+var errPGLockBusy = errors.New("the write lock is held by another writer (SQLITE_BUSY)")
+
+// begin: READ COMMITTED, then the advisory lock (waiting up to
+// lock_timeout, or trying once).
+func (postgresDialect) begin(ctx context.Context, db *sql.DB, wait bool) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := pgLock(ctx, tx, wait); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// pgLock takes the writers' advisory lock inside an open transaction.
+func pgLock(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, wait bool) error {
+	if wait {
+		var v string
+		return q.QueryRowContext(ctx, pgLockSQL).Scan(&v)
+	}
+	var ok bool
+	if err := q.QueryRowContext(ctx, pgTryLockSQL).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return errPGLockBusy
+	}
+	return nil
+}
+
+// attempt: a failed statement aborts a PostgreSQL transaction, so it runs
+// under a savepoint that is rolled back on failure.
+func (postgresDialect) attempt(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT qb_attempt"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT qb_attempt"); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT qb_attempt")
+	return err
+}
+
+// isPostgres reports whether d is PostgreSQL's dialect.
+func isPostgres(d dialect) bool { _, ok := d.(postgresDialect); return ok }
+
+// pgState is the SQLSTATE of a PostgreSQL error ("" for any other error).
+func pgState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// pgUniqueColumns are the columns of a unique violation, read from the
+// error's detail ("Key (a, b)=(...)"); the detail itself, which holds the
+// values, is never shown.
+func pgUniqueColumns(err error) []string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Detail, "Key (") {
+		return nil
+	}
+	rest := pe.Detail[len("Key ("):]
+	j := strings.Index(rest, ")=(")
+	if j < 0 {
+		return nil
+	}
+	var out []string
+	for _, c := range strings.Split(rest[:j], ",") {
+		out = append(out, strings.Trim(strings.TrimSpace(c), `"`))
+	}
+	return out
+}
+
+// pgSafe is a PostgreSQL error as messages may show it: its SQLSTATE and
+// message, never its detail (which can contain values).
+type pgSafe struct{ pe *pgconn.PgError }
+
+func (e pgSafe) Error() string {
+	return fmt.Sprintf("%s (SQLSTATE %s)", e.pe.Message, e.pe.Code)
+}
+
+// openPostgres opens a database/sql pool on the postgres:// URL whose
+// connections take the engine's "?" placeholders (rebound to $n), wait
+// busyMS for a lock (lock_timeout), and refuse writes when readOnly
+// (default_transaction_read_only).
+func openPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("the PostgreSQL URL does not parse: %s", redactPGError(err))
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok {
+		cfg.RuntimeParams["lock_timeout"] = strconv.Itoa(busyMS)
+	}
+	if readOnly {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)}), nil
+}
+
+// redactPGError keeps a URL's parse error from echoing a password.
+func redactPGError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "://"); i >= 0 {
+		return "check its form (postgres://user:password@host:port/database?search_path=...)"
+	}
+	return msg
+}
+
+// rebindConnector gives database/sql connections that rewrite "?" to $n.
+type rebindConnector struct{ driver.Connector }
+
+func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &rebindConn{conn.(*stdlib.Conn)}, nil
+}
+
+// rebindConn is pgx's connection with the engine's SQL rebound.
+type rebindConn struct{ *stdlib.Conn }
+
+func (c *rebindConn) Prepare(query string) (driver.Stmt, error) {
+	return c.Conn.Prepare(rebind(query))
+}
+
+func (c *rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, rebind(query))
+}
+
+func (c *rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, rebind(query), args)
+}
+
+func (c *rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, rebind(query), args)
+}
+
+var rebound sync.Map // query → rebound query
+
+// rebind rewrites "?" placeholders to $1, $2, ... outside string literals,
+// quoted identifiers and comments.
+func rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	if r, ok := rebound.Load(q); ok {
+		return r.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(q) {
+				if q[j] == c {
+					if j+1 < len(q) && q[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			b.WriteString(q[i:min(j+1, len(q))])
+			i = j
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(q[i : i+j])
+			i += j - 1
+		case c == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	r := b.String()
+	rebound.Store(q, r)
+	return r
+}
+
+// wrapPGErr is wrapErr on PostgreSQL: classified by SQLSTATE, and a
+// server error shown without its detail.
+func (s *store) wrapPGErr(err error) error {
+	switch st := pgState(err); {
+	case isBusy(err):
+		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes (SQLSTATE %s)", s.path, s.busyTimeout(), st)
+	case st == "25006":
+		return fmt.Errorf("database %s is read-only; open it with --read-only or connect as a user who may write", s.path)
+	case st == "28000" || st == "28P01" || st == "3D000":
+		return fmt.Errorf("database %s cannot be opened (%s); check the URL's user, password and database", s.path, pgSafe{asPG(err)})
+	case st != "":
+		return fmt.Errorf("database %s: %w", s.path, pgSafe{asPG(err)})
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("database %s cannot be reached; check the URL's host and port and that the server runs", s.path)
+	}
+	return fmt.Errorf("database %s: %w", s.path, err)
+}
+
+func asPG(err error) *pgconn.PgError {
+	var pe *pgconn.PgError
+	errors.As(err, &pe)
+	return pe
+}
+
+// appendInTx is appendUpTo on PostgreSQL: the entries are appended in a
+// transaction of their own that holds the writers' advisory lock, taken
+// before the head is read, so processes never fork the chain.
+func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, last *AuditEntry) error {
+	q := e.audit
+	tx, err := e.store.d.begin(ctx, e.store.db, wait)
+	if err != nil {
+		return e.store.wrapErr(err)
+	}
+	defer tx.Rollback()
+	q.appendMu.Lock()
+	defer q.appendMu.Unlock()
+	pend := q.snapshot()
+	if last != nil {
+		pend = pend[:pendingThrough(pend, last)]
+	}
+	batch := pend
+	if ent != nil {
+		batch = append(batch, ent)
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := appendAudit(ctx, sqlWriter{tx}, batch...); err != nil {
+		return e.store.wrapErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return e.store.wrapErr(err)
+	}
+	q.drop(len(pend))
+	q.witness.record(batch)
+	return nil
+}
+
+// pgForeignKeysSQL lists the foreign keys of the current schema's tables
+// that reference a table, as referencesTo reads SQLite's: the referencing
+// table, the key's id, and each column with the column it references.
+const pgForeignKeysSQL = `SELECT cl.relname::text, con.oid::bigint, a.attname::text, COALESCE(af.attname::text, '')
+FROM pg_constraint con
+JOIN pg_class cl ON cl.oid = con.conrelid
+CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(from_att, to_att, n)
+JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.from_att
+LEFT JOIN pg_attribute af ON af.attrelid = con.confrelid AND af.attnum = k.to_att
+WHERE con.contype = 'f' AND con.confrelid = to_regclass(quote_ident(?)) AND cl.relnamespace = current_schema()::regnamespace
+ORDER BY cl.relname, con.oid, k.n`
+
+// OpenRaw opens a plain connection pool on a PostgreSQL URL that takes the
+// engine's SQL ("?" placeholders), for tools and tests that look at the
+// database behind the engine's back.
+func OpenRaw(url string) (*sql.DB, error) { return openPostgres(url, false, BusyTimeoutMS) }
+
+// IsPostgresDB reports whether db is a pool on PostgreSQL.
+func IsPostgresDB(db *sql.DB) bool {
+	_, ok := db.Driver().(*stdlib.Driver)
+	return ok
+}
