@@ -290,7 +290,7 @@ qb seed --reset --force --db copy-of-theirs.db`,
 			}
 			rep := c.seedReport
 			if c.json {
-				c.writeJSON(seedResponse{Database: c.dbPath(), Fixtures: c.cfg.FixturesPath(), Reset: reset, Tables: rep.Tables})
+				c.writeJSON(seedResponse{Database: engine.DisplayName(c.dbPath()), Fixtures: c.cfg.FixturesPath(), Reset: reset, Tables: rep.Tables})
 				return nil
 			}
 			rows := [][]string{{"TABLE", "INSERTED", "UPDATED", "UNCHANGED"}}
@@ -309,7 +309,7 @@ qb seed --reset --force --db copy-of-theirs.db`,
 			if rep.Changed() {
 				what = "changes written"
 			}
-			fmt.Fprintf(c.errw, "seeded %s from %s: %s\n", termsafe.Sanitize(c.dbPath()), termsafe.Sanitize(c.cfg.FixturesPath()), what)
+			fmt.Fprintf(c.errw, "seeded %s from %s: %s\n", termsafe.Sanitize(engine.DisplayName(c.dbPath())), termsafe.Sanitize(c.cfg.FixturesPath()), what)
 			return nil
 		}),
 	}

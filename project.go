@@ -61,7 +61,9 @@ func (c *cli) open(readOnly bool) error {
 	}
 	path := c.dbPath()
 	_, statErr := os.Stat(path)
-	fresh := errors.Is(statErr, os.ErrNotExist)
+	// A PostgreSQL database is never created here: it is seeded with
+	// `qb seed` (SPEC §8).
+	fresh := errors.Is(statErr, os.ErrNotExist) && !engine.IsPostgres(path)
 	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables, KeepWAL: exitsAfterCommand}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let

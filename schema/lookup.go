@@ -44,7 +44,7 @@ func (c *Config) FixturesPath() string { return c.resolve(c.Project.Fixtures) }
 func (c *Config) WitnessDir() string { return c.resolve(c.Audit.Witness) }
 
 func (c *Config) resolve(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "postgres://") || strings.HasPrefix(p, "postgresql://") {
 		return p
 	}
 	return filepath.Join(c.Dir, p)

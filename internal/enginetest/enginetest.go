@@ -155,8 +155,9 @@ type setup struct {
 	// quickback: the database is built from testdata/quickback's
 	// migrations before qb opens it (Quickback).
 	quickback bool
-	// pg: the database is a PostgreSQL schema of the test's own (Postgres).
-	pg bool
+	// pg: the database is PostgreSQL (Postgres): a schema of the test's
+	// own when empty (pgEmpty), else a copy of a seeded template database.
+	pg, pgEmpty bool
 }
 
 // Postgres puts the engine on PostgreSQL (SPEC §8): a schema of the test's
@@ -285,7 +286,9 @@ func (s *setup) apply(t TB, opts []Option) {
 		if s.quickback {
 			t.Skip("a Quickback project's migrations are SQLite's (D1): not run on PostgreSQL")
 		}
-		s.path = pgtest.Schema(t)
+		if s.pgEmpty {
+			s.path = pgtest.Schema(t)
+		}
 	}
 	if s.path == "" {
 		s.path = filepath.Join(TempDir(t), "test.db")
@@ -297,6 +300,7 @@ func (s *setup) apply(t TB, opts []Option) {
 func Open(t TB, opts ...Option) *engine.Engine {
 	t.Helper()
 	var s setup
+	s.pgEmpty = true
 	s.apply(t, opts)
 	return open(t, s)
 }
@@ -323,6 +327,10 @@ func Seeded(t TB, opts ...Option) *engine.Engine {
 	t.Helper()
 	var s setup
 	s.apply(t, opts)
+	if s.pg && s.path == "" {
+		s.path = pgtest.Get(t).Clone(t, pgTemplate(t, s.cfg))
+		return open(t, s)
+	}
 	if s.pg {
 		seedPostgres(t, s)
 		return open(t, s)
@@ -379,6 +387,37 @@ func template(t TB, cfg *schema.Config, quickback bool) []byte {
 	templates[key] = img
 	return img
 }
+
+var pgTemplates = map[*schema.Config]string{} // seeded template databases by config
+
+// pgTemplate is the URL of a PostgreSQL database seeded (seedPostgres)
+// once per config, which Seeded copies for each test.
+func pgTemplate(t TB, cfg *schema.Config) string {
+	t.Helper()
+	mu.Lock()
+	url, ok := pgTemplates[cfg]
+	mu.Unlock()
+	if ok {
+		return url
+	}
+	tplMu.Lock()
+	defer tplMu.Unlock()
+	mu.Lock()
+	url, ok = pgTemplates[cfg]
+	mu.Unlock()
+	if ok {
+		return url
+	}
+	url = pgtest.Get(t).Template(t)
+	seedPostgres(t, setup{cfg: cfg, path: url})
+	mu.Lock()
+	pgTemplates[cfg] = url
+	mu.Unlock()
+	return url
+}
+
+// tplMu serializes the seeding of PostgreSQL templates.
+var tplMu sync.Mutex
 
 // seedPostgres seeds the fixtures into the test's PostgreSQL schema as
 // template seeds a SQLite file: a day before Now, by OSUser.
