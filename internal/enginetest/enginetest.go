@@ -288,6 +288,8 @@ func (s *setup) apply(t TB, opts []Option) {
 		}
 		if s.pgEmpty {
 			s.path = pgtest.Schema(t)
+		} else {
+			s.path = pgtest.Get(t).Clone(t, pgTemplate(t, s.cfg))
 		}
 	}
 	if s.path == "" {
@@ -327,12 +329,7 @@ func Seeded(t TB, opts ...Option) *engine.Engine {
 	t.Helper()
 	var s setup
 	s.apply(t, opts)
-	if s.pg && s.path == "" {
-		s.path = pgtest.Get(t).Clone(t, pgTemplate(t, s.cfg))
-		return open(t, s)
-	}
 	if s.pg {
-		seedPostgres(t, s)
 		return open(t, s)
 	}
 	img := template(t, s.cfg, s.quickback)
