@@ -27,7 +27,18 @@ type BulkOptions struct {
 	// name the table and carry AuditRecord as the record id.
 	AuditOp     string
 	AuditRecord string
+	// Rows, when set, is how many rows the run will write. A run of at
+	// least bulkSearchRows rows, and no fewer than the table holds, builds
+	// the table's search index once after the run instead of row by row
+	// (bulkSearchIndex).
+	Rows int
 }
+
+// bulkSearchRows is the smallest run that rebuilds the search index after
+// it instead of keeping it up to date row by row: the index's triggers
+// make every insert ≈ 4× as costly, while building it for a table in one
+// statement costs about a fifth of that per row (BENCHMARKS.md, issue 14).
+var bulkSearchRows = 50_000
 
 // bulkCacheKiB is the SQLite page cache Insert gives its connection while
 // it runs, so index pages of a large table stay in memory.
@@ -106,6 +117,15 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 		// The connection goes back to the pool as it came.
 		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
 	}
+	rebuild, err := e.bulkSearchIndex(ctx, conn, t, opts.Rows)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if rerr := rebuild(); err == nil {
+			err = rerr
+		}
+	}()
 	stmt, err := conn.PrepareContext(ctx, q)
 	if err != nil {
 		return 0, s.wrapErr(err)
@@ -427,4 +447,61 @@ func (l *Loader) CreatorRoles(table string) (roles []string, all bool) {
 		walk(r)
 	}
 	return roles, all || len(roles) == 0
+}
+
+// bulkSearchIndex drops t's search index for a run of rows rows when the run
+// is large (bulkSearchRows, and no smaller than the table) and returns the
+// function that builds it again from every row of the table, to call when
+// the run ends — completed or not (a cancelled ctx does not stop it). Lists
+// stay correct meanwhile: without its index a search scans (search.go); a
+// process killed before the rebuild leaves the index missing, which
+// `qb check --db` reports and `qb migrate --indexes` builds.
+func (e *Engine) bulkSearchIndex(ctx context.Context, conn *sql.Conn, t *schema.Table, rows int) (rebuild func() error, err error) {
+	s := e.store
+	none := func() error { return nil }
+	if rows < bulkSearchRows || s.searchIndexFor(t) == nil {
+		return none, nil
+	}
+	var have int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+Q(t.SQLName)).Scan(&have); err != nil {
+		return nil, s.wrapErr(err)
+	}
+	if have > rows {
+		return none, nil
+	}
+	inTx := func(ctx context.Context, f func() error) error {
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return s.wrapErr(err)
+		}
+		if err := f(); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return err
+		}
+		_, err := conn.ExecContext(ctx, "COMMIT")
+		return s.wrapErr(err)
+	}
+	err = inTx(ctx, func() error {
+		for _, st := range sqliteDropSearchIndex(t) {
+			if _, err := conn.ExecContext(ctx, st); err != nil {
+				return s.wrapErr(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.withoutSearchIndex(t)
+	return func() error {
+		ctx := context.WithoutCancel(ctx)
+		var use func()
+		if err := inTx(ctx, func() (err error) {
+			use, err = s.createSearchIndex(ctx, conn, t)
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s: building its search index after loading: %w", t.Name, err)
+		}
+		use()
+		return nil
+	}, nil
 }

@@ -104,3 +104,11 @@ func ListMatch(e *Engine, id Identity, table string, q ListQuery) (string, error
 
 // SearchPhrases exposes searchPhrases.
 func SearchPhrases(needle string) []string { return searchPhrases(needle) }
+
+// SetBulkSearchRows sets the smallest bulk run that rebuilds the search
+// index after it (bulkSearchRows).
+func SetBulkSearchRows(n int) (restore func()) {
+	old := bulkSearchRows
+	bulkSearchRows = n
+	return func() { bulkSearchRows = old }
+}

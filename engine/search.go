@@ -303,7 +303,7 @@ func (e *Engine) SuggestedSearchIndexes() []IndexSuggestion {
 
 // createSearchIndex builds t's search index in tx (replacing one that
 // covers other columns); the store uses it once tx commits (use).
-func (s *store) createSearchIndex(ctx context.Context, tx *sql.Tx, t *schema.Table) (use func(), err error) {
+func (s *store) createSearchIndex(ctx context.Context, tx queryExecer, t *schema.Table) (use func(), err error) {
 	for _, st := range sqliteSearchIndexDDL(t) {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return nil, fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
@@ -317,4 +317,18 @@ func (s *store) createSearchIndex(ctx context.Context, tx *sql.Tx, t *schema.Tab
 	}
 	search[t.SQLName] = columnSQLNames(searchIndexColumns(t))
 	return func() { s.search.Store(&search) }, nil
+}
+
+// withoutSearchIndex is the store's search indexes without t's (the bulk
+// loader drops it for a large run: bulkSearchIndex).
+func (s *store) withoutSearchIndex(t *schema.Table) {
+	search := map[string][]string{}
+	if m := s.search.Load(); m != nil {
+		for k, v := range *m {
+			if k != t.SQLName {
+				search[k] = v
+			}
+		}
+	}
+	s.search.Store(&search)
 }

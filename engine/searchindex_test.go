@@ -347,3 +347,77 @@ func ctSearchIDsT(t *testing.T, e *engine.Engine, id engine.Identity, q engine.L
 	}
 	return strings.Join(ids, " ")
 }
+
+// TestBulkSearchIndex: a large bulk run (the generator's) drops the table's
+// search index while it loads and builds it again from every row after it
+// — also when the run stops at a bad row — so the index then names the
+// loaded rows and search reads through it with the rows the scan gives; a
+// small run, or one into a table that holds more rows than it loads, keeps
+// the index up to date row by row.
+func TestBulkSearchIndex(t *testing.T) {
+	ctx := context.Background()
+	defer engine.SetBulkSearchRows(100)()
+	e := enginetest.Seeded(t)
+	dana := enginetest.Member(t, e, "u-dana", "acme")
+	q := engine.ListQuery{Search: "bulkname", Limit: 7}
+	hasIndex := func() bool {
+		var n int
+		if err := engine.RawDB(e).QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'qb_fts_candidates'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	load := func(rows, bad int) (during bool, err error) {
+		i := 0
+		_, err = e.Loader().Insert(ctx, "candidates", []string{"id", "organizationId", "name", "email", "createdAt"}, func(v []any) bool {
+			if i == rows/2 {
+				during = hasIndex()
+			}
+			if i == rows {
+				return false
+			}
+			i++
+			v[0], v[1], v[2], v[3], v[4] = fmt.Sprintf("c-bulk-%d-%d", rows, i), "acme", fmt.Sprintf("BulkName %d", i), fmt.Sprintf("b%d-%d@example.com", rows, i), "2026-02-01T00:00:00.000Z"
+			if i == bad {
+				v[3] = fmt.Sprintf("b%d-%d@example.com", rows, i-1) // breaks UNIQUE (organizationId, email)
+			}
+			return true
+		}, engine.BulkOptions{Rows: rows, BatchSize: 50})
+		return during, err
+	}
+	same := func(what string) {
+		t.Helper()
+		query, _, err := e.ListSQL(dana, "candidates", q)
+		if err != nil || !strings.Contains(query, "FROM json_each(?)) CROSS JOIN") {
+			t.Errorf("%s: search does not read through the index (%v): %s", what, err, query)
+		}
+		got := ctSearchIDsT(t, e, dana, q)
+		engine.SetSearchVia(e, -1)
+		want := ctSearchIDsT(t, e, dana, q)
+		engine.SetSearchVia(e, 0)
+		if got != want || want == "" {
+			t.Errorf("%s: through the index %q, scanning %q", what, got, want)
+		}
+	}
+	if during, err := load(300, 0); err != nil || during {
+		t.Fatalf("a run of 300 rows into 22: index kept during the run %v (%v)", during, err)
+	}
+	if !hasIndex() || len(e.SuggestedSearchIndexes()) != 0 {
+		t.Fatal("the index was not built again after the run")
+	}
+	same("after a large run")
+	if during, err := load(400, 170); err == nil || during {
+		t.Fatalf("a run stopped at row 170: index kept %v, error %v", during, err)
+	}
+	if !hasIndex() {
+		t.Fatal("the index was not built again after a run that stopped")
+	}
+	same("after a run that stopped at a bad row")
+	if during, err := load(90, 0); err != nil || !during {
+		t.Fatalf("a run of 90 rows (under the threshold): index dropped %v (%v)", !during, err)
+	}
+	if during, err := load(200, 0); err != nil || !during {
+		t.Fatalf("a run of 200 rows into a table of 562: index dropped %v (%v)", !during, err)
+	}
+	same("after small runs")
+}
