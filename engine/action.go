@@ -386,7 +386,7 @@ func (e *Engine) checkActionSet(t *schema.Table, a *schema.Action, assigns map[s
 		case c.Type == schema.TypeID || (!t.Guards.Disabled && slices.Contains(t.Guards.Immutable, f)):
 			code = GuardFieldImmutable
 		default:
-			if acts := ProtectedBy(t, f); acts != nil && !slices.Contains(acts, a.Name) {
+			if acts := protectedBy(t, f); acts != nil && !slices.Contains(acts, a.Name) {
 				code = GuardFieldProtected
 				p.Actions = acts
 				p.Message = "only actions may set it: " + strings.Join(acts, ", ")

@@ -61,9 +61,16 @@ var auditColumnsV2 = []struct{ name, ddl string }{
 	{"hash_version", "hash_version INTEGER NOT NULL DEFAULT 1"},
 }
 
-// GenesisHash is the previous hash of the first entry (and the head of an
-// empty log).
-const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+// The audit chain's fixed points.
+const (
+	// GenesisHash is the previous hash of the first entry (and the head of
+	// an empty log).
+	GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+	// WitnessDirEnv names the directory of the witness files when the
+	// config does not set [audit].witness; tests point it at a temporary
+	// directory.
+	WitnessDirEnv = "QB_WITNESS_DIR"
+)
 
 // The hash formulas an entry may carry (its HashVersion).
 const (

@@ -9,10 +9,6 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// BulkBatchSize is how many rows Loader.Insert writes per transaction
-// unless told otherwise.
-const BulkBatchSize = 10000
-
 // BulkOptions tune Loader.Insert.
 type BulkOptions struct {
 	// BatchSize is the number of rows per transaction; 0 means BulkBatchSize.

@@ -149,8 +149,8 @@ func unionRoles(a, b []string) []string {
 	}
 	// Keep anonymous last.
 	for i, r := range out {
-		if r == AnonymousRole && i != len(out)-1 {
-			out = append(append(out[:i:i], out[i+1:]...), AnonymousRole)
+		if r == anonymousRole && i != len(out)-1 {
+			out = append(append(out[:i:i], out[i+1:]...), anonymousRole)
 			break
 		}
 	}
@@ -392,7 +392,7 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 		}
 		return join([]predicate{fw.pred, acc.Cond}, " AND ")
 	}
-	if role == AnonymousRole {
+	if role == anonymousRole {
 		id := Identity{OrgID: org, Anonymous: true}
 		p := visible(id)
 		s, args := rewritePredicate(p, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })

@@ -13,6 +13,18 @@ import (
 	"quickback.dev/qb/schema"
 )
 
+// Sizes and waits callers tune their own work by.
+const (
+	// BulkBatchSize is how many rows Loader.Insert writes per transaction
+	// unless told otherwise.
+	BulkBatchSize = 10000
+	// BusyTimeoutMS is how long a statement waits for another writer's lock.
+	BusyTimeoutMS = 5000
+	// LargeTable is the size above which counting a table's funnel is slow
+	// enough to say so (and, in the console, to offer to cancel it).
+	LargeTable = 1_000_000
+)
+
 // Identity is the context an operation runs as (SPEC §2).
 type Identity struct {
 	UserID   string `json:"userId"`
@@ -143,7 +155,7 @@ func Open(cfg *schema.Config, path string, opts Options) (*Engine, error) {
 	if path == "" {
 		path = cfg.DatabasePath()
 	}
-	return open(cfg, path, opts, WitnessPath(cfg, path))
+	return open(cfg, path, opts, witnessFile(cfg, path))
 }
 
 // open is Open with the witness file given ("": none).
@@ -172,7 +184,7 @@ func (e *Engine) Config() *schema.Config { return e.cfg }
 func (e *Engine) Path() string { return e.store.path }
 
 // WitnessPath is the database's audit witness file ("" when no location
-// could be determined); see the package's WitnessPath.
+// could be determined); see witnessFile.
 func (e *Engine) WitnessPath() string { return e.witnessPath }
 
 // WitnessProblem is why this process could not record its heads in the

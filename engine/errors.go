@@ -118,7 +118,7 @@ func FormatError(err error) string {
 			}
 			continue
 		}
-		if k == DidYouMean {
+		if k == didYouMeanKey {
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %s: %s", k, detailText(e.Details[k]))
@@ -129,13 +129,13 @@ func FormatError(err error) string {
 	return b.String()
 }
 
-// DidYouMean is the details key of the correction an error suggests for a
+// didYouMeanKey is the details key of the correction an error suggests for a
 // misspelt name: a table, column, action or enum value.
-const DidYouMean = "didYouMean"
+const didYouMeanKey = "didYouMean"
 
 // Suggestion is the correction the error suggests ("" when none).
 func (e *Error) Suggestion() string {
-	s, _ := e.Details[DidYouMean].(string)
+	s, _ := e.Details[didYouMeanKey].(string)
 	return s
 }
 
@@ -149,7 +149,7 @@ func suggest(details map[string]any, word string, candidates []string) map[strin
 		if details == nil {
 			details = map[string]any{}
 		}
-		details[DidYouMean] = s
+		details[didYouMeanKey] = s
 	}
 	return details
 }

@@ -338,7 +338,7 @@ func fieldAccess(t *schema.Table, c *schema.Column, create, opAllowed bool) Fiel
 		}
 	case GuardFieldProtected:
 		fa.Rule = g + ".protected." + c.Name
-		fa.Actions = ProtectedBy(t, c.Name)
+		fa.Actions = protectedBy(t, c.Name)
 		fa.Reason = "protected: only actions " + strings.Join(fa.Actions, ", ") + " may set it"
 	case GuardFieldNotCreateable:
 		fa.Rule = g + ".createable"

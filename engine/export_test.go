@@ -23,6 +23,15 @@ var (
 
 const FormatVersion = formatVersion
 
+// Redacted, WitnessPath and DidYouMean keep the tests' names for what the
+// package keeps to itself.
+const (
+	Redacted   = redacted
+	DidYouMean = didYouMeanKey
+)
+
+var WitnessPath = witnessFile
+
 // SetIndexTick makes CreateIndexes report an index still being built every
 // d; it returns a function restoring the previous interval.
 func SetIndexTick(d time.Duration) (restore func()) {

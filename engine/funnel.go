@@ -20,10 +20,6 @@ const (
 	StageQuery        = "query"        // the request's filters and search
 )
 
-// LargeTable is the size above which counting a table's funnel is slow
-// enough to say so (and, in the console, to offer to cancel it).
-const LargeTable = 1_000_000
-
 // FunnelStage is how many rows are left after one stage of a list.
 type FunnelStage struct {
 	// Stage is one of StageTable ... StageQuery.

@@ -6,16 +6,16 @@ import (
 	"unicode/utf8"
 )
 
-// Redacted is what a mask returns when it cannot (or must not) show a
+// redacted is what a mask returns when it cannot (or must not) show a
 // partial value: unknown types, the "redact" type, and unparseable input.
-const Redacted = "[REDACTED]"
+const redacted = "[REDACTED]"
 
 // maskRune is the character that replaces hidden characters.
 const maskRune = '*'
 
 // maskValue masks raw according to maskType (SPEC §3.4): "email", "phone",
 // "ssn", "creditCard", "name" or "redact". An unknown type, a value the mask
-// cannot parse, or a mask whose output would equal raw yields [Redacted]:
+// cannot parse, or a mask whose output would equal raw yields [REDACTED]:
 // a mask fails closed and never reveals the raw value.
 func maskValue(maskType string, raw string) string {
 	var out string
@@ -27,10 +27,10 @@ func maskValue(maskType string, raw string) string {
 	case "name":
 		out = maskName(raw)
 	default: // "redact" and unknown types
-		return Redacted
+		return redacted
 	}
 	if out == raw {
-		return Redacted
+		return redacted
 	}
 	return out
 }
@@ -58,12 +58,12 @@ func maskEmail(raw string) string {
 // maskEmailRunes is maskEmail for any value.
 func maskEmailRunes(raw string) string {
 	if strings.Count(raw, "@") != 1 {
-		return Redacted
+		return redacted
 	}
 	local, domain, _ := strings.Cut(raw, "@")
 	dot := strings.LastIndexByte(domain, '.')
 	if local == "" || dot <= 0 || dot == len(domain)-1 {
-		return Redacted
+		return redacted
 	}
 	host, tld := domain[:dot], domain[dot+1:]
 	var b strings.Builder
@@ -77,7 +77,7 @@ func maskEmailRunes(raw string) string {
 }
 
 // maskDigits replaces every digit (unicode.IsDigit) but the last four with
-// '*', keeping every other character; fewer than four digits → Redacted.
+// '*', keeping every other character; fewer than four digits → redacted.
 func maskDigits(raw string) string {
 	if out, ok := maskDigitsASCII(raw); ok {
 		return out
@@ -94,7 +94,7 @@ func maskDigitsRunes(raw string) string {
 		}
 	}
 	if digits < 4 {
-		return Redacted
+		return redacted
 	}
 	hide := digits - 4
 	var b strings.Builder
@@ -117,10 +117,10 @@ func maskDigitsRunes(raw string) string {
 
 // maskName masks each whitespace-separated word to its first rune plus one
 // '*' per remaining rune (at least one); the separators (runs included) are
-// kept. An empty or whitespace-only value → Redacted.
+// kept. An empty or whitespace-only value → redacted.
 func maskName(raw string) string {
 	if strings.TrimFunc(raw, unicode.IsSpace) == "" {
-		return Redacted
+		return redacted
 	}
 	var b strings.Builder
 	b.Grow(len(raw) + 4)
@@ -166,12 +166,12 @@ func maskEmailASCII(raw string) (string, bool) {
 	}
 	at := strings.IndexByte(raw, '@')
 	if at < 0 || strings.IndexByte(raw[at+1:], '@') >= 0 {
-		return Redacted, true
+		return redacted, true
 	}
 	local, domain := raw[:at], raw[at+1:]
 	dot := strings.LastIndexByte(domain, '.')
 	if local == "" || dot <= 0 || dot == len(domain)-1 {
-		return Redacted, true
+		return redacted, true
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
@@ -199,7 +199,7 @@ func maskDigitsASCII(raw string) (string, bool) {
 		}
 	}
 	if digits < 4 {
-		return Redacted, true
+		return redacted, true
 	}
 	hide := digits - 4
 	var b strings.Builder

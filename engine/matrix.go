@@ -9,9 +9,9 @@ import (
 	"quickback.dev/qb/schema"
 )
 
-// AnonymousRole is the matrix column of a caller with no identity. It is
+// anonymousRole is the matrix column of a caller with no identity. It is
 // present only when some rule of the config admits "PUBLIC".
-const AnonymousRole = "anonymous"
+const anonymousRole = "anonymous"
 
 // BaselineUserRole is the platform tier the matrix assumes for every role
 // (the tier a user gets when the fixtures name none). Cells whose decision
@@ -24,7 +24,7 @@ const BaselineUserRole = "user"
 type Matrix struct {
 	Project string `json:"project"`
 	// Roles are the columns: [auth].roles from lowest to highest, then
-	// AnonymousRole when some rule admits PUBLIC.
+	// "anonymous" when some rule admits PUBLIC.
 	Roles []string `json:"roles"`
 	// UserRoles are the platform tiers the config tests with userRole = [...]
 	// (besides BaselineUserRole, which every cell assumes).
@@ -273,7 +273,7 @@ func buildMatrix(cfg *schema.Config, table string, roles []string) *Matrix {
 	return m
 }
 
-// matrixRoles lists [auth].roles, then AnonymousRole when PUBLIC is admitted
+// matrixRoles lists [auth].roles, then anonymousRole when PUBLIC is admitted
 // anywhere.
 func matrixRoles(cfg *schema.Config) []string {
 	roles := append([]string{}, cfg.Auth.Roles...)
@@ -291,7 +291,7 @@ func matrixRoles(cfg *schema.Config) []string {
 		}
 	}
 	if public {
-		roles = append(roles, AnonymousRole)
+		roles = append(roles, anonymousRole)
 	}
 	return roles
 }
@@ -352,7 +352,7 @@ func configUserRoles(cfg *schema.Config) []string {
 // every context value present, or an anonymous caller. Both name an
 // organization, so the organization firewall never refuses outright.
 func subjectIdentity(role, userRole string) Identity {
-	if role == AnonymousRole {
+	if role == anonymousRole {
 		return Identity{OrgID: "\x00org", Anonymous: true}
 	}
 	return Identity{UserID: "\x00user", OrgID: "\x00org", Role: role, UserRole: userRole, Email: "\x00email", Synthetic: true}
@@ -380,7 +380,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *TableMatrix {
 			}
 		case GuardFieldProtected:
 			f.Protected = true
-			f.ProtectedBy = ProtectedBy(t, col.Name)
+			f.ProtectedBy = protectedBy(t, col.Name)
 		}
 		f.Createable = guardFor(t, col.Name, true) == ""
 		f.Updatable = guardFor(t, col.Name, false) == ""
@@ -456,7 +456,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *TableMatrix {
 // decide differently.
 func decideByTier(role string, userRoles []string, decide func(Identity) Decision) (Decision, []UserRoleCase) {
 	base := decide(subjectIdentity(role, BaselineUserRole))
-	if role == AnonymousRole {
+	if role == anonymousRole {
 		return base, nil
 	}
 	var cases []UserRoleCase

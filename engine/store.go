@@ -57,9 +57,6 @@ func qbContains(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, e
 // a process uses at once: the console's few concurrent requests).
 const maxIdleConns = 64
 
-// BusyTimeoutMS is how long a statement waits for another writer's lock.
-const BusyTimeoutMS = 5000
-
 // store is an open SQLite database laid out for a config.
 type store struct {
 	db       *sql.DB

@@ -34,17 +34,13 @@ import (
 // A line starting with "@" says when and by which process the following
 // entries were committed; "#" lines are comments.
 
-// WitnessDirEnv names the directory of the witness files when the config
-// does not set [audit].witness; tests point it at a temporary directory.
-const WitnessDirEnv = "QB_WITNESS_DIR"
-
-// WitnessPath is the witness file of the database at dbPath: in
+// witnessFile is the witness file of the database at dbPath: in
 // [audit].witness when the config sets it, else in $QB_WITNESS_DIR, else
 // in the user's state directory ($XDG_STATE_HOME/qb/witness, by default
 // ~/.local/state/qb/witness); one file per database, named after the
 // database file and a hash of its absolute path. It is "" when no
 // directory can be determined (no home directory).
-func WitnessPath(cfg *schema.Config, dbPath string) string {
+func witnessFile(cfg *schema.Config, dbPath string) string {
 	dir := cfg.WitnessDir()
 	if dir == "" {
 		dir = os.Getenv(WitnessDirEnv)

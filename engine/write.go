@@ -82,9 +82,9 @@ type FieldProblem struct {
 
 var guardRank = map[Code]int{GuardSystemManaged: 0, GuardFieldImmutable: 1, GuardFieldProtected: 2, GuardFieldNotCreateable: 3, GuardFieldNotUpdatable: 3}
 
-// ProtectedBy lists the actions that may set a protected field (nil when the
+// protectedBy lists the actions that may set a protected field (nil when the
 // field is not protected).
-func ProtectedBy(t *schema.Table, field string) []string {
+func protectedBy(t *schema.Table, field string) []string {
 	acts, ok := t.Guards.Protected[field]
 	if !ok {
 		return nil
@@ -190,7 +190,7 @@ func checkFields(t *schema.Table, data map[string]any, create bool) error {
 		}
 		p := FieldProblem{Field: f}
 		if code == GuardFieldProtected {
-			p.Actions = ProtectedBy(t, f)
+			p.Actions = protectedBy(t, f)
 			p.Message = "only actions may set it: " + strings.Join(p.Actions, ", ")
 		}
 		g.add(p, code)
