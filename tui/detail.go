@@ -16,10 +16,13 @@ type detailView struct {
 	*pager
 	table *schema.Table
 	ex    *engine.Explanation
+	// label is the display label of the row a reference value points at
+	// (the grid's, read for this identity); nil shows ids alone.
+	label func(c *schema.Column, v any) (string, bool)
 }
 
-func newDetailView(c *Common, t *schema.Table, ex *engine.Explanation) *detailView {
-	d := &detailView{table: t, ex: ex}
+func newDetailView(c *Common, t *schema.Table, ex *engine.Explanation, label func(*schema.Column, any) (string, bool)) *detailView {
+	d := &detailView{table: t, ex: ex, label: label}
 	d.pager = newPager(c, d.linesAt, c.Keys.Detail)
 	return d
 }
@@ -53,6 +56,10 @@ func (d *detailView) linesAt(width int) []string {
 			s := termsafe.Sanitize(engine.ValueString(f.Value))
 			if f.Masked {
 				s = MaskMark + s
+			} else if d.label != nil {
+				if l, ok := d.label(t.Column(f.Field), f.Value); ok {
+					s += labelSep + l
+				}
 			}
 			for _, l := range wrapText(s, max(10, width-w-4)) {
 				if f.Masked {

@@ -34,7 +34,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 	t := m.cfg.Table(msg.table)
 	switch msg.purpose {
 	case "detail":
-		return m.open(modeDetail, newDetailView(m.c, t, msg.ex))
+		return m.open(modeDetail, newDetailView(m.c, t, msg.ex, m.grid.refLabel))
 	case "edit":
 		op := opOf(msg.ex, schema.OpUpdate)
 		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, string(engine.Denied)) {

@@ -32,7 +32,7 @@ func everyComponent(t *testing.T, readOnly bool) map[string]component {
 		"sidebar": m.sidebar,
 		"search":  m.search,
 		"picker":  newPicker(c, identityItems(m.members, m.orgs, cfg.Auth.Roles), m.s.id),
-		"detail":  newDetailView(c, cfg.Table("applications"), ex),
+		"detail":  newDetailView(c, cfg.Table("applications"), ex, nil),
 		"compare": newCompareView(c, cfg.Table("applications"), compareMsg{table: "applications", rowID: "a-1001"}, "acme"),
 		"help":    newHelpView(c, m.grid.FullHelp()),
 		"result":  newResultView(c, func(int) []string { return []string{"done"} }),

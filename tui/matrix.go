@@ -45,22 +45,36 @@ func (m *Model) openMatrix() tea.Cmd {
 // wrapped too.
 func (v *matrixView) linesAt(width int) []string {
 	st := v.c.Styles
-	lines := wrapStyled(st.Reason, "(esc to close; what every role may see and do, from quickback.toml)", width-15)
+	sub := "(esc to close; what every role may see and do, from quickback.toml)"
+	if width < 60 {
+		// A narrow screen keeps its rows for the matrix.
+		sub = "(esc to close)"
+	}
+	lines := wrapStyled(st.Reason, sub, width-15)
 	lines[0] = st.PanelTitle.Render("Access matrix") + "  " + lines[0]
 	for i := 1; i < len(lines); i++ {
 		lines[i] = strings.Repeat(" ", 15) + lines[i]
 	}
 	for _, ts := range v.tables {
 		lines = append(lines, "", st.Label.Render(termsafe.Sanitize(ts.Table.Table)))
+		var body []string
+		compact := false
 		for i, sec := range ts.Sections {
 			if i > 0 {
-				lines = append(lines, "")
+				body = append(body, "")
 			}
-			lines = append(lines, matrixSectionLines(st, sec, width)...)
+			sl, c := matrixSectionLines(st, sec, width)
+			body = append(body, sl...)
+			compact = compact || c
 			if sec.Kind == engine.SectionFields {
-				lines = append(lines, fieldLegend(st, sec, width)...)
+				body = append(body, fieldLegend(st, sec, width)...)
 			}
 		}
+		if compact && len(ts.Sections) > 0 {
+			// Too narrow for the roles' names: their codes, once per table.
+			lines = append(lines, compactLegend(st, ts.Sections[0].Roles, width)...)
+		}
+		lines = append(lines, body...)
 		if len(ts.Notes) > 0 {
 			lines = append(lines, "")
 			for i, n := range ts.Notes {
@@ -108,13 +122,57 @@ type matrixCell struct {
 // the command line's; the console keeps to the roles), then one cell per
 // role. A cell is never cut: when the columns do not fit, the widest are
 // narrowed and their cells wrap onto more lines.
-func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) []string {
-	withFrom := sec.Kind == engine.SectionActions
-	header := []matrixCell{{text: string(sec.Kind)}}
-	if withFrom {
-		header = append(header, matrixCell{text: "from states"})
+//
+// When even that would break words (a narrow terminal), the section is laid
+// out compact: roles by short codes, "yes"/"no" for allowed/denied, and a
+// legend of both under it.
+func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) (lines []string, compact bool) {
+	rows := matrixRows(st, sec, false)
+	widths, broken := matrixWidths(rows, width)
+	if broken {
+		rows = matrixRows(st, sec, true)
+		widths, _ = matrixWidths(rows, width)
 	}
-	for _, r := range sec.Roles {
+	return matrixGrid(rows, widths), broken
+}
+
+// compactLegend explains a compact section's codes: each role's, and
+// yes/no; a role's pair never breaks across lines.
+func compactLegend(st Styles, roles []string, width int) []string {
+	codes := roleCodes(roles)
+	var out []string
+	line := ""
+	for i, r := range roles {
+		pair := termsafe.Sanitize(codes[i] + " = " + r)
+		if line != "" && 2+termsafe.Width(line+" · "+pair) > width {
+			out = append(out, st.Reason.Render("  "+line))
+			line = ""
+		}
+		if line != "" {
+			line += " · "
+		}
+		line += pair
+	}
+	out = append(out, st.Reason.Render("  "+line))
+	return append(out, st.Reason.Render("  yes = allowed · no = denied"))
+}
+
+// matrixRows are a section's header and rows as cells; compact uses the
+// short headers and yes/no of a narrow layout.
+func matrixRows(st Styles, sec engine.MatrixSection, compact bool) [][]matrixCell {
+	withFrom := sec.Kind == engine.SectionActions
+	kind, from, roles := string(sec.Kind), "from states", sec.Roles
+	if compact {
+		kind, from, roles = map[string]string{"operation": "op"}[kind], "from", roleCodes(sec.Roles)
+		if kind == "" {
+			kind = string(sec.Kind)
+		}
+	}
+	header := []matrixCell{{text: kind}}
+	if withFrom {
+		header = append(header, matrixCell{text: from})
+	}
+	for _, r := range roles {
 		header = append(header, matrixCell{text: r})
 	}
 	rows := [][]matrixCell{header}
@@ -124,11 +182,58 @@ func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) []string
 			row = append(row, matrixCell{text: r.Details[1]})
 		}
 		for _, c := range r.Cells {
-			row = append(row, matrixCell{text: c.Text, style: cellStyle(st, c)})
+			text := c.Text
+			if compact {
+				text = shortDecision(text)
+			}
+			row = append(row, matrixCell{text: text, style: cellStyle(st, c)})
 		}
 		rows = append(rows, row)
 	}
-	widths := matrixWidths(rows, width)
+	return rows
+}
+
+// shortDecision writes a decision's leading "allowed" or "denied" as
+// "yes" or "no", keeping what follows (a note reference, a condition).
+func shortDecision(s string) string {
+	for long, short := range map[string]string{"allowed": "yes", "denied": "no"} {
+		if rest, ok := strings.CutPrefix(s, long); ok {
+			return short + rest
+		}
+	}
+	return s
+}
+
+// roleCodes abbreviates roles for a narrow matrix: the initials of a
+// hyphenated or camelCase name ("hiring-manager" → "hm"), else its first
+// three letters ("recruiter" → "rec"); a digit tells apart codes that
+// would collide.
+func roleCodes(roles []string) []string {
+	codes := make([]string, len(roles))
+	used := map[string]bool{}
+	for i, r := range roles {
+		words := cellWords(r)
+		var code string
+		if len(words) > 1 {
+			for _, w := range words {
+				code += strings.ToLower(string([]rune(w.text)[:1]))
+			}
+		} else {
+			rs := []rune(r)
+			code = string(rs[:min(3, len(rs))])
+		}
+		base := code
+		for n := 2; used[code]; n++ {
+			code = fmt.Sprintf("%s%d", base, n)
+		}
+		used[code] = true
+		codes[i] = code
+	}
+	return codes
+}
+
+// matrixGrid renders rows in columns of widths, wrapping cells.
+func matrixGrid(rows [][]matrixCell, widths []int) []string {
 	var out []string
 	for _, r := range rows {
 		cells := make([][]string, len(r))
@@ -163,10 +268,10 @@ func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) []string
 // most room above its longest unbreakable piece (a role name in the
 // header wraps at its hyphen before the item column breaks a field name),
 // not below that piece; then the widest, down to 4 cells (words then
-// break across lines; nothing is cut).
-func matrixWidths(rows [][]matrixCell, width int) []int {
+// break across lines; nothing is cut), which broken reports.
+func matrixWidths(rows [][]matrixCell, width int) (widths []int, broken bool) {
 	n := len(rows[0])
-	widths := make([]int, n)
+	widths = make([]int, n)
 	floor := make([]int, n)
 	for _, r := range rows {
 		for j, c := range r {
@@ -202,8 +307,9 @@ func matrixWidths(rows [][]matrixCell, width int) []int {
 		}
 	}
 	narrow(func(j int) int { return floor[j] })
+	broken = total() > width
 	narrow(func(int) int { return 4 })
-	return widths
+	return widths, broken
 }
 
 // cellWord is a piece of a cell that wrapping keeps whole: a word, or the

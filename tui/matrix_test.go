@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,7 +97,8 @@ func TestMatrixCellStyles(t *testing.T) {
 	} {
 		sec := engine.MatrixSection{Kind: engine.SectionFields, Roles: []string{"r"},
 			Rows: []engine.MatrixRow{{Item: "title", Cells: []engine.MatrixCell{c.cell}}}}
-		got := matrixSectionLines(st, sec, 120)[1]
+		lines, _ := matrixSectionLines(st, sec, 120)
+		got := lines[1]
 		want := "  title  " + c.cell.Text
 		if c.want != nil {
 			want = "  title  " + c.want.Render(c.cell.Text)
@@ -161,5 +163,50 @@ create.access = { roles = ["owner", "hiring-manager"] }`}))
 		if !strings.Contains(v, want) {
 			t.Errorf("matrix view lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// Too narrow for the roles' names (40 columns), a section's headers are
+// short codes explained once per table, and allowed/denied read yes/no:
+// no heading or decision is broken across lines.
+func TestMatrixViewCompactWhenNarrow(t *testing.T) {
+	e := newEngine(t)
+	mx, err := engine.BuildMatrix(e.Config(), "applications")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := newMatrixView(NewCommon(false), mx).linesAt(40)
+	text := strings.Join(lines, "\n")
+	heads := map[string]bool{}
+	for _, l := range lines {
+		heads[strings.Join(strings.Fields(l), " ")] = true
+	}
+	for _, want := range []string{
+		"int = interviewer · rec = recruiter",
+		"hm = hiring-manager · own = owner",
+		"yes = allowed · no = denied",
+		"op int rec hm own",
+		"field int rec hm own",
+		"action from int rec hm own",
+		"delete no no yes no",
+		"advanceStage [1] no no yes no",
+	} {
+		if !heads[want] {
+			t.Errorf("40 wide: no line %q:\n%s", want, text)
+		}
+	}
+	for _, l := range lines {
+		for _, f := range strings.Fields(l) {
+			if slices.Contains([]string{"opera", "tion", "inter", "viewer", "hirin", "g-", "manag", "er", "allow", "ed"}, f) {
+				t.Errorf("40 wide: a broken word %q in %q", f, l)
+			}
+		}
+	}
+	if n := strings.Count(text, "hm = hiring-manager"); n != 1 {
+		t.Errorf("the legend appears %d times, want once per table", n)
+	}
+	// Wide enough for the names, nothing is abbreviated.
+	if wide := strings.Join(newMatrixView(NewCommon(false), mx).linesAt(80), "\n"); strings.Contains(wide, "hm = ") || !strings.Contains(wide, "hiring-manager") {
+		t.Errorf("80 wide is compact:\n%s", wide)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/internal/enginetest"
+	"quickback.dev/qb/termsafe"
 )
 
 // In the picker, tab overrides the highlighted member's role ("u-dana as
@@ -103,5 +104,25 @@ func TestSyntheticWriteSecondConfirmation(t *testing.T) {
 	press(m2, "d", "y")
 	if v := plain(m2); strings.Contains(v, "synthetic") || !strings.Contains(v, "deleted applications") {
 		t.Errorf("a real user's delete asked twice:\n%s", v)
+	}
+}
+
+// At 80 columns the picker's ROLE column is whole: the other columns give
+// way (the email first), the tier in parentheses and an override's held
+// role included; no line is wider than the screen.
+func TestPickerRoleColumnFitsAt80(t *testing.T) {
+	e := newEngine(t)
+	f := startFlowSized(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"}, 80, 24)
+	f.waitFor("row 1 of")
+	f.key("i")
+	v := f.waitFor("Act as…", "interviewer (admin)", "hiring-manager")
+	f.typeText("u-dana")
+	f.waitFor("●")
+	f.key("tab")
+	v += "\n" + f.waitFor("interviewer ← hiring-manager")
+	for _, l := range strings.Split(v, "\n") {
+		if w := termsafe.Width(l); w > 80 {
+			t.Errorf("a line of %d cells: %q", w, l)
+		}
 	}
 }

@@ -205,25 +205,30 @@ func (p *picker) View() string {
 	var out []string
 	out = append(out, st.PanelTitle.Render("Act as…")+st.Reason.Render("  type to filter · ↑/↓ choose · tab override role (ROLE ← role held) · enter switch · esc back"))
 	out = append(out, p.input.View())
-	widths := []int{22, 16, 26, 10, 30}
+	all := make([][]string, len(p.all))
+	for i := range p.all {
+		all[i] = p.cells(i)
+	}
+	widths := pickerWidths(all, p.w)
 	hdr := "  "
-	for i, h := range []string{"NAME", "USER", "EMAIL", "ORG", "ROLE"} {
+	for i, h := range pickerHeads {
 		hdr += termsafe.Pad(h, widths[i]) + " "
 	}
 	out = append(out, st.Header.Render(hdr))
 	end := min(len(p.shown), p.off+p.rows())
 	for i := p.off; i < end; i++ {
-		it := p.all[p.shown[i]]
 		id := p.identity(p.shown[i])
 		line := ""
-		for j, c := range it.cols {
-			if j == 4 && id.RealRole != "" {
-				c = termsafe.Sanitize(id.Role) + " ← " + termsafe.Sanitize(id.RealRole)
-			}
+		for j, c := range all[p.shown[i]] {
 			line += termsafe.Pad(c, widths[j]) + " "
 		}
 		if id == p.current {
-			line += "● current"
+			// The mark shortens to its dot rather than cost a column.
+			if 2+termsafe.Width(line)+termsafe.Width("● current") <= p.w {
+				line += "● current"
+			} else {
+				line += "●"
+			}
 		}
 		if i == p.cur {
 			out = append(out, st.SidebarSelected.Render(CursorMark+" "+line))
@@ -235,6 +240,46 @@ func (p *picker) View() string {
 		out = append(out, st.Reason.Render("  no identity matches"))
 	}
 	return box(strings.Join(out, "\n"), p.w, p.h)
+}
+
+// pickerHeads are the picker's column headings.
+var pickerHeads = []string{"NAME", "USER", "EMAIL", "ORG", "ROLE"}
+
+// cells are item i's columns as shown: the role with its override.
+func (p *picker) cells(i int) []string {
+	cols := p.all[i].cols
+	if id := p.identity(i); id.RealRole != "" {
+		cols = append(slices.Clone(cols[:4]), termsafe.Sanitize(id.Role)+" ← "+termsafe.Sanitize(id.RealRole))
+	}
+	return cols
+}
+
+// pickerWidths fits the columns to their contents and to w cells (with a
+// cell for the current identity's mark): the role is kept whole, the email, the name, the user
+// id and the organization give way in that order.
+func pickerWidths(rows [][]string, w int) []int {
+	caps := []int{22, 16, 26, 10, 34}
+	mins := []int{8, 6, 6, 4, 4}
+	widths := make([]int, len(pickerHeads))
+	for j, h := range pickerHeads {
+		widths[j] = termsafe.Width(h)
+	}
+	for _, r := range rows {
+		for j, c := range r {
+			widths[j] = max(widths[j], min(caps[j], termsafe.Width(c)))
+		}
+	}
+	over := 2 + len(widths) + 1 - w
+	for _, n := range widths {
+		over += n
+	}
+	for _, j := range []int{2, 0, 1, 3, 4} {
+		if cut := min(over, widths[j]-mins[j]); cut > 0 {
+			widths[j] -= cut
+			over -= cut
+		}
+	}
+	return widths
 }
 
 // Update moves the choice, filters, or acts as the chosen identity.

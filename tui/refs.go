@@ -136,21 +136,32 @@ func (g *grid) setCell(pg *gridPage, i, j int) {
 // of the row it references when there is one.
 func (g *grid) cellText(r engine.Row, j int) string {
 	s := cellText(r, j)
-	c := r.Table.Columns[j]
-	if c.References == "" || r.Masked[j] || g.refs.labels == nil || g.refs.id != g.s.id {
+	if r.Masked[j] {
 		return s
 	}
-	id, ok := r.Values[j].(string)
+	if text, ok := g.refLabel(r.Table.Columns[j], r.Values[j]); ok {
+		return s + labelSep + text
+	}
+	return s
+}
+
+// refLabel is the label, sanitized, of the row a reference column's value
+// points at, as read for the current identity; false when none is known.
+func (g *grid) refLabel(c *schema.Column, v any) (string, bool) {
+	if c == nil || c.References == "" || g.refs.labels == nil || g.refs.id != g.s.id {
+		return "", false
+	}
+	id, ok := v.(string)
 	if !ok {
-		return s
+		return "", false
 	}
 	l, ok := g.refs.labels[c.References][id]
 	if !ok {
-		return s
+		return "", false
 	}
 	text := termsafe.Sanitize(l.Text)
 	if l.Masked {
 		text = MaskMark + text
 	}
-	return s + labelSep + text
+	return text, true
 }

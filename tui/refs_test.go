@@ -33,6 +33,39 @@ email = `}))
 	}
 }
 
+// The detail view shows a reference with its label as the grid does, and
+// masked for an identity that sees the target's display column masked.
+func TestDetailShowsReferenceLabels(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Fixed(), enginetest.Edits(enginetest.Edit{
+		Section: "[tables.candidates.masking]", Old: `email = `,
+		New: `name = { type = "name", show = { roles = ["hiring-manager"] } }
+email = `}))
+	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "applications"})
+	f.waitFor("c-jane · Jane Doe")
+	f.key("enter")
+	v := f.waitFor("as seen by", "Fields")
+	var ref string
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "candidateId") {
+			ref = l
+		}
+	}
+	if !strings.Contains(ref, labelSep) || !strings.Contains(ref, "c-") {
+		t.Errorf("detail's candidateId line has no label: %q\n%s", ref, v)
+	}
+	f.key("enter")
+	f.key("i")
+	f.typeText("u-ivan")
+	f.waitFor("Ivan Petrov")
+	f.key("enter")
+	f.waitFor("now acting as Ivan Petrov", "c-jane · ◆J*** D**")
+	f.key("enter")
+	v = f.waitFor("as seen by", "Fields", "· ◆")
+	if strings.Contains(v, "Jane Doe") || strings.Contains(v, "Aisha Bello") {
+		t.Errorf("an interviewer's detail shows a masked name raw:\n%s", v)
+	}
+}
+
 // Labels read for one identity and answered after a switch are dropped:
 // they are never shown to the identity they were not read for.
 func TestReferenceLabelsStaleDropped(t *testing.T) {
