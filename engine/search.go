@@ -23,13 +23,13 @@ import (
 //     index table and its three triggers are in the database exactly as qb
 //     writes them for the config (searchIndexesIn), whoever created them:
 //     qb with a new table, `qb migrate --indexes`, or the SQL `qb check --db`
-//     prints, run by hand. (On PostgreSQL the same role
-//     is a pg_trgm GIN index on each column; the rest of this file is the
-//     same.)
+//     prints, run by hand. (PostgreSQL has no search index yet: search
+//     there is lower() LIKE over the scope; a pg_trgm GIN index per column
+//     would take the same place.)
 //   - The index only narrows: a list that uses it keeps every predicate it
 //     had — the firewall, the record condition, and the contains test
-//     itself — so its rows are exactly those of the scan (TestSearchIndex
-//     SameRows). The index is asked only about columns the search may
+//     itself — so its rows are exactly those of the scan
+//     (TestSearchIndexSameRows). The index is asked only about columns the search may
 //     read: never a column masked for the caller.
 //   - The index is asked with phrases of at least three characters that
 //     every match must contain, folded to lower case (searchPhrases): the
