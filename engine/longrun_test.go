@@ -76,7 +76,21 @@ func TestLongRunRandomOperations(t *testing.T) {
 		t.Skip("a long run (10,000 operations)")
 	}
 	t.Parallel() // with the other slow tests, after the package's quick ones
-	steps := 10000
+	lrMain(t, 10000)
+}
+
+// TestLongRunRandomOperationsPostgres is the long run on PostgreSQL (SPEC
+// §8): the same operations and checks, 2,000 of them (every call is a
+// round trip to the server).
+func TestLongRunRandomOperationsPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long run (2,000 operations)")
+	}
+	t.Parallel()
+	lrMain(t, 2000, enginetest.Postgres())
+}
+
+func lrMain(t *testing.T, steps int, extra ...enginetest.Option) {
 	seed := uint64(time.Now().UnixNano())
 	if s := strings.TrimSpace(os.Getenv("QB_LONGRUN_SEED")); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
@@ -86,7 +100,7 @@ func TestLongRunRandomOperations(t *testing.T) {
 		seed = v
 	}
 	t.Logf("QB_LONGRUN_SEED=%d", seed)
-	e := enginetest.Seeded(t, ctVariant(t, "ownerWrites"))
+	e := enginetest.Seeded(t, append([]enginetest.Option{ctVariant(t, "ownerWrites")}, extra...)...)
 	r := &lrRun{t: t, e: e, cfg: e.Config(), rng: rand.New(rand.NewPCG(seed, 0x10a6)), ctx: context.Background(), stats: map[string]int{}}
 	ids := lrIdentities(t, e)
 	r.scan()
@@ -150,7 +164,11 @@ func (r *lrRun) scan() {
 	st := lrState{ids: map[string][]string{}, orgIDs: map[string][]string{}, visible: map[string][]string{}, seq: r.st.seq, head: r.st.head}
 	h := sha256.New()
 	var b []byte
-	for _, name := range enginetest.Rows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'qb_fts_%' ORDER BY name") {
+	tables, order := "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'qb_fts_%' ORDER BY name", "rowid"
+	if engine.IsPostgresDB(db) {
+		tables, order = `SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != 'qb_audit' ORDER BY table_name::text COLLATE "C"`, "1"
+	}
+	for _, name := range enginetest.Rows(t, db, tables) {
 		tb := r.cfg.Table(name[0].(string))
 		h.Write([]byte("== " + name[0].(string) + "\n"))
 		enginetest.Each(t, db, func(vals []any) {
@@ -159,7 +177,7 @@ func (r *lrRun) scan() {
 			if tb != nil {
 				r.collect(&st, tb, vals)
 			}
-		}, `SELECT * FROM "`+name[0].(string)+`" ORDER BY rowid`)
+		}, `SELECT * FROM "`+name[0].(string)+`" ORDER BY `+order)
 	}
 	st.hash = hex.EncodeToString(h.Sum(nil))
 	r.st = st

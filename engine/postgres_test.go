@@ -1,12 +1,16 @@
 package engine_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/enginetest"
@@ -224,4 +228,92 @@ func TestPostgresErrorsHideDetail(t *testing.T) {
 	if text := ee.Error() + ctMustJSON(t, ee.Details); strings.Contains(text, "lever-5001") || strings.Contains(text, "Key (") {
 		t.Errorf("the error shows the value: %s", text)
 	}
+}
+
+// TestPostgresKilledWriter: a process killed in the middle of a write
+// transaction — holding the writers' lock, a row and an audit entry
+// written, not committed — leaves nothing half-written: the row and the
+// entry are gone, the lock is free (the next write does not wait for
+// lock_timeout), and the chain verifies.
+func TestPostgresKilledWriter(t *testing.T) {
+	if os.Getenv("QB_PG_KILLED_WRITER") != "" {
+		pgKilledWriterChild(t)
+		return
+	}
+	e := enginetest.Seeded(t, enginetest.Postgres())
+	ctx := context.Background()
+	before, err := e.VerifyAudit(ctx, "")
+	if err != nil || !before.OK {
+		t.Fatalf("verify before: %+v %v", before, err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPostgresKilledWriter$", "-test.v")
+	cmd.Env = append(os.Environ(), "QB_PG_KILLED_WRITER="+e.Path())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The child says "holding" once its transaction has written.
+	sc := bufio.NewScanner(stdout)
+	holding := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "holding") {
+			holding = true
+			break
+		}
+	}
+	if !holding {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the child never reached its transaction")
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	dana := enginetest.Member(t, e, "u-dana", "")
+	if _, err := e.Update(ctx, dana, "jobs", "j-firmware", map[string]any{"title": "After the crash"}, engine.WriteOptions{}); err != nil {
+		t.Fatalf("write after the killed writer: %v", err)
+	}
+	db := enginetest.DB(t, e)
+	if n := enginetest.Rows(t, db, "SELECT count(*) FROM jobs WHERE id = ?", "j-half-written")[0][0]; n != int64(0) {
+		t.Errorf("the killed transaction's row is there (%v)", n)
+	}
+	if n := enginetest.Rows(t, db, "SELECT count(*) FROM qb_audit WHERE record_id = ?", "j-half-written")[0][0]; n != int64(0) {
+		t.Errorf("the killed transaction's audit entry is there (%v)", n)
+	}
+	if err := e.FlushAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := e.VerifyAudit(ctx, "")
+	if err != nil || !after.OK || after.Entries <= before.Entries {
+		t.Fatalf("verify after: %+v %v (before %d entries)", after, err, before.Entries)
+	}
+}
+
+// pgKilledWriterChild is the process TestPostgresKilledWriter kills: it
+// does what a write transaction does up to its commit, then waits.
+func pgKilledWriterChild(t *testing.T) {
+	db, err := engine.OpenRaw(os.Getenv("QB_PG_KILLED_WRITER"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked string
+	if err := tx.QueryRow("SELECT pg_advisory_xact_lock(7190, hashtext(current_schema()))").Scan(&locked); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("INSERT INTO jobs (id, organization_id, title, status, created_at, created_by) VALUES (?, 'acme', 'Half', 'draft', '2026-03-02T09:00:00.000Z', 'u-dana')", "j-half-written"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("INSERT INTO qb_audit (seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash) SELECT max(seq) + 1, 'x', 'x', 'x', 'x', 'x', 'create', 'jobs', 'j-half-written', 'ok', '[]', 'x', 'x' FROM qb_audit"); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("holding")
+	time.Sleep(time.Minute)
 }
