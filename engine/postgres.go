@@ -493,3 +493,24 @@ func IsPostgresDB(db *sql.DB) bool {
 	_, ok := db.Driver().(*stdlib.Driver)
 	return ok
 }
+
+// pgLongNames refuses a config whose table or column names PostgreSQL
+// would cut to 63 bytes (silently: two long names could become one, or a
+// table be created under a name the config does not use).
+func pgLongNames(cfg *schema.Config) error {
+	var long []string
+	for _, t := range cfg.Tables {
+		if len(t.SQLName) > pgMaxIdent {
+			long = append(long, fmt.Sprintf("tables.%s: table name %q is %d bytes", t.Name, t.SQLName, len(t.SQLName)))
+		}
+		for _, c := range t.Columns {
+			if len(c.SQLName) > pgMaxIdent {
+				long = append(long, fmt.Sprintf("tables.%s.columns.%s: column name %q is %d bytes", t.Name, c.Name, c.SQLName, len(c.SQLName)))
+			}
+		}
+	}
+	if len(long) == 0 {
+		return nil
+	}
+	return fmt.Errorf("PostgreSQL cuts names to %d bytes, and these are longer (shorten them, or give a shorter table = / column = name):\n  %s", pgMaxIdent, strings.Join(long, "\n  "))
+}

@@ -14,6 +14,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/internal/enginetest"
+	"quickback.dev/qb/internal/pgtest"
 	"quickback.dev/qb/schema"
 )
 
@@ -316,4 +317,19 @@ func pgKilledWriterChild(t *testing.T) {
 	}
 	fmt.Println("holding")
 	time.Sleep(time.Minute)
+}
+
+// TestPostgresRefusesLongNames: a config naming a column PostgreSQL would
+// cut to 63 bytes is refused when the engine opens on PostgreSQL, with the
+// config path of the name; SQLite takes it.
+func TestPostgresRefusesLongNames(t *testing.T) {
+	long := strings.Repeat("x", 64)
+	cfg := enginetest.Config(t, enginetest.Edit{Section: "[tables.jobs.columns]", Old: `department     = { type = "text", maxLength = 100, searchable = true }`,
+		New: `department     = { type = "text", maxLength = 100, searchable = true, column = "` + long + `" }`})
+	enginetest.Open(t, enginetest.WithConfig(cfg)) // SQLite: fine
+	url := pgtest.Schema(t)
+	_, err := engine.Open(cfg, url, engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "tables.jobs.columns.department") || !strings.Contains(err.Error(), "63 bytes") {
+		t.Fatalf("open = %v, want a refusal naming tables.jobs.columns.department", err)
+	}
 }

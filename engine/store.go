@@ -267,6 +267,9 @@ func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, er
 		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
 	}
 	name := DisplayName(url)
+	if err := pgLongNames(cfg); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
 	db, err := openPostgres(url, opts.ReadOnly, busy)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)
