@@ -71,7 +71,7 @@ func (c *cli) commands() *cobra.Command {
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.configFlag, "config", "", "the project's config `FILE` (default $QB_CONFIG, else ./quickback.toml)")
-	pf.StringVar(&c.dbFlag, "db", "", "the database `FILE` (default $QB_DB, else the config's [project].database)")
+	pf.StringVar(&c.dbFlag, "db", "", "the database `FILE`, or a postgres:// URL (default $QB_DB, else the config's [project].database)")
 	pf.BoolVar(&c.json, "json", c.json, "machine-readable output on stdout, errors included")
 	c.completeFlag(root, "config", completeFiles("toml"))
 	c.completeFlag(root, "db", completeFiles("db", "sqlite", "sqlite3"))

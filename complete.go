@@ -168,7 +168,7 @@ func (c *cli) members() ([]engine.Member, bool) {
 	if !c.completionConfig() {
 		return nil, false
 	}
-	if _, err := os.Stat(c.dbPath()); err != nil {
+	if _, err := os.Stat(c.dbPath()); err != nil && !engine.IsPostgres(c.dbPath()) {
 		return nil, false
 	}
 	if c.eng == nil {
