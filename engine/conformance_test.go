@@ -101,7 +101,17 @@ func (c ctCase) run(t *testing.T) { c.runOn(t) }
 // extra (enginetest.Quickback: a Quickback project's database).
 func (c ctCase) runOn(t *testing.T, extra ...enginetest.Option) {
 	opts := append([]enginetest.Option{ctVariant(t, c.variant)}, extra...)
-	e := enginetest.Seeded(t, opts...)
+	c.runIn(t, enginetest.Seeded(t, opts...), opts)
+}
+
+// readOnly reports whether the case only reads and checks nothing beyond
+// its result, so it may run on a database other cases read too.
+func (c ctCase) readOnly() bool {
+	return (c.op == "list" || c.op == "get" || c.op == "explain") && c.setup == nil && c.check == nil
+}
+
+// runIn runs the case on e, a seeded database built with opts.
+func (c ctCase) runIn(t *testing.T, e *engine.Engine, opts []enginetest.Option) {
 	ctx := context.Background()
 	if c.setup != nil {
 		c.setup(t, e)
@@ -743,14 +753,34 @@ func TestConformancePostgres(t *testing.T) {
 	// Each case has a database of its own and its time is the server's,
 	// not this process's: cases run six at a time (t.Run may be called
 	// from several goroutines; t.Parallel would stop at GOMAXPROCS).
+	// Cases that only read share one database per config variant (a
+	// copy per case costs the server a CREATE DATABASE).
 	sem := make(chan struct{}, 6)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	shared := map[string]*engine.Engine{}
+	sharedFor := func(c ctCase) (*engine.Engine, []enginetest.Option) {
+		opts := []enginetest.Option{ctVariant(t, c.variant), enginetest.Postgres()}
+		mu.Lock()
+		defer mu.Unlock()
+		if shared[c.variant] == nil {
+			shared[c.variant] = enginetest.Seeded(t, opts...)
+		}
+		return shared[c.variant], opts
+	}
 	for _, c := range ctConformanceCases() {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			t.Run(c.name, func(t *testing.T) { c.runOn(t, enginetest.Postgres()) })
+			t.Run(c.name, func(t *testing.T) {
+				if c.readOnly() {
+					e, opts := sharedFor(c)
+					c.runIn(t, e, opts)
+					return
+				}
+				c.runOn(t, enginetest.Postgres())
+			})
 		}()
 	}
 	wg.Wait()
