@@ -97,7 +97,7 @@ func (postgresDialect) nullsOrder(desc bool) string {
 // contains: ILIKE folds every letter the database's character type knows;
 // lower() on both sides makes it independent of the locale.
 func (postgresDialect) contains(col, needle string) (string, any) {
-	return "lower(" + col + `) LIKE lower(?) ESCAPE '\'`, likePattern(needle)
+	return "lower(CAST(" + col + ` AS TEXT)) LIKE lower(?) ESCAPE '\'`, likePattern(needle)
 }
 
 func (postgresDialect) unlikely(cond string) string { return cond }

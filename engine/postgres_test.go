@@ -333,3 +333,25 @@ func TestPostgresRefusesLongNames(t *testing.T) {
 		t.Fatalf("open = %v, want a refusal naming tables.jobs.columns.department", err)
 	}
 }
+
+// TestPostgresContainsOnNumbers: "contains" on an integer column finds the
+// rows whose digits contain the needle on both backends (SQLite's LIKE
+// takes a number as its text; PostgreSQL's lower() needs the cast).
+func TestPostgresContainsOnNumbers(t *testing.T) {
+	got := map[string][]string{}
+	for _, b := range enginetest.Backends {
+		e := enginetest.Seeded(t, b.Opts...)
+		dana := enginetest.Member(t, e, "u-dana", "")
+		rows, err := ctListAll(t, e, dana, "jobs", engine.ListQuery{Filters: []engine.Filter{{Column: "salaryMin", Op: "~", Value: "20"}}})
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name, err)
+		}
+		got[b.Name] = ctRowIDs(rows)
+	}
+	if len(got["sqlite"]) == 0 {
+		t.Fatalf("no job's salaryMin contains 20 on SQLite: the case tests nothing")
+	}
+	if _, ok := got["postgres"]; ok && !slices.Equal(got["sqlite"], got["postgres"]) {
+		t.Errorf("sqlite %v, postgres %v", got["sqlite"], got["postgres"])
+	}
+}
