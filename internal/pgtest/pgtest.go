@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -87,6 +88,11 @@ func Stop() {
 // one is and does not start.
 func Get(t TB) *Server {
 	t.Helper()
+	if testing.Short() && os.Getenv(EnvDSN) == "" {
+		// The edit loop (go test -short) stays quick: a cluster's start
+		// and the PostgreSQL suites are the full suite's.
+		t.Skip("PostgreSQL tests run in the full suite (go test ./...), or under -short with " + EnvDSN + " set")
+	}
 	once.Do(func() { srv, skipWhy, srvErr = start() })
 	switch {
 	case skipWhy != "":
