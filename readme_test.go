@@ -161,16 +161,25 @@ const (
 // TestREADMEReference keeps README's command reference equal to what the
 // command declarations generate (with -update it rewrites README).
 func TestREADMEReference(t *testing.T) {
+	checkGeneratedSection(t, "command reference", referenceBegin, referenceEnd, reference(declared()),
+		"differs from the declarations; run go test -run TestREADMEReference -update .")
+}
+
+// checkGeneratedSection keeps the part of README.md between begin and end
+// equal to generated; with -update it rewrites README instead of failing
+// with fix and the first differing line.
+func checkGeneratedSection(t *testing.T, what, begin, end, generated, fix string) {
+	t.Helper()
 	src, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(src)
-	i, j := strings.Index(readme, referenceBegin), strings.Index(readme, referenceEnd)
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers of the command reference:\n%s\n%s", referenceBegin, referenceEnd)
+		t.Fatalf("README.md lacks the markers of the %s:\n%s\n%s", what, begin, end)
 	}
-	want := readme[:i+len(referenceBegin)] + "\n" + reference(declared()) + readme[j:]
+	want := readme[:i+len(begin)] + "\n" + generated + readme[j:]
 	if want == readme {
 		return
 	}
@@ -180,8 +189,7 @@ func TestREADMEReference(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README's command reference differs from the declarations; run go test -run TestREADMEReference -update . and look at the diff:\n%s",
-		firstDiff(readme, want))
+	t.Errorf("README's %s %s and look at the diff:\n%s", what, fix, firstDiff(readme, want))
 }
 
 // Markers of README's generated key table.
@@ -193,27 +201,8 @@ const (
 // TestREADMEKeyTable keeps README's key table equal to the console's key
 // map (with -update it rewrites README).
 func TestREADMEKeyTable(t *testing.T) {
-	src, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(src)
-	i, j := strings.Index(readme, keyTableBegin), strings.Index(readme, keyTableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers of the key table:\n%s\n%s", keyTableBegin, keyTableEnd)
-	}
-	want := readme[:i+len(keyTableBegin)] + "\n" + tui.KeyTable() + readme[j:]
-	if want == readme {
-		return
-	}
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile("README.md", []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README's key table differs from the key map; run go test -run TestREADMEKeyTable -update . and look at the diff:\n%s",
-		firstDiff(readme, want))
+	checkGeneratedSection(t, "key table", keyTableBegin, keyTableEnd, tui.KeyTable(),
+		"differs from the key map; run go test -run TestREADMEKeyTable -update .")
 }
 
 func firstDiff(a, b string) string {

@@ -19,17 +19,15 @@ type dialect interface {
 	// name is the database's name in messages ("SQLite", "PostgreSQL").
 	name() string
 
-	// columnType is the declared type of a config column in a table qb
-	// creates; intType the type of a 64-bit integer column of qb's own
-	// tables.
-	columnType(c *schema.Column) string
+	// intType is the type of a 64-bit integer column (integers, 0/1
+	// booleans, epoch timestamps, qb's own counters); realType of a
+	// double-precision one. columnType derives a config column's type
+	// from them.
 	intType() string
+	realType() string
 	// textCollation follows the type of every text column qb creates
 	// (" COLLATE \"C\"" where text must sort as bytes; "" otherwise).
 	textCollation() string
-	// booleanCheck reports whether a boolean column needs CHECK (x IN
-	// (0,1)) (a database without a boolean type).
-	booleanCheck() bool
 	// indexName is the name an index of qb gets (shortened where the
 	// database limits identifiers); indexColumn a column of its DDL.
 	indexName(name string) string
@@ -74,6 +72,25 @@ type dialect interface {
 	// attempt runs fn, a statement inside tx that may fail without ending
 	// the transaction (a seed reports every bad row in one run).
 	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error
+}
+
+// columnType is the declared type of config column c in a table qb creates
+// on d: booleans stay 0/1 integers on every database (with a CHECK), so
+// values, predicates and the audit's canonical form are the same on all.
+func columnType(d dialect, c *schema.Column) string {
+	switch c.Type {
+	case schema.TypeInteger, schema.TypeBoolean:
+		return d.intType()
+	case schema.TypeTimestamp:
+		if c.Format.Epoch() {
+			return d.intType()
+		}
+		return "TEXT"
+	case schema.TypeReal:
+		return d.realType()
+	default:
+		return "TEXT"
+	}
 }
 
 // SQL's boolean constants, as conditions compiled into predicates.

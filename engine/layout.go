@@ -37,7 +37,7 @@ func (s *store) ownDDL() []string {
 
 // sqlType is the declared type qb gives a column on SQLite: integers,
 // booleans and epoch timestamps are INTEGER.
-func sqlType(c *schema.Column) string { return sqliteDialect{}.columnType(c) }
+func sqlType(c *schema.Column) string { return columnType(sqliteDialect{}, c) }
 
 // notNull reports whether the column is NOT NULL in the database.
 func notNull(t *schema.Table, c *schema.Column) bool {
@@ -46,7 +46,7 @@ func notNull(t *schema.Table, c *schema.Column) bool {
 
 func columnDDL(d dialect, cfg *schema.Config, t *schema.Table, c *schema.Column) string {
 	var b strings.Builder
-	typ := d.columnType(c)
+	typ := columnType(d, c)
 	b.WriteString(Q(c.SQLName) + " " + typ)
 	if typ == "TEXT" {
 		b.WriteString(d.textCollation())
@@ -65,7 +65,7 @@ func columnDDL(d dialect, cfg *schema.Config, t *schema.Table, c *schema.Column)
 			vals[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
 		}
 		checks = append(checks, fmt.Sprintf("%s IN (%s)", Q(c.SQLName), strings.Join(vals, ",")))
-	case c.Type == schema.TypeBoolean && d.booleanCheck():
+	case c.Type == schema.TypeBoolean:
 		checks = append(checks, fmt.Sprintf("%s IN (0,1)", Q(c.SQLName)))
 	}
 	if c.Min != nil {
@@ -272,7 +272,7 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 				stmts = append(stmts, "ALTER TABLE "+Q(t.SQLName)+" ADD COLUMN "+columnDDL(s.d, s.cfg, t, c))
 				continue
 			}
-			if want := s.d.columnType(c); !strings.EqualFold(hc.typ, want) {
+			if want := columnType(s.d, c); !strings.EqualFold(hc.typ, want) {
 				diffs = append(diffs, fmt.Sprintf("table %s: column %s is %s in the database but %s (%s) in the config", t.Name, c.Name, hc.typ, want, c.Type))
 			}
 		}

@@ -22,31 +22,13 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "PostgreSQL" }
 
-// columnType: 64-bit integers and double precision (INTEGER and REAL are
-// 32-bit there); booleans stay 0/1 integers as on SQLite, so values,
-// predicates and the audit's canonical form are the same on both.
-func (postgresDialect) columnType(c *schema.Column) string {
-	switch c.Type {
-	case schema.TypeInteger, schema.TypeBoolean:
-		return "BIGINT"
-	case schema.TypeTimestamp:
-		if c.Format.Epoch() {
-			return "BIGINT"
-		}
-		return "TEXT"
-	case schema.TypeReal:
-		return "DOUBLE PRECISION"
-	default:
-		return "TEXT"
-	}
-}
-
-func (postgresDialect) intType() string { return "BIGINT" }
+// intType and realType: INTEGER and REAL are 32-bit there.
+func (postgresDialect) intType() string  { return "BIGINT" }
+func (postgresDialect) realType() string { return "DOUBLE PRECISION" }
 
 // textCollation: text sorts as bytes, as on SQLite, whatever the
 // database's locale.
 func (postgresDialect) textCollation() string { return ` COLLATE "C"` }
-func (postgresDialect) booleanCheck() bool    { return true }
 
 // pgMaxIdent is PostgreSQL's identifier limit in bytes (NAMEDATALEN-1):
 // longer names are silently truncated, so two long index names could meet.

@@ -12,26 +12,9 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "SQLite" }
 
-// columnType: integers, booleans and epoch timestamps are INTEGER.
-func (sqliteDialect) columnType(c *schema.Column) string {
-	switch c.Type {
-	case schema.TypeInteger, schema.TypeBoolean:
-		return "INTEGER"
-	case schema.TypeTimestamp:
-		if c.Format.Epoch() {
-			return "INTEGER"
-		}
-		return "TEXT"
-	case schema.TypeReal:
-		return "REAL"
-	default:
-		return "TEXT"
-	}
-}
-
 func (sqliteDialect) intType() string       { return "INTEGER" }
+func (sqliteDialect) realType() string      { return "REAL" }
 func (sqliteDialect) textCollation() string { return "" }
-func (sqliteDialect) booleanCheck() bool    { return true }
 
 func (sqliteDialect) indexName(name string) string { return name }
 
