@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -402,7 +401,7 @@ func (c *cli) recordTests(args []string, o testOptions) error {
 	case o.output == "":
 		// Strings are escaped and comments blanked (policytest.Record):
 		// the file prints safely.
-		io.WriteString(c.out, string(rec.File))
+		c.out.Write(rec.File)
 	}
 	if !c.json {
 		dest := "stdout"

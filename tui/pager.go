@@ -39,15 +39,9 @@ func (p *pager) SetSize(w, h int) {
 	p.scroll(0)
 }
 
-// setLines replaces the lines (the audit view's entries as they come).
-func (p *pager) setLines(lines []string) { p.lines = lines; p.scroll(0) }
-
 func (p *pager) scroll(d int) {
 	p.off = clamp(p.off+d, 0, max(0, len(p.lines)-p.h))
 }
-
-// atEnd reports whether the last line is in view.
-func (p *pager) atEnd() bool { return p.off >= max(0, len(p.lines)-p.h) }
 
 // Update scrolls, or closes the view.
 func (p *pager) Update(msg tea.Msg) tea.Cmd {

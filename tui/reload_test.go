@@ -83,7 +83,7 @@ func TestReloadConfig(t *testing.T) {
 	// shown and the reload asked first. No keeps everything as it is.
 	tuWriteConfig(t, cfgPath, tuNotesTable)
 	f.key("R")
-	v = f.waitFor("Reload the config?", `CREATE TABLE IF NOT EXISTS "notes"`, "CREATE INDEX", "Change the database and reload? (y/N)")
+	f.waitFor("Reload the config?", `CREATE TABLE IF NOT EXISTS "notes"`, "CREATE INDEX", "Change the database and reload? (y/N)")
 	f.key("n")
 	v = f.waitFor("not written: the database changes of", "Jobs (jobs)")
 	if strings.Contains(v, "Notes") || f.m.s.eng.Config().Table("notes") != nil {
