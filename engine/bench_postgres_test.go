@@ -113,26 +113,13 @@ func BenchmarkPostgresList(b *testing.B) {
 // AND firewall.
 func BenchmarkPostgresGet(b *testing.B) {
 	url := pgBenchSetup(b)
-	ctx := context.Background()
 	query := "SELECT " + candCols + " FROM candidates WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
 	for _, role := range benchRoles {
 		b.Run("candidates/"+role.name, func(b *testing.B) {
 			s := pgSide(b, url)
 			id := s.identity(b, role.user)
 			ids := pgBenchIDs(b, s.raw, "candidates", 1000)
-			st := s.prepare(b, query)
-			i, j := 0, 0
-			pair(b, func() {
-				if _, err := s.eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}, func() {
-				if got := rawPage(b, st, ids[j%len(ids)], benchOrg); len(got) != 1 {
-					b.Fatalf("raw get: %v", got)
-				}
-				j++
-			})
+			pairGets(b, s, id, s.prepare(b, query), ids)
 		})
 	}
 }

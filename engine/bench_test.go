@@ -244,6 +244,24 @@ func (s *side) identity(b *testing.B, user string) engine.Identity {
 // rawPage runs a prepared list statement and scans every column of every
 // row into values it keeps, the way a hand-written handler that returns the
 // rows would; it returns the ids.
+// pairGets measures s's engine getting candidates by ids against the
+// prepared raw get st, in turns (pair).
+func pairGets(b *testing.B, s *side, id engine.Identity, st *sql.Stmt, ids []string) {
+	ctx := context.Background()
+	i, j := 0, 0
+	pair(b, func() {
+		if _, err := s.eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}, func() {
+		if got := rawPage(b, st, ids[j%len(ids)], benchOrg); len(got) != 1 {
+			b.Fatalf("raw get: %v", got)
+		}
+		j++
+	})
+}
+
 func rawPage(b *testing.B, st *sql.Stmt, args ...any) []string {
 	rows, err := st.Query(args...)
 	if err != nil {
@@ -632,7 +650,6 @@ func benchIDs(b *testing.B, env *benchEnv, table string, n int) []string {
 // hiring manager, against SELECT … WHERE id = ? AND firewall.
 func BenchmarkGet(b *testing.B) {
 	env := benchSetup(b)
-	ctx := context.Background()
 	ids := benchIDs(b, env, "candidates", 1000)
 	query := "SELECT " + candCols + " FROM candidates WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
 	for _, role := range benchRoles {
@@ -640,19 +657,7 @@ func BenchmarkGet(b *testing.B) {
 			b.Run("candidates/"+role.name+"/reads="+mode, func(b *testing.B) {
 				s := env.open(b, mode)
 				id := s.identity(b, role.user)
-				st := s.prepare(b, query)
-				i, j := 0, 0
-				pair(b, func() {
-					if _, err := s.eng.Get(ctx, id, "candidates", ids[i%len(ids)]); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}, func() {
-					if got := rawPage(b, st, ids[j%len(ids)], benchOrg); len(got) != 1 {
-						b.Fatalf("raw get: %v", got)
-					}
-					j++
-				})
+				pairGets(b, s, id, s.prepare(b, query), ids)
 			})
 		}
 	}
