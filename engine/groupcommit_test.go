@@ -246,15 +246,20 @@ func TestAuditGroupCommitKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills processes")
 	}
+	// A group commit runs in the background and appends every entry
+	// waiting when it takes the queue: reads made while it starts may go
+	// with it. So where a background group commit is the last flush, the
+	// log holds at least the operations up to its 256th entry and at most
+	// all of them; where a write or refusal is, exactly those before it.
 	cases := []struct {
-		script string
-		logged int // operations whose entries must be in the log
+		script       string
+		logged, most int // operations whose entries must be in the log; may be
 	}{
-		{"r*300,w,r*40", 301},      // 256 flushed by the count, 44 by the write; 40 lost
-		{"g*10,x,r*5", 11},         // the refusal flushes the reads before it; 5 lost
-		{"r*255", 0},               // one short of a group commit: all lost
-		{"r*256,g*3", 256},         // exactly a group: flushed
-		{"w,r*2,w,x,r*600,g", 517}, // w,r,r,w,x and 2 groups of 256; 89 lost
+		{"r*300,w,r*40", 301, 301},      // 256 flushed by the count, 44 by the write; 40 lost
+		{"g*10,x,r*5", 11, 11},          // the refusal flushes the reads before it; 5 lost
+		{"r*255", 0, 0},                 // one short of a group commit: all lost
+		{"r*256,g*3", 256, 259},         // exactly a group: flushed (the 3 gets may join it)
+		{"w,r*2,w,x,r*600,g", 517, 606}, // w,r,r,w,x and 2 groups of 256; up to 89 lost
 	}
 	for _, c := range cases {
 		t.Run(c.script, func(t *testing.T) {
@@ -277,8 +282,8 @@ func TestAuditGroupCommitKill(t *testing.T) {
 			if got != w.ops[:len(got)] {
 				t.Fatalf("the logged entries are not the operations in order:\n got %s\nwant a prefix of %s", got, w.ops)
 			}
-			if len(got) != c.logged {
-				t.Errorf("%d entries logged, want %d", len(got), c.logged)
+			if len(got) < c.logged || len(got) > c.most {
+				t.Errorf("%d entries logged, want %d to %d", len(got), c.logged, c.most)
 			}
 			if strings.ContainsAny(lost, "wx") {
 				t.Errorf("a write's or a refusal's entry was lost: %s", lost)
