@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/testkit"
 )
 
@@ -41,7 +42,7 @@ func acFill(p *auditProject, n int) {
 // acDB opens the project's database directly.
 func acDB(p *auditProject) *sql.DB {
 	p.t.Helper()
-	db, err := sql.Open("sqlite", engine.DSN(filepath.Join(p.dir, "hiring.db"), false))
+	db, err := sql.Open("sqlite", dbconn.DSN(filepath.Join(p.dir, "hiring.db"), false))
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/suggest"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
@@ -106,7 +107,7 @@ qb seed && qb check --db hiring.db`,
 // created or written) and checks it against the config.
 func (c *cli) checkDatabase() (*engine.DatabaseCheck, error) {
 	path := c.dbPath()
-	if _, err := os.Stat(path); err != nil && !engine.IsPostgres(path) {
+	if _, err := os.Stat(path); err != nil && !dbconn.IsPostgres(path) {
 		return nil, failure{fmt.Errorf("database %s: %w", path, err)}
 	}
 	eng, err := engine.Open(c.cfg, path, engine.Options{ReadOnly: true, BusyTimeout: openBusyTimeout})
@@ -290,7 +291,7 @@ qb seed --reset --force --db copy-of-theirs.db`,
 			}
 			rep := c.seedReport
 			if c.json {
-				c.writeJSON(seedResponse{Database: engine.DisplayName(c.dbPath()), Fixtures: c.cfg.FixturesPath(), Reset: reset, Tables: rep.Tables})
+				c.writeJSON(seedResponse{Database: dbconn.DisplayName(c.dbPath()), Fixtures: c.cfg.FixturesPath(), Reset: reset, Tables: rep.Tables})
 				return nil
 			}
 			rows := [][]string{{"TABLE", "INSERTED", "UPDATED", "UNCHANGED"}}
@@ -309,7 +310,7 @@ qb seed --reset --force --db copy-of-theirs.db`,
 			if rep.Changed() {
 				what = "changes written"
 			}
-			fmt.Fprintf(c.errw, "seeded %s from %s: %s\n", termsafe.Sanitize(engine.DisplayName(c.dbPath())), termsafe.Sanitize(c.cfg.FixturesPath()), what)
+			fmt.Fprintf(c.errw, "seeded %s from %s: %s\n", termsafe.Sanitize(dbconn.DisplayName(c.dbPath())), termsafe.Sanitize(c.cfg.FixturesPath()), what)
 			return nil
 		}),
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/suggest"
 	"quickback.dev/qb/schema"
 )
@@ -168,7 +169,7 @@ func (c *cli) members() ([]engine.Member, bool) {
 	if !c.completionConfig() {
 		return nil, false
 	}
-	if _, err := os.Stat(c.dbPath()); err != nil && !engine.IsPostgres(c.dbPath()) {
+	if _, err := os.Stat(c.dbPath()); err != nil && !dbconn.IsPostgres(c.dbPath()) {
 		return nil, false
 	}
 	if c.eng == nil {

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/testkit"
-
-	"quickback.dev/qb/engine"
 )
 
 // fcSeeded is a project with a seeded database; it returns the project and
@@ -157,7 +156,7 @@ func TestCLIFaultNewerDatabase(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, db := fcSeeded(t)
-			raw, err := sql.Open("sqlite", engine.DSN(db, false))
+			raw, err := sql.Open("sqlite", dbconn.DSN(db, false))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +181,7 @@ func TestCLIFaultNewerDatabase(t *testing.T) {
 // restored) is ignored: reads, writes and the console's start work.
 func TestCLIExtraColumnIgnored(t *testing.T) {
 	p, db := fcSeeded(t)
-	raw, err := sql.Open("sqlite", engine.DSN(db, false))
+	raw, err := sql.Open("sqlite", dbconn.DSN(db, false))
 	if err != nil {
 		t.Fatal(err)
 	}

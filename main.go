@@ -180,7 +180,7 @@ func wantsJSON(argv []string) bool {
 }
 
 // openBusyTimeout is how long the commands wait for another writer's lock
-// (0: engine.BusyTimeoutMS). Tests shorten it.
+// (0: dbconn.BusyTimeoutMS). Tests shorten it.
 var openBusyTimeout time.Duration
 
 // openGroupWindow is how long a read's audit entry may wait for its group

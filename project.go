@@ -10,6 +10,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/suggest"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
@@ -63,7 +64,7 @@ func (c *cli) open(readOnly bool) error {
 	_, statErr := os.Stat(path)
 	// A PostgreSQL database is never created here: it is seeded with
 	// `qb seed` (SPEC §8).
-	fresh := errors.Is(statErr, os.ErrNotExist) && !engine.IsPostgres(path)
+	fresh := errors.Is(statErr, os.ErrNotExist) && !dbconn.IsPostgres(path)
 	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables, KeepWAL: exitsAfterCommand}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let

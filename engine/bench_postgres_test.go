@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/pgtest"
 )
 
 // PostgreSQL benchmarks (SPEC §8, issue 18): list pages and get through
 // the engine on PostgreSQL against the same statements prepared on a raw
-// pool (engine.OpenRaw: pgx's database/sql driver) on the same server, in
+// pool (dbconn.OpenRaw: pgx's database/sql driver) on the same server, in
 // alternating blocks (pair). The database is generated once per run into
 // a database of the throwaway cluster (or QB_PG_DSN's server):
 // QB_PG_BENCH_ROWS rows per table (default 20,000).
@@ -45,7 +46,7 @@ func pgBenchSetup(b *testing.B) string {
 		if pgBenchErr == nil {
 			// Fresh statistics, as a server that has run autovacuum has.
 			var db *sql.DB
-			if db, pgBenchErr = engine.OpenRaw(pgBenchURL); pgBenchErr == nil {
+			if db, pgBenchErr = dbconn.OpenRaw(pgBenchURL); pgBenchErr == nil {
 				_, pgBenchErr = db.Exec("ANALYZE")
 				db.Close()
 			}
@@ -64,7 +65,7 @@ func pgSide(b *testing.B, url string) *side {
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, err := engine.OpenRaw(url)
+	raw, err := dbconn.OpenRaw(url)
 	if err != nil {
 		b.Fatal(err)
 	}

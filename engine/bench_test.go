@@ -31,6 +31,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -105,7 +106,7 @@ func benchHas(path string, want map[string]int, orgs int) bool {
 	if _, err := os.Stat(path); err != nil {
 		return false
 	}
-	db, err := sql.Open("sqlite", engine.DSN(path, true))
+	db, err := sql.Open("sqlite", dbconn.DSN(path, true))
 	if err != nil {
 		return false
 	}
@@ -194,7 +195,7 @@ func (env *benchEnv) open(b *testing.B, mode string) *side {
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", engine.DSN(env.path, false))
+	raw, err := sql.Open("sqlite", dbconn.DSN(env.path, false))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func (env *benchEnv) open(b *testing.B, mode string) *side {
 
 // checkpoint copies the write-ahead log into the database and empties it.
 func checkpoint(b *testing.B, path string) {
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	db, err := sql.Open("sqlite", dbconn.DSN(path, false))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -492,7 +493,7 @@ const maxRawDrift = 1.5
 // first page of candidates did not move.
 func driftProbe(b *testing.B, env *benchEnv, pool *sql.DB) float64 {
 	b.Helper()
-	fresh, err := sql.Open("sqlite", engine.DSN(env.path, false))
+	fresh, err := sql.Open("sqlite", dbconn.DSN(env.path, false))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -622,7 +623,7 @@ func benchDeep(b *testing.B, s *side, id engine.Identity, tb listTable, user str
 // benchIDs returns n ids of live rows of table in the benchmark organization.
 func benchIDs(b *testing.B, env *benchEnv, table string, n int) []string {
 	b.Helper()
-	db, err := sql.Open("sqlite", engine.DSN(env.path, true))
+	db, err := sql.Open("sqlite", dbconn.DSN(env.path, true))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -838,7 +839,7 @@ func benchHas1(path, table string, n int) bool {
 	if _, err := os.Stat(path); err != nil {
 		return false
 	}
-	db, err := sql.Open("sqlite", engine.DSN(path, true))
+	db, err := sql.Open("sqlite", dbconn.DSN(path, true))
 	if err != nil {
 		return false
 	}

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"net/url"
-	"strings"
 
 	"quickback.dev/qb/schema"
 )
@@ -98,26 +96,3 @@ const (
 	sqlTrue  = "TRUE"
 	sqlFalse = "FALSE"
 )
-
-// IsPostgres reports whether a --db value names a PostgreSQL database (a
-// postgres:// or postgresql:// URL) rather than a SQLite file.
-func IsPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
-// DisplayName is a --db value as messages show it: a PostgreSQL URL
-// without its password, a file path as it is.
-func DisplayName(db string) string {
-	if !IsPostgres(db) {
-		return db
-	}
-	u, err := url.Parse(db)
-	if err != nil {
-		return "a PostgreSQL URL that does not parse"
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}

@@ -18,8 +18,6 @@ const (
 	// BulkBatchSize is how many rows Loader.Insert writes per transaction
 	// unless told otherwise.
 	BulkBatchSize = 10000
-	// BusyTimeoutMS is how long a statement waits for another writer's lock.
-	BusyTimeoutMS = 5000
 	// LargeTable is the size above which counting a table's funnel is slow
 	// enough to say so (and, in the console, to offer to cancel it).
 	LargeTable = 1_000_000
@@ -112,7 +110,7 @@ type Options struct {
 	// refusal of a write.
 	ReadOnlyReason string
 	// BusyTimeout is how long a statement waits for another writer's lock
-	// before failing; 0 means BusyTimeoutMS.
+	// before failing; 0 means five seconds (dbconn.BusyTimeoutMS).
 	BusyTimeout time.Duration
 	// Clock is the time written into rows and audit entries; nil means
 	// time.Now.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -399,7 +400,7 @@ func TestAuditGroupCommitInBackground(t *testing.T) {
 	}
 	defer e.Close()
 	n0 := auCount(t, e)
-	holder, err := sql.Open("sqlite", engine.DSN(e.Path(), false))
+	holder, err := sql.Open("sqlite", dbconn.DSN(e.Path(), false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -120,7 +121,7 @@ func TestLayoutRecord(t *testing.T) {
 	cfg := e.Config()
 	e.Close()
 	raw := func(t *testing.T) *sql.DB {
-		db, err := sql.Open("sqlite", engine.DSN(path, false))
+		db, err := sql.Open("sqlite", dbconn.DSN(path, false))
 		if err != nil {
 			t.Fatal(err)
 		}

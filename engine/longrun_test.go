@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -165,7 +166,7 @@ func (r *lrRun) scan() {
 	h := sha256.New()
 	var b []byte
 	tables, order := "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'qb_audit' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'qb_fts_%' ORDER BY name", "rowid"
-	if engine.IsPostgresDB(db) {
+	if dbconn.IsPostgresDB(db) {
 		tables, order = `SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != 'qb_audit' ORDER BY table_name::text COLLATE "C"`, "1"
 	}
 	for _, name := range enginetest.Rows(t, db, tables) {

@@ -3,16 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"quickback.dev/qb/schema"
 )
@@ -283,116 +279,6 @@ func (e pgSafe) Error() string {
 	return fmt.Sprintf("%s (SQLSTATE %s)", e.pe.Message, e.pe.Code)
 }
 
-// openPostgres opens a database/sql pool on the postgres:// URL whose
-// connections take the engine's "?" placeholders (rebound to $n), wait
-// busyMS for a lock (lock_timeout), and refuse writes when readOnly
-// (default_transaction_read_only).
-func openPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("the PostgreSQL URL does not parse: %s", redactPGError(err))
-	}
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
-	}
-	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok {
-		cfg.RuntimeParams["lock_timeout"] = strconv.Itoa(busyMS)
-	}
-	if readOnly {
-		cfg.RuntimeParams["default_transaction_read_only"] = "on"
-	}
-	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)}), nil
-}
-
-// redactPGError keeps a URL's parse error from echoing a password.
-func redactPGError(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "://"); i >= 0 {
-		return "check its form (postgres://user:password@host:port/database?search_path=...)"
-	}
-	return msg
-}
-
-// rebindConnector gives database/sql connections that rewrite "?" to $n.
-type rebindConnector struct{ driver.Connector }
-
-func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &rebindConn{conn.(*stdlib.Conn)}, nil
-}
-
-// rebindConn is pgx's connection with the engine's SQL rebound.
-type rebindConn struct{ *stdlib.Conn }
-
-func (c *rebindConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(rebind(query))
-}
-
-func (c *rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, rebind(query))
-}
-
-func (c *rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, rebind(query), args)
-}
-
-func (c *rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, rebind(query), args)
-}
-
-var rebound sync.Map // query → rebound query
-
-// rebind rewrites "?" placeholders to $1, $2, ... outside string literals,
-// quoted identifiers and comments.
-func rebind(q string) string {
-	if !strings.Contains(q, "?") {
-		return q
-	}
-	if r, ok := rebound.Load(q); ok {
-		return r.(string)
-	}
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(q) {
-				if q[j] == c {
-					if j+1 < len(q) && q[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			b.WriteString(q[i:min(j+1, len(q))])
-			i = j
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				j = len(q) - i
-			}
-			b.WriteString(q[i : i+j])
-			i += j - 1
-		case c == '?':
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	r := b.String()
-	rebound.Store(q, r)
-	return r
-}
-
 // wrapPGErr is wrapErr on PostgreSQL: classified by SQLSTATE, and a
 // server error shown without its detail.
 func (s *store) wrapPGErr(err error) error {
@@ -464,17 +350,6 @@ JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.from_att
 LEFT JOIN pg_attribute af ON af.attrelid = con.confrelid AND af.attnum = k.to_att
 WHERE con.contype = 'f' AND con.confrelid = to_regclass(quote_ident(?)) AND cl.relnamespace = current_schema()::regnamespace
 ORDER BY cl.relname, con.oid, k.n`
-
-// OpenRaw opens a plain connection pool on a PostgreSQL URL that takes the
-// engine's SQL ("?" placeholders), for tools and tests that look at the
-// database behind the engine's back.
-func OpenRaw(url string) (*sql.DB, error) { return openPostgres(url, false, BusyTimeoutMS) }
-
-// IsPostgresDB reports whether db is a pool on PostgreSQL.
-func IsPostgresDB(db *sql.DB) bool {
-	_, ok := db.Driver().(*stdlib.Driver)
-	return ok
-}
 
 // pgLongNames refuses a config whose table or column names PostgreSQL
 // would cut to 63 bytes (silently: two long names could become one, or a

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/pgtest"
 	"quickback.dev/qb/schema"
@@ -297,7 +298,7 @@ func TestPostgresKilledWriter(t *testing.T) {
 // pgKilledWriterChild is the process TestPostgresKilledWriter kills: it
 // does what a write transaction does up to its commit, then waits.
 func pgKilledWriterChild(t *testing.T) {
-	db, err := engine.OpenRaw(os.Getenv("QB_PG_KILLED_WRITER"))
+	db, err := dbconn.OpenRaw(os.Getenv("QB_PG_KILLED_WRITER"))
 	if err != nil {
 		t.Fatal(err)
 	}

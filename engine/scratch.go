@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
 )
 
@@ -77,9 +78,9 @@ func (s *Scratch) snapshot(ctx context.Context, src string, seed *SeedData) erro
 	// they were (unless a crashed writer left committed pages in the -wal:
 	// SQLite then checkpoints them, as any open would). Read-only only
 	// when the file may not be written.
-	conn := "file:" + src + "?" + url.Values{"_pragma": {fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMS)}}.Encode()
+	conn := "file:" + src + "?" + url.Values{"_pragma": {fmt.Sprintf("busy_timeout(%d)", dbconn.BusyTimeoutMS)}}.Encode()
 	if ReadOnlyReason(src) != "" {
-		conn = dsn(src, true, BusyTimeoutMS)
+		conn = dbconn.SQLiteDSN(src, true, dbconn.BusyTimeoutMS)
 	}
 	db, err := sql.Open("sqlite", conn)
 	if err != nil {

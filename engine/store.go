@@ -11,13 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
 
 	"modernc.org/sqlite" // the pure-Go SQLite driver
@@ -86,25 +86,6 @@ type store struct {
 	createdTables []string
 	// d is the database's dialect.
 	d dialect
-}
-
-// DSN is the driver connection string for path: WAL, a busy timeout, foreign
-// keys on, and immediate write transactions so writers queue instead of
-// deadlocking on a lock upgrade.
-func DSN(path string, readOnly bool) string { return dsn(path, readOnly, BusyTimeoutMS) }
-
-func dsn(path string, readOnly bool, busyMS int) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyMS))
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	if readOnly {
-		q.Add("mode", "ro")
-	} else {
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_txlock", "immediate")
-	}
-	return "file:" + path + "?" + q.Encode()
 }
 
 // ReadOnlyReason reports whether the database file at path must be opened
@@ -217,7 +198,7 @@ func checkFile(path string) error {
 // change that cannot be applied safely is refused with the difference named.
 // A file that is not a database, or is truncated, is refused untouched.
 func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
-	if IsPostgres(path) {
+	if dbconn.IsPostgres(path) {
 		return openPostgresStore(cfg, path, opts)
 	}
 	if opts.ReadOnly {
@@ -228,11 +209,11 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	busy := BusyTimeoutMS
+	busy := dbconn.BusyTimeoutMS
 	if opts.BusyTimeout > 0 {
 		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
 	}
-	db, err := sql.Open("sqlite", dsn(path, opts.ReadOnly, busy))
+	db, err := sql.Open("sqlite", dbconn.SQLiteDSN(path, opts.ReadOnly, busy))
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
@@ -249,7 +230,7 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 		if !opts.ReadOnly || !errors.Is(walErr, os.ErrNotExist) || canWrite(filepath.Dir(path), true) == nil {
 			return nil, err
 		}
-		if s.db, err = sql.Open("sqlite", dsn(path, true, busy)+"&immutable=1"); err != nil {
+		if s.db, err = sql.Open("sqlite", dbconn.SQLiteDSN(path, true, busy)+"&immutable=1"); err != nil {
 			return nil, fmt.Errorf("database %s: %w", path, err)
 		}
 		if err := s.ping(); err != nil {
@@ -262,15 +243,15 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 
 // openPostgresStore opens the PostgreSQL database the URL names (SPEC §8).
 func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, error) {
-	busy := BusyTimeoutMS
+	busy := dbconn.BusyTimeoutMS
 	if opts.BusyTimeout > 0 {
 		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
 	}
-	name := DisplayName(url)
+	name := dbconn.DisplayName(url)
 	if err := pgLongNames(cfg); err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
-	db, err := openPostgres(url, opts.ReadOnly, busy)
+	db, err := dbconn.OpenPostgres(url, opts.ReadOnly, busy)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
@@ -363,7 +344,7 @@ func (s *store) busyTimeout() int {
 	if s.busyMS > 0 {
 		return s.busyMS
 	}
-	return BusyTimeoutMS
+	return dbconn.BusyTimeoutMS
 }
 
 var errNoRows = sql.ErrNoRows

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -217,7 +218,7 @@ func TestStorePragmas(t *testing.T) {
 		for pragma, want := range map[string]string{
 			"journal_mode": "wal",
 			"foreign_keys": "1",
-			"busy_timeout": fmt.Sprint(engine.BusyTimeoutMS),
+			"busy_timeout": fmt.Sprint(dbconn.BusyTimeoutMS),
 		} {
 			var got string
 			if err := conn.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
@@ -297,7 +298,7 @@ func TestAuditFormat1DatabaseStillVerifies(t *testing.T) {
 // wiRawDB opens the database at path directly (closed with the test).
 func wiRawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	db, err := sql.Open("sqlite", dbconn.DSN(path, false))
 	if err != nil {
 		t.Fatal(err)
 	}

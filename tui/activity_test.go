@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 )
 
@@ -23,7 +24,7 @@ func lockedFlow(t *testing.T) *flow {
 	e := enginetest.Seeded(t, enginetest.At(path), enginetest.Options(engine.Options{BusyTimeout: busy}), enginetest.Fixed())
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-ivan", ""), Table: "interview_notes"})
 	f.waitFor("row 1 of")
-	raw, err := sql.Open("sqlite", engine.DSN(path, false))
+	raw, err := sql.Open("sqlite", dbconn.DSN(path, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/fixtures"
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/pgtest"
 	"quickback.dev/qb/internal/testkit"
 	"quickback.dev/qb/schema"
@@ -425,7 +426,7 @@ func seedPostgres(t TB, s setup) {
 	seededAt := Now.Add(-24 * time.Hour)
 	e, err := engine.Open(s.cfg, s.path, engine.Options{Clock: func() time.Time { return seededAt }, OSUser: OSUser})
 	if err != nil {
-		t.Fatalf("open %s: %v", engine.DisplayName(s.path), err)
+		t.Fatalf("open %s: %v", dbconn.DisplayName(s.path), err)
 	}
 	_, err = e.Seed(context.Background(), data, false)
 	if cerr := e.Close(); err == nil {
@@ -473,10 +474,10 @@ func DB(t TB, e *engine.Engine) *sql.DB {
 	}
 	var db *sql.DB
 	var err error
-	if engine.IsPostgres(e.Path()) {
-		db, err = engine.OpenRaw(e.Path())
+	if dbconn.IsPostgres(e.Path()) {
+		db, err = dbconn.OpenRaw(e.Path())
 	} else {
-		db, err = sql.Open("sqlite", engine.DSN(e.Path(), false))
+		db, err = sql.Open("sqlite", dbconn.DSN(e.Path(), false))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +551,7 @@ func Dump(t TB, db *sql.DB, skip ...string) string {
 	t.Helper()
 	var b []byte
 	tables, order := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", "rowid"
-	if engine.IsPostgresDB(db) {
+	if dbconn.IsPostgresDB(db) {
 		// No rowid: rows in primary key order (every table has one).
 		tables, order = `SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name::text COLLATE "C"`, "1"
 	}

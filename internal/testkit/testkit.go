@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/internal/dbconn"
 )
 
 // TB is what ModuleRoot needs of a test (*testing.T, *testing.B, *rapid.T).
@@ -120,7 +121,7 @@ func ServeLocker(t *testing.T) {
 		t.Skip("a helper process, run by the lock tests")
 	}
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", engine.DSN(path, false))
+	db, err := sql.Open("sqlite", dbconn.DSN(path, false))
 	var conn *sql.Conn
 	if err == nil {
 		conn, err = db.Conn(ctx)
