@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -212,13 +213,13 @@ func (c *cli) importCheck(dir string, imported *schema.Config, r *importReport, 
 	}
 	changes := engine.DiffConfigs(c.cfg, imported)
 	if changes == nil {
-		changes = []engine.PolicyChange{}
+		changes = []access.PolicyChange{}
 	}
 	other := "import of " + dir
 	if c.json {
 		c.writeJSON(importCheckResponse{Current: c.configPath(), Other: other, Changes: changes, Report: r.Report})
 	} else {
-		printPolicyDiff(c.out, &engine.PolicyDiff{Current: c.configPath(), Other: other, Changes: changes})
+		printPolicyDiff(c.out, &access.PolicyDiff{Current: c.configPath(), Other: other, Changes: changes})
 		fmt.Fprintln(c.errw, termsafe.Sanitize(summary)+" (qb import "+termsafe.Sanitize(dir)+" shows the report)")
 	}
 	if len(changes) > 0 {

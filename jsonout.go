@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -276,6 +277,6 @@ type importResponse struct {
 type importCheckResponse struct {
 	Current string                `json:"current"`
 	Other   string                `json:"other"`
-	Changes []engine.PolicyChange `json:"changes"`
+	Changes []access.PolicyChange `json:"changes"`
 	Report  []importItem          `json:"report"`
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 )
 
 // auditProject is a copy of the default project in a temporary directory,
@@ -65,7 +66,7 @@ func TestCLIMatrix(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("qb matrix candidates --json: exit %d", code)
 	}
-	var m engine.Matrix
+	var m access.Matrix
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("matrix JSON: %v\n%s", err, out)
 	}
@@ -102,7 +103,7 @@ func TestCLIMatrixDiff(t *testing.T) {
 		}
 	}
 	out, _, code = p.qb("matrix", "--diff", otherPath, "--json")
-	var d engine.PolicyDiff
+	var d access.PolicyDiff
 	if code != 0 || json.Unmarshal([]byte(out), &d) != nil {
 		t.Fatalf("diff --json: exit %d\n%s", code, out)
 	}

@@ -5,16 +5,16 @@ import (
 	"io"
 	"strings"
 
-	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/termsafe"
 )
 
 // printMatrix prints every table of the matrix: operations, fields and
-// actions by role, as engine.Matrix.Sections lays them out.
-func printMatrix(w io.Writer, m *engine.Matrix) {
+// actions by role, as access.Matrix.Sections lays them out.
+func printMatrix(w io.Writer, m *access.Matrix) {
 	fmt.Fprintf(w, "access matrix of %s (roles lowest to highest", termsafe.Sanitize(m.Project))
 	if len(m.UserRoles) > 0 {
-		fmt.Fprintf(w, "; cells assume userRole %q, other tiers noted", engine.BaselineUserRole)
+		fmt.Fprintf(w, "; cells assume userRole %q, other tiers noted", access.BaselineUserRole)
 	}
 	fmt.Fprintln(w, ")")
 	for _, ts := range m.Sections() {
@@ -42,7 +42,7 @@ func printMatrix(w io.Writer, m *engine.Matrix) {
 			}
 			fmt.Fprintln(w)
 			printTable(w, rows)
-			if sec.Kind == engine.SectionFields {
+			if sec.Kind == access.SectionFields {
 				fmt.Fprintln(w, "(c = the role may set it on create, u = on update; no read = the role may neither list nor get)")
 			}
 		}
@@ -56,7 +56,7 @@ func printMatrix(w io.Writer, m *engine.Matrix) {
 }
 
 // printPolicyDiff prints the changed decisions and the rows they affect.
-func printPolicyDiff(w io.Writer, d *engine.PolicyDiff) {
+func printPolicyDiff(w io.Writer, d *access.PolicyDiff) {
 	fmt.Fprintf(w, "policy diff: %s -> %s\n", termsafe.Sanitize(d.Current), termsafe.Sanitize(d.Other))
 	if len(d.Changes) == 0 {
 		fmt.Fprintln(w, "no decision differs")
@@ -85,7 +85,7 @@ func printPolicyDiff(w io.Writer, d *engine.PolicyDiff) {
 // affect as Markdown tables, for a pull-request comment. Every cell is
 // sanitized and escaped (|, <, >, &, newlines), so text from the configs
 // or the database renders as text.
-func printPolicyDiffMarkdown(w io.Writer, d *engine.PolicyDiff) {
+func printPolicyDiffMarkdown(w io.Writer, d *access.PolicyDiff) {
 	fmt.Fprintf(w, "### Policy diff: %s → %s\n\n", mdCell(d.Current), mdCell(d.Other))
 	switch len(d.Changes) {
 	case 0:
@@ -119,7 +119,7 @@ func printPolicyDiffMarkdown(w io.Writer, d *engine.PolicyDiff) {
 // impactRows lays out d's per-organization impacts under header: a row per
 // organization of each impact, or one row carrying its note, whose count
 // cells read empty; the basis is "before arrow after".
-func impactRows(d *engine.PolicyDiff, header []string, empty, arrow string) [][]string {
+func impactRows(d *access.PolicyDiff, header []string, empty, arrow string) [][]string {
 	rows := [][]string{header}
 	for _, im := range d.Impacts {
 		if im.Note != "" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -678,7 +679,7 @@ func ctConformanceCases() []ctCase {
 		{name: "explain/condition-refused-row", variant: "candidatesOrList", as: "u-rachel", op: "explain", table: "candidates", id: "c-layla", rowErr: engine.AccessConditionFailed,
 			check: func(t *testing.T, e *engine.Engine, r ctResult) {
 				for _, o := range r.ex.Operations {
-					if o.Operation == "get" && !strings.HasPrefix(o.OnRow, string(engine.Denied)) {
+					if o.Operation == "get" && !strings.HasPrefix(o.OnRow, string(access.Denied)) {
 						t.Errorf("get on the row: %+v", o)
 					}
 				}

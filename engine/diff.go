@@ -6,128 +6,48 @@ import (
 	"slices"
 	"strings"
 
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 )
-
-// Kinds of policy change.
-const (
-	ChangeRole      = "role"
-	ChangeTable     = "table"
-	ChangeOperation = "operation"
-	ChangeField     = "field"
-	ChangeAction    = "action"
-)
-
-// PolicyDiff is what changes between the current config and another one:
-// every decision that differs and, for each changed row-visibility decision
-// (list or get), how many rows it affects per organization.
-type PolicyDiff struct {
-	Current string         `json:"current"`
-	Other   string         `json:"other"`
-	Changes []PolicyChange `json:"changes"`
-	Impacts []RowImpact    `json:"impacts"`
-}
-
-// PolicyChange is one decision that differs. Role is empty for a
-// role-independent change (a table's firewall, a field's guard, an action's
-// states).
-type PolicyChange struct {
-	// Kind is ChangeRole, ChangeTable, ChangeOperation, ChangeField or
-	// ChangeAction.
-	Kind  string `json:"kind"`
-	Table string `json:"table,omitempty"`
-	Role  string `json:"role,omitempty"`
-	// Item is the operation, field or action; for a table the rule that
-	// changed (exists, internal, firewall.organization, firewall.owner,
-	// firewall.errorMode, crud.delete.mode); for a role "exists".
-	Item string `json:"item,omitempty"`
-	// Aspect says what of a field or action changed: visibility, guard,
-	// createable, updatable, exists (fields); access, from states, exists
-	// (actions).
-	Aspect string `json:"aspect,omitempty"`
-	Before string `json:"before"`
-	After  string `json:"after"`
-}
-
-// RowImpact is the blast radius of one changed row-visibility decision (a
-// role's list or get on a table), per organization.
-//
-// The rows a role "sees" in an organization are the rows of the table that
-// the role, as a group, could read there under a config:
-//   - when the decision does not depend on who the user is (no owner scope,
-//     no $ctx.userId / $ctx.email / $ctx.userRole condition, no userRole
-//     test), they are the rows any user holding the role in that
-//     organization would see, whether or not it has such a member today
-//     (basis "role");
-//   - otherwise they are the rows at least one current member holding the
-//     role in that organization can see, each member's own user id, email
-//     and tier bound (basis "members"). An organization with no such member
-//     sees no rows on this basis.
-//
-// Both are computed in SQL with each config's firewall and access
-// predicates (soft-deleted rows excluded), in one pass over the table.
-type RowImpact struct {
-	Table     string `json:"table"`
-	Role      string `json:"role"`
-	Operation string `json:"operation"`
-	// BeforeBasis and AfterBasis are "role" or "members" (see above).
-	BeforeBasis string    `json:"beforeBasis"`
-	AfterBasis  string    `json:"afterBasis"`
-	Orgs        []OrgRows `json:"orgs"`
-	// Note explains a count that could not be made.
-	Note string `json:"note,omitempty"`
-}
-
-// OrgRows counts one organization's rows for a RowImpact.
-type OrgRows struct {
-	Org string `json:"org"`
-	// Members holding the role in the organization.
-	Members int64 `json:"members"`
-	Before  int64 `json:"before"`
-	After   int64 `json:"after"`
-	// Gained: visible after, not before (newly exposed). Lost: the reverse.
-	Gained int64 `json:"gained"`
-	Lost   int64 `json:"lost"`
-}
 
 // DiffConfigs lists every policy decision that differs between cur and
 // other, from the two configs alone: no database is read and nothing is
 // audited (Diff adds the rows each change affects). `qb import --check`
 // compares an imported project with the current config this way.
-func DiffConfigs(cur, other *schema.Config) []PolicyChange {
+func DiffConfigs(cur, other *schema.Config) []access.PolicyChange {
 	return diffConfigs(cur, other)
 }
 
 // diffConfigs lists every decision that differs between cur and other
-// (PolicyDiff.Changes without row counts). Both matrices are built over the
+// (access.PolicyDiff.Changes without row counts). Both matrices are built over the
 // union of both configs' roles, so a role one config lacks is decided as the
 // engine decides a member holding an undeclared role. Whether a role may
 // write a field follows from the field's guard (reported once per field:
 // guard, createable, updatable) and the role's create/update decision
 // (reported per operation); it is not repeated per role and field.
-func diffConfigs(cur, other *schema.Config) []PolicyChange {
+func diffConfigs(cur, other *schema.Config) []access.PolicyChange {
 	declA, declB := matrixRoles(cur), matrixRoles(other)
 	roles := unionRoles(declA, declB)
 	a, b := buildMatrix(cur, "", roles), buildMatrix(other, "", roles)
-	var out []PolicyChange
-	add := func(c PolicyChange) { out = append(out, c) }
+	var out []access.PolicyChange
+	add := func(c access.PolicyChange) { out = append(out, c) }
 
 	// Roles.
 	for _, r := range roles {
 		inA, inB := slices.Contains(declA, r), slices.Contains(declB, r)
 		if inA != inB {
-			add(PolicyChange{Kind: ChangeRole, Role: r, Item: "exists", Before: yesNo(inA, "declared", "absent"), After: yesNo(inB, "declared", "absent")})
+			add(access.PolicyChange{Kind: access.ChangeRole, Role: r, Item: "exists", Before: yesNo(inA, "declared", "absent"), After: yesNo(inB, "declared", "absent")})
 		}
 	}
 	// Tables present in one config only.
 	for _, ta := range a.Tables {
 		if b.Table(ta.Table) == nil {
-			add(PolicyChange{Kind: ChangeTable, Table: ta.Table, Item: "exists", Before: "declared", After: "absent"})
+			add(access.PolicyChange{Kind: access.ChangeTable, Table: ta.Table, Item: "exists", Before: "declared", After: "absent"})
 		}
 	}
 	for _, tb := range b.Tables {
 		if a.Table(tb.Table) == nil {
-			add(PolicyChange{Kind: ChangeTable, Table: tb.Table, Item: "exists", Before: "absent", After: "declared"})
+			add(access.PolicyChange{Kind: access.ChangeTable, Table: tb.Table, Item: "exists", Before: "absent", After: "declared"})
 		}
 	}
 	for _, ta := range a.Tables {
@@ -166,7 +86,7 @@ func yesNo(b bool, yes, no string) string {
 
 // cellText renders a decision with its tier variants, for comparison and
 // display.
-func cellText(d Decision, cases []UserRoleCase) string {
+func cellText(d access.Decision, cases []access.UserRoleCase) string {
 	s := d.Summary()
 	for _, c := range cases {
 		s += fmt.Sprintf("; userRole %s: %s", c.UserRole, c.Summary())
@@ -198,76 +118,76 @@ func tableAspects(t *schema.Table) [][2]string {
 	return [][2]string{{"firewall.organization", org}, {"firewall.owner", owner}, {"firewall.errorMode", mode}, {"crud.delete.mode", del}}
 }
 
-func diffTable(sa, sb *schema.Table, ta, tb *TableMatrix, roles []string) []PolicyChange {
-	var out []PolicyChange
+func diffTable(sa, sb *schema.Table, ta, tb *access.TableMatrix, roles []string) []access.PolicyChange {
+	var out []access.PolicyChange
 	t := ta.Table
-	add := func(c PolicyChange) {
+	add := func(c access.PolicyChange) {
 		c.Table = t
 		out = append(out, c)
 	}
 	if ta.Internal != tb.Internal {
-		add(PolicyChange{Kind: ChangeTable, Item: "internal", Before: fmt.Sprint(ta.Internal), After: fmt.Sprint(tb.Internal)})
+		add(access.PolicyChange{Kind: access.ChangeTable, Item: "internal", Before: fmt.Sprint(ta.Internal), After: fmt.Sprint(tb.Internal)})
 	}
 	fa, fb := tableAspects(sa), tableAspects(sb)
 	for i := range fa {
 		if fa[i][1] != fb[i][1] {
-			add(PolicyChange{Kind: ChangeTable, Item: fa[i][0], Before: fa[i][1], After: fb[i][1]})
+			add(access.PolicyChange{Kind: access.ChangeTable, Item: fa[i][0], Before: fa[i][1], After: fb[i][1]})
 		}
 	}
 	for _, role := range roles {
 		for _, op := range schema.Ops {
 			ca, cb := ta.Op(role, string(op)), tb.Op(role, string(op))
 			if sa, sb := cellText(ca.Decision, ca.ByUserRole), cellText(cb.Decision, cb.ByUserRole); sa != sb {
-				add(PolicyChange{Kind: ChangeOperation, Role: role, Item: string(op), Before: sa, After: sb})
+				add(access.PolicyChange{Kind: access.ChangeOperation, Role: role, Item: string(op), Before: sa, After: sb})
 			}
 		}
 	}
 	for _, fa := range ta.Fields {
 		fb := tb.Field(fa.Field)
 		if fb == nil {
-			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "exists", Before: "declared", After: "absent"})
+			add(access.PolicyChange{Kind: access.ChangeField, Item: fa.Field, Aspect: "exists", Before: "declared", After: "absent"})
 			continue
 		}
 		if ga, gb := fa.Guard(), fb.Guard(); ga != gb {
-			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "guard", Before: orNone(ga), After: orNone(gb)})
+			add(access.PolicyChange{Kind: access.ChangeField, Item: fa.Field, Aspect: "guard", Before: orNone(ga), After: orNone(gb)})
 		}
 		if fa.Createable != fb.Createable {
-			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "createable", Before: fmt.Sprint(fa.Createable), After: fmt.Sprint(fb.Createable)})
+			add(access.PolicyChange{Kind: access.ChangeField, Item: fa.Field, Aspect: "createable", Before: fmt.Sprint(fa.Createable), After: fmt.Sprint(fb.Createable)})
 		}
 		if fa.Updatable != fb.Updatable {
-			add(PolicyChange{Kind: ChangeField, Item: fa.Field, Aspect: "updatable", Before: fmt.Sprint(fa.Updatable), After: fmt.Sprint(fb.Updatable)})
+			add(access.PolicyChange{Kind: access.ChangeField, Item: fa.Field, Aspect: "updatable", Before: fmt.Sprint(fa.Updatable), After: fmt.Sprint(fb.Updatable)})
 		}
 		for _, role := range roles {
 			va, vb := visibilityText(fa, ta.FieldCell(role, fa.Field)), visibilityText(*fb, tb.FieldCell(role, fa.Field))
 			if va != vb {
-				add(PolicyChange{Kind: ChangeField, Role: role, Item: fa.Field, Aspect: "visibility", Before: va, After: vb})
+				add(access.PolicyChange{Kind: access.ChangeField, Role: role, Item: fa.Field, Aspect: "visibility", Before: va, After: vb})
 			}
 		}
 	}
 	for _, fb := range tb.Fields {
 		if ta.Field(fb.Field) == nil {
-			add(PolicyChange{Kind: ChangeField, Item: fb.Field, Aspect: "exists", Before: "absent", After: "declared"})
+			add(access.PolicyChange{Kind: access.ChangeField, Item: fb.Field, Aspect: "exists", Before: "absent", After: "declared"})
 		}
 	}
 	for _, aa := range ta.Actions {
 		ab := tb.Action(aa.Action)
 		if ab == nil {
-			add(PolicyChange{Kind: ChangeAction, Item: aa.Action, Aspect: "exists", Before: "declared", After: "absent"})
+			add(access.PolicyChange{Kind: access.ChangeAction, Item: aa.Action, Aspect: "exists", Before: "declared", After: "absent"})
 			continue
 		}
 		if sa, sb := statesText(aa), statesText(ab); sa != sb {
-			add(PolicyChange{Kind: ChangeAction, Item: aa.Action, Aspect: "from states", Before: sa, After: sb})
+			add(access.PolicyChange{Kind: access.ChangeAction, Item: aa.Action, Aspect: "from states", Before: sa, After: sb})
 		}
 		for _, role := range roles {
 			ca, cb := aa.Cell(role), ab.Cell(role)
 			if sa, sb := cellText(ca.Decision, ca.ByUserRole), cellText(cb.Decision, cb.ByUserRole); sa != sb {
-				add(PolicyChange{Kind: ChangeAction, Role: role, Item: aa.Action, Aspect: "access", Before: sa, After: sb})
+				add(access.PolicyChange{Kind: access.ChangeAction, Role: role, Item: aa.Action, Aspect: "access", Before: sa, After: sb})
 			}
 		}
 	}
 	for _, ab := range tb.Actions {
 		if ta.Action(ab.Action) == nil {
-			add(PolicyChange{Kind: ChangeAction, Item: ab.Action, Aspect: "exists", Before: "absent", After: "declared"})
+			add(access.PolicyChange{Kind: access.ChangeAction, Item: ab.Action, Aspect: "exists", Before: "absent", After: "declared"})
 		}
 	}
 	return out
@@ -281,17 +201,17 @@ func orNone(s string) string {
 }
 
 // visibilityText is "raw", "masked(TYPE)" or "masked-unless-owner(TYPE)".
-func visibilityText(f FieldRow, c *FieldCell) string {
+func visibilityText(f access.FieldRow, c *access.FieldCell) string {
 	if c == nil {
 		return ""
 	}
-	if c.Visibility == VisibilityRaw {
-		return string(VisibilityRaw)
+	if c.Visibility == access.VisibilityRaw {
+		return string(access.VisibilityRaw)
 	}
 	return string(c.Visibility) + "(" + f.MaskType + ")"
 }
 
-func statesText(a *ActionRow) string {
+func statesText(a *access.ActionRow) string {
 	if a.FromStates == nil {
 		return "any state"
 	}
@@ -304,21 +224,21 @@ func statesText(a *ActionRow) string {
 // Diff compares the engine's config with other: every decision that differs
 // and, against the engine's database, how many rows each changed
 // row-visibility decision (a role's list or get) affects per organization
-// (see RowImpact for what is counted). It appends one audit entry: by
+// (see access.RowImpact for what is counted). It appends one audit entry: by
 // "system" (no identity is impersonated), operation "diff", the other
 // config's file as the record.
-func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff, err error) {
+func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *access.PolicyDiff, err error) {
 	defer func() { e.auditRead(ctx, Identity{UserID: "system"}, "diff", "", other.File, err) }()
-	d = &PolicyDiff{Current: e.cfg.File, Other: other.File, Changes: diffConfigs(e.cfg, other), Impacts: []RowImpact{}}
+	d = &access.PolicyDiff{Current: e.cfg.File, Other: other.File, Changes: diffConfigs(e.cfg, other), Impacts: []access.RowImpact{}}
 	if d.Changes == nil {
-		d.Changes = []PolicyChange{}
+		d.Changes = []access.PolicyChange{}
 	}
 	orgs, err := e.store.organizations(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range d.Changes {
-		if c.Kind != ChangeOperation || (c.Item != string(schema.OpList) && c.Item != string(schema.OpGet)) {
+		if c.Kind != access.ChangeOperation || (c.Item != string(schema.OpList) && c.Item != string(schema.OpGet)) {
 			continue
 		}
 		imp, err := e.rowImpact(ctx, other, c.Table, c.Role, schema.Op(c.Item), orgs)
@@ -330,8 +250,8 @@ func (e *Engine) Diff(ctx context.Context, other *schema.Config) (d *PolicyDiff,
 	return d, nil
 }
 
-func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, role string, op schema.Op, orgs []Organization) (RowImpact, error) {
-	imp := RowImpact{Table: table, Role: role, Operation: string(op), Orgs: []OrgRows{}}
+func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, role string, op schema.Op, orgs []Organization) (access.RowImpact, error) {
+	imp := access.RowImpact{Table: table, Role: role, Operation: string(op), Orgs: []access.OrgRows{}}
 	ta, tb := e.cfg.Table(table), other.Table(table)
 	if ta == nil || tb == nil {
 		imp.Note = "the table is not in both configs"
@@ -341,7 +261,7 @@ func (e *Engine) rowImpact(ctx context.Context, other *schema.Config, table, rol
 		before, bargs, bbasis := groupVisibility(e.cfg, e.store.ids, ta, op, role, o.ID)
 		after, aargs, abasis := groupVisibility(other, e.store.ids, tb, op, role, o.ID)
 		imp.BeforeBasis, imp.AfterBasis = bbasis, abasis
-		r := OrgRows{Org: o.ID}
+		r := access.OrgRows{Org: o.ID}
 		err := e.store.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+e.store.ids.membersRel()+") m WHERE organization_id = ? AND role = ?", o.ID, role).Scan(&r.Members)
 		if err != nil {
 			return imp, e.store.wrapErr(err)
@@ -351,7 +271,7 @@ FROM (SELECT COALESCE((%s), FALSE) AS b, COALESCE((%s), FALSE) AS a FROM %s AS %
 		if err := e.store.db.QueryRowContext(ctx, q, append(bargs, aargs...)...).Scan(&r.Before, &r.After, &r.Gained, &r.Lost); err != nil {
 			// The other config may name columns the database does not have.
 			imp.Note = "cannot count rows against this database: " + err.Error()
-			imp.Orgs = []OrgRows{}
+			imp.Orgs = []access.OrgRows{}
 			return imp, nil
 		}
 		imp.Orgs = append(imp.Orgs, r)
@@ -359,19 +279,13 @@ FROM (SELECT COALESCE((%s), FALSE) AS b, COALESCE((%s), FALSE) AS a FROM %s AS %
 	return imp, nil
 }
 
-// Bases of a row count (see RowImpact).
-const (
-	BasisRole    = "role"
-	BasisMembers = "members"
-)
-
 // groupVisibility is the SQL condition, over the table's own name, under
 // which a row of t is visible through op to role in org under cfg (the
 // members of role read from ids), with its bound arguments and its basis
-// (see RowImpact).
+// (see access.RowImpact).
 func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op schema.Op, role, org string) (string, []any, string) {
 	if t.Internal {
-		return sqlFalse, nil, BasisRole
+		return sqlFalse, nil, access.BasisRole
 	}
 	var rule *schema.Access
 	if o := t.CRUD[op]; o != nil {
@@ -396,12 +310,12 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 		id := Identity{OrgID: org, Anonymous: true}
 		p := visible(id)
 		s, args := rewritePredicate(p, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })
-		return s, args, BasisRole
+		return s, args, access.BasisRole
 	}
 	// One predicate per platform tier the config distinguishes; tiers
 	// outside the config's lists behave like the baseline.
 	tiers := configUserRoles(cfg)
-	base := visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: BaselineUserRole, Email: "\x00email"})
+	base := visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: access.BaselineUserRole, Email: "\x00email"})
 	preds := make([]predicate, len(tiers))
 	perUser := usesUser(base)
 	for i, u := range tiers {
@@ -411,9 +325,9 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 		}
 	}
 	if !perUser {
-		id := Identity{OrgID: org, Role: role, UserRole: BaselineUserRole}
+		id := Identity{OrgID: org, Role: role, UserRole: access.BaselineUserRole}
 		s, args := rewritePredicate(base, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })
-		return s, args, BasisRole
+		return s, args, access.BasisRole
 	}
 	// Rows at least one member of role in org can see, each member's own
 	// context bound. qb_ aliases cannot collide with a config table.
@@ -457,7 +371,7 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 	}
 	q := `EXISTS (SELECT 1 FROM (` + ids.membersRel() + `) AS "qb_m" JOIN (` + ids.usersRel() + `) AS "qb_u" ON "qb_u"."id" = "qb_m"."user_id" WHERE "qb_m"."organization_id" = ? AND "qb_m"."role" = ? AND (` +
 		strings.Join(clauses, " OR ") + `))`
-	return q, append([]any{org, role}, args...), BasisMembers
+	return q, append([]any{org, role}, args...), access.BasisMembers
 }
 
 // usesUser reports whether a predicate reads a per-user context value.

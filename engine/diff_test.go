@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -24,7 +25,7 @@ func dfVariant(t *testing.T) *schema.Config {
 	)
 }
 
-func dfKey(c engine.PolicyChange) string {
+func dfKey(c access.PolicyChange) string {
 	return strings.Join([]string{c.Kind, c.Table, c.Role, c.Item, c.Aspect, c.Before, c.After}, " | ")
 }
 
@@ -75,7 +76,7 @@ func TestDiffOneRoleListOneMaskOneOwnerMode(t *testing.T) {
 	}
 	orgs := []string{"acme", "globex", "initech"}
 	type key struct{ table, role, op string }
-	impacts := map[key]engine.RowImpact{}
+	impacts := map[key]access.RowImpact{}
 	for _, im := range d.Impacts {
 		impacts[key{im.Table, im.Role, im.Operation}] = im
 	}
@@ -115,7 +116,7 @@ func TestDiffOneRoleListOneMaskOneOwnerMode(t *testing.T) {
 	}
 	none := func(string) int64 { return 0 }
 	// Interviewers lose every live candidate of their organization.
-	check(key{"candidates", "interviewer", "list"}, [2]string{engine.BasisRole, engine.BasisRole}, liveCandidates, none)
+	check(key{"candidates", "interviewer", "list"}, [2]string{access.BasisRole, access.BasisRole}, liveCandidates, none)
 	if liveCandidates("acme") == 0 {
 		t.Fatal("fixtures: acme has no candidates; the test would prove nothing")
 	}
@@ -129,7 +130,7 @@ AND owner_id IN (SELECT user_id FROM qb_members WHERE organization_id = ? AND ro
 		return count("SELECT count(*) FROM interview_notes WHERE organization_id = ? AND deleted_at IS NULL", org)
 	}
 	for _, op := range []string{"list", "get"} {
-		check(key{"interview_notes", "hiring-manager", op}, [2]string{engine.BasisMembers, engine.BasisRole}, hmNotes, allNotes)
+		check(key{"interview_notes", "hiring-manager", op}, [2]string{access.BasisMembers, access.BasisRole}, hmNotes, allNotes)
 	}
 	if b, a := hmNotes("acme"), allNotes("acme"); b == 0 || b >= a {
 		t.Fatalf("fixtures: acme hiring managers wrote %d of %d notes; the test needs 0 < before < after", b, a)
@@ -205,7 +206,7 @@ func TestDiffRecordConditionCountsPerMember(t *testing.T) {
 		t.Fatalf("changes = %+v", d.Changes)
 	}
 	im := d.Impacts[0]
-	if im.BeforeBasis != engine.BasisRole || im.AfterBasis != engine.BasisMembers {
+	if im.BeforeBasis != access.BasisRole || im.AfterBasis != access.BasisMembers {
 		t.Errorf("basis %s -> %s", im.BeforeBasis, im.AfterBasis)
 	}
 	for _, r := range im.Orgs {
@@ -249,7 +250,7 @@ func TestDiffUserRoleCountsPerTier(t *testing.T) {
 		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, im := range d.Impacts {
-		if im.AfterBasis != engine.BasisMembers {
+		if im.AfterBasis != access.BasisMembers {
 			t.Errorf("%s: after basis %s, want members", im.Role, im.AfterBasis)
 		}
 		for _, r := range im.Orgs {

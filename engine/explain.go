@@ -6,33 +6,14 @@ import (
 	"slices"
 	"strings"
 
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
-)
-
-// Effect is the outcome of an access decision.
-type Effect string
-
-// The effects of a decision.
-const (
-	Allowed     Effect = "allowed"
-	Denied      Effect = "denied"
-	Conditional Effect = "conditional" // allowed on own or matching rows only
-)
-
-// Visibility is how a field's value reaches a caller.
-type Visibility string
-
-// The visibilities of a field.
-const (
-	VisibilityRaw               Visibility = "raw"
-	VisibilityMasked            Visibility = "masked"
-	VisibilityMaskedUnlessOwner Visibility = "masked-unless-owner" // raw on the rows the caller owns
 )
 
 // OpExplanation is the decision for one operation.
 type OpExplanation struct {
-	Operation string `json:"operation"`
-	Decision  Effect `json:"decision"`
+	Operation string        `json:"operation"`
+	Decision  access.Effect `json:"decision"`
 	// Rule is the config path that decided it.
 	Rule string `json:"rule"`
 	// Reason is a sentence an operator can read.
@@ -52,9 +33,9 @@ type FieldAccess struct {
 // FieldExplanation is how one column reaches the caller and whether they may
 // write it.
 type FieldExplanation struct {
-	Field      string     `json:"field"`
-	Visibility Visibility `json:"visibility"`
-	MaskType   string     `json:"maskType,omitempty"`
+	Field      string            `json:"field"`
+	Visibility access.Visibility `json:"visibility"`
+	MaskType   string            `json:"maskType,omitempty"`
 	// Rule is the masking rule (tables.T.masking.col), "" when raw by default.
 	Rule   string      `json:"rule,omitempty"`
 	Reason string      `json:"reason"`
@@ -178,21 +159,21 @@ func (e *Engine) Explain(ctx context.Context, id Identity, table, rowID string) 
 	for _, op := range schema.Ops {
 		ex.Operations = append(ex.Operations, e.explainOp(ctx, t, op, id, fw, raw, rowID))
 	}
-	createAllowed := ex.Operations[2].Decision != Denied
-	updateAllowed := ex.Operations[3].Decision != Denied
+	createAllowed := ex.Operations[2].Decision != access.Denied
+	updateAllowed := ex.Operations[3].Decision != access.Denied
 	mp := e.maskPlanFor(t, id)
 	for i, c := range t.Columns {
-		f := FieldExplanation{Field: c.Name, Visibility: VisibilityRaw, Reason: "no masking rule"}
+		f := FieldExplanation{Field: c.Name, Visibility: access.VisibilityRaw, Reason: "no masking rule"}
 		if m := t.Masking[c.Name]; m != nil {
 			f.MaskType, f.Rule = m.Type, m.Path
 			switch mp.modes[i] {
 			case showRaw:
 				f.Reason = fmt.Sprintf("role %s is in show.roles of %s", id.Role, m.Path)
 			case showMasked:
-				f.Visibility = VisibilityMasked
+				f.Visibility = access.VisibilityMasked
 				f.Reason = fmt.Sprintf("masked as %s by %s (shown to %s)", m.Type, m.Path, showList(m))
 			case showIfOwner:
-				f.Visibility = VisibilityMaskedUnlessOwner
+				f.Visibility = access.VisibilityMaskedUnlessOwner
 				f.Reason = fmt.Sprintf("masked as %s by %s except on rows this user owns", m.Type, m.Path)
 			}
 		}
@@ -251,7 +232,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 	path := fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op)
 	x := OpExplanation{Operation: string(op), Rule: path}
 	if t.Internal {
-		x.Decision, x.Rule = Denied, fmt.Sprintf("tables.%s.internal", t.Name)
+		x.Decision, x.Rule = access.Denied, fmt.Sprintf("tables.%s.internal", t.Name)
 		x.Reason = "internal table: no CRUD for anyone; only actions write to it"
 		return x
 	}
@@ -262,17 +243,17 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 	acc := e.crudAccess(t, op, id)
 	switch {
 	case acc.Denied:
-		x.Decision = Denied
+		x.Decision = access.Denied
 		if rule == nil {
 			x.Reason = "not declared under crud: denied by default"
 		} else {
 			x.Reason = "requires " + describeAccess(rule)
 		}
 	case fw.err != nil:
-		x.Decision = Denied
+		x.Decision = access.Denied
 		x.Reason = "the identity has no organization (ORG_REQUIRED)"
 	case acc.Cond.sql != "" || fw.ownerScoped:
-		x.Decision = Conditional
+		x.Decision = access.Conditional
 		var why []string
 		if fw.ownerScoped {
 			why = append(why, fmt.Sprintf("own rows only (tables.%s.firewall.owner)", t.Name))
@@ -285,7 +266,7 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 		}
 		x.Reason = strings.Join(why, "; ")
 	default:
-		x.Decision = Allowed
+		x.Decision = access.Allowed
 		x.Reason = "admitted by " + describeAccess(rule)
 		if len(acc.Rules) > 0 {
 			x.Rule = acc.Rules[0]
@@ -293,16 +274,16 @@ func (e *Engine) explainOp(ctx context.Context, t *schema.Table, op schema.Op, i
 	}
 	if raw != nil && op != schema.OpCreate && op != schema.OpList {
 		switch {
-		case x.Decision == Denied:
-			x.OnRow = string(Denied)
+		case x.Decision == access.Denied:
+			x.OnRow = string(access.Denied)
 		case acc.Cond.sql == "":
-			x.OnRow = string(Allowed)
+			x.OnRow = string(access.Allowed)
 		default:
 			_, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
 			if err == nil && found && pass {
-				x.OnRow = string(Allowed)
+				x.OnRow = string(access.Allowed)
 			} else {
-				x.OnRow = string(Denied) + ": the record condition fails on this row"
+				x.OnRow = string(access.Denied) + ": the record condition fails on this row"
 			}
 		}
 	}

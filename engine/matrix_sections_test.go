@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
 
 // mxCell finds role's cell of item in the section of kind.
-func mxCell(t *testing.T, ts engine.TableSections, kind engine.MatrixSectionKind, item, role string) engine.MatrixCell {
+func mxCell(t *testing.T, ts access.TableSections, kind access.MatrixSectionKind, item, role string) access.MatrixCell {
 	t.Helper()
 	for _, sec := range ts.Sections {
 		if sec.Kind != kind {
@@ -28,7 +29,7 @@ func mxCell(t *testing.T, ts engine.TableSections, kind engine.MatrixSectionKind
 		}
 	}
 	t.Fatalf("%s: no %s %s cell for %s", ts.Table.Table, kind, item, role)
-	return engine.MatrixCell{}
+	return access.MatrixCell{}
 }
 
 // Sections types every cell and words it once for every front end: a role
@@ -48,37 +49,37 @@ func TestMatrixSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables := map[string]engine.TableSections{}
-	for _, m := range []*engine.Matrix{def, pol} {
+	tables := map[string]access.TableSections{}
+	for _, m := range []*access.Matrix{def, pol} {
 		for _, ts := range m.Sections() {
 			tables[ts.Table.Table] = ts
 		}
 	}
 	cases := []struct {
 		table string
-		kind  engine.MatrixSectionKind
+		kind  access.MatrixSectionKind
 		item  string
 		role  string
-		want  engine.MatrixCell
+		want  access.MatrixCell
 	}{
-		{"ats_imports", engine.SectionFields, "candidateEmail", "interviewer", engine.MatrixCell{Effect: engine.Denied, Text: "no read"}},
-		{"ats_imports", engine.SectionFields, "candidateEmail", "recruiter", engine.MatrixCell{Effect: engine.Denied, Text: "no read"}},
-		{"ats_imports", engine.SectionFields, "candidateEmail", "owner", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Create: true, Update: true, Text: "masked(email) c+u"}},
-		{"ats_imports", engine.SectionFields, "candidateEmail", "hiring-manager", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Create: true, Update: true, Text: "raw c+u"}},
-		{"ats_imports", engine.SectionOperations, "list", "interviewer", engine.MatrixCell{Effect: engine.Denied, Text: "denied"}},
-		{"candidates", engine.SectionFields, "email", "interviewer", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Text: "masked(email)"}},
-		{"candidates", engine.SectionFields, "email", "recruiter", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Create: true, Text: "raw c"}},
-		{"interview_notes", engine.SectionOperations, "list", "owner", engine.MatrixCell{Effect: engine.Conditional, Text: "own rows"}},
-		{"applications", engine.SectionActions, "advanceStage", "hiring-manager", engine.MatrixCell{Effect: engine.Allowed, Text: "allowed"}},
-		{"posts", engine.SectionOperations, "list", "anonymous", engine.MatrixCell{Effect: engine.Conditional, Text: "if [1]"}},
-		{"posts", engine.SectionOperations, "get", "member", engine.MatrixCell{Effect: engine.Conditional, Text: "if [2] [3]"}},
-		{"posts", engine.SectionFields, "secret", "member", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMaskedUnlessOwner, Text: "masked-unless-owner(redact)"}},
-		{"posts", engine.SectionFields, "secret", "anonymous", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Text: "masked(redact)"}},
-		{"posts", engine.SectionActions, "publish", "editor", engine.MatrixCell{Effect: engine.Allowed, Text: "allowed"}},
+		{"ats_imports", access.SectionFields, "candidateEmail", "interviewer", access.MatrixCell{Effect: access.Denied, Text: "no read"}},
+		{"ats_imports", access.SectionFields, "candidateEmail", "recruiter", access.MatrixCell{Effect: access.Denied, Text: "no read"}},
+		{"ats_imports", access.SectionFields, "candidateEmail", "owner", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMasked, Create: true, Update: true, Text: "masked(email) c+u"}},
+		{"ats_imports", access.SectionFields, "candidateEmail", "hiring-manager", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityRaw, Create: true, Update: true, Text: "raw c+u"}},
+		{"ats_imports", access.SectionOperations, "list", "interviewer", access.MatrixCell{Effect: access.Denied, Text: "denied"}},
+		{"candidates", access.SectionFields, "email", "interviewer", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMasked, Text: "masked(email)"}},
+		{"candidates", access.SectionFields, "email", "recruiter", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityRaw, Create: true, Text: "raw c"}},
+		{"interview_notes", access.SectionOperations, "list", "owner", access.MatrixCell{Effect: access.Conditional, Text: "own rows"}},
+		{"applications", access.SectionActions, "advanceStage", "hiring-manager", access.MatrixCell{Effect: access.Allowed, Text: "allowed"}},
+		{"posts", access.SectionOperations, "list", "anonymous", access.MatrixCell{Effect: access.Conditional, Text: "if [1]"}},
+		{"posts", access.SectionOperations, "get", "member", access.MatrixCell{Effect: access.Conditional, Text: "if [2] [3]"}},
+		{"posts", access.SectionFields, "secret", "member", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMaskedUnlessOwner, Text: "masked-unless-owner(redact)"}},
+		{"posts", access.SectionFields, "secret", "anonymous", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMasked, Text: "masked(redact)"}},
+		{"posts", access.SectionActions, "publish", "editor", access.MatrixCell{Effect: access.Allowed, Text: "allowed"}},
 		// PUBLIC is admitted to list drafts, but the table is owner-scoped
 		// and an anonymous caller owns no rows.
-		{"drafts", engine.SectionFields, "body", "anonymous", engine.MatrixCell{Effect: engine.Denied, Text: "no read"}},
-		{"drafts", engine.SectionFields, "body", "member", engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Text: "raw"}},
+		{"drafts", access.SectionFields, "body", "anonymous", access.MatrixCell{Effect: access.Denied, Text: "no read"}},
+		{"drafts", access.SectionFields, "body", "member", access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityRaw, Text: "raw"}},
 	}
 	for _, c := range cases {
 		got := mxCell(t, tables[c.table], c.kind, c.item, c.role)
@@ -102,11 +103,11 @@ func TestMatrixSections(t *testing.T) {
 	for _, sec := range tables["applications"].Sections {
 		for _, r := range sec.Rows {
 			switch {
-			case sec.Kind == engine.SectionFields && r.Item == "stage":
+			case sec.Kind == access.SectionFields && r.Item == "stage":
 				if !reflect.DeepEqual(r.Details, []string{"enum", "protected: advanceStage"}) || !r.Protected {
 					t.Errorf("applications.stage details %q protected %v", r.Details, r.Protected)
 				}
-			case sec.Kind == engine.SectionActions && r.Item == "advanceStage":
+			case sec.Kind == access.SectionActions && r.Item == "advanceStage":
 				if !reflect.DeepEqual(r.Details, []string{"record", "[1]"}) {
 					t.Errorf("advanceStage details %q", r.Details)
 				}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -106,7 +107,7 @@ func TestMatrixDefaultProjectOperations(t *testing.T) {
 				if got := c.Summary(); got != cells[i] {
 					t.Errorf("%s: %s may %s: got %q, want %q (%s)", table, role, op, got, cells[i], c.Reason)
 				}
-				if cells[i] == mxOwn && (c.Decision.Decision != engine.Conditional || !c.OwnRowsOnly || c.Condition != "") {
+				if cells[i] == mxOwn && (c.Decision.Decision != access.Conditional || !c.OwnRowsOnly || c.Condition != "") {
 					t.Errorf("%s: %s %s: want conditional on own rows only, got %+v", table, role, op, c.Decision)
 				}
 				if table == "interview_scores" && !strings.Contains(c.Reason, "internal") {
@@ -270,7 +271,7 @@ func TestMatrixDefaultProjectActions(t *testing.T) {
 	}
 	for i, role := range mxRoles {
 		c := adv.Cell(role)
-		want := [4]engine.Effect{mxD, mxD, mxA, mxD}[i]
+		want := [4]access.Effect{mxD, mxD, mxA, mxD}[i]
 		if c.Decision.Decision != want {
 			t.Errorf("advanceStage for %s: %s, want %s", role, c.Decision.Decision, want)
 		}
@@ -287,7 +288,7 @@ func TestMatrixDefaultProjectActions(t *testing.T) {
 		t.Errorf("submitScore: from %v inserts %v", sub.FromStates, sub.Inserts)
 	}
 	for i, role := range mxRoles {
-		want := [4]engine.Effect{mxA, mxD, mxA, mxA}[i]
+		want := [4]access.Effect{mxA, mxD, mxA, mxA}[i]
 		if got := sub.Cell(role).Decision.Decision; got != want {
 			t.Errorf("submitScore for %s: %s, want %s", role, got, want)
 		}
@@ -399,7 +400,7 @@ func TestMatrixPolicyShapes(t *testing.T) {
 		t.Errorf("editor get does not depend on the tier: %+v", posts.Op("editor", "get").ByUserRole)
 	}
 	// Masking: admins raw, other members raw on their own rows, anonymous masked.
-	for role, want := range map[string]engine.Visibility{"member": "masked-unless-owner", "editor": "masked-unless-owner", "admin": "raw", "anonymous": "masked"} {
+	for role, want := range map[string]access.Visibility{"member": "masked-unless-owner", "editor": "masked-unless-owner", "admin": "raw", "anonymous": "masked"} {
 		if got := posts.FieldCell(role, "secret").Visibility; got != want {
 			t.Errorf("posts.secret for %s: %s, want %s", role, got, want)
 		}
@@ -412,7 +413,7 @@ func TestMatrixPolicyShapes(t *testing.T) {
 	if !reflect.DeepEqual(pub.FromStates, []string{"draft"}) {
 		t.Errorf("publish from %v, want [draft]", pub.FromStates)
 	}
-	for role, want := range map[string]engine.Effect{"member": mxD, "editor": mxA, "admin": mxA, "anonymous": mxD} {
+	for role, want := range map[string]access.Effect{"member": mxD, "editor": mxA, "admin": mxA, "anonymous": mxD} {
 		if got := pub.Cell(role).Decision.Decision; got != want {
 			t.Errorf("publish for %s: %s, want %s", role, got, want)
 		}
@@ -433,7 +434,7 @@ func TestMatrixPolicyShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back engine.Matrix
+	var back access.Matrix
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/importer"
 	"quickback.dev/qb/schema"
 )
@@ -69,16 +70,16 @@ func TestSeedRecipesMatchDefaultProject(t *testing.T) {
 // descriptions, the order of fields, and the reasons' prose (which lists
 // roles in the order a rule wrote them). Decisions, conditions, own-rows
 // scopes and the rule that decided stay.
-func comparable(t *engine.TableMatrix) *engine.TableMatrix {
+func comparable(t *access.TableMatrix) *access.TableMatrix {
 	c := *t
 	c.Label = ""
-	c.Operations = append([]engine.OpCell(nil), t.Operations...)
+	c.Operations = append([]access.OpCell(nil), t.Operations...)
 	for i := range c.Operations {
 		c.Operations[i].Reason = ""
 	}
 	c.Fields = nil
 	for _, f := range t.Fields {
-		f.Roles = append([]engine.FieldCell(nil), f.Roles...)
+		f.Roles = append([]access.FieldCell(nil), f.Roles...)
 		for i := range f.Roles {
 			f.Roles[i].CreateReason, f.Roles[i].UpdateReason = "", ""
 		}
@@ -89,7 +90,7 @@ func comparable(t *engine.TableMatrix) *engine.TableMatrix {
 	for _, a := range t.Actions {
 		ac := *a
 		ac.Description = ""
-		ac.Roles = append([]engine.ActionCell(nil), a.Roles...)
+		ac.Roles = append([]access.ActionCell(nil), a.Roles...)
 		for i := range ac.Roles {
 			ac.Roles[i].Reason = ""
 		}

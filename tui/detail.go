@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -108,7 +109,7 @@ func (d *detailView) linesAt(width int) []string {
 	for _, op := range ex.Operations {
 		d := string(op.Decision)
 		style := st.Allowed
-		if op.Decision == engine.Denied {
+		if op.Decision == access.Denied {
 			style = st.Denied
 		}
 		if op.OnRow != "" {

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -37,7 +38,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 		return m.open(modeDetail, newDetailView(m.c, t, msg.ex, m.grid.refLabel))
 	case "edit":
 		op := opOf(msg.ex, schema.OpUpdate)
-		if op.Decision == engine.Denied || strings.HasPrefix(op.OnRow, string(engine.Denied)) {
+		if op.Decision == access.Denied || strings.HasPrefix(op.OnRow, string(access.Denied)) {
 			// Let the engine refuse an attempt, so the code shown is its own.
 			return m.write(writeReq{op: "update", table: msg.table, rowID: msg.rowID, data: map[string]any{}, dry: true})
 		}
@@ -47,7 +48,7 @@ func (m *Model) onExplain(msg explainMsg) tea.Cmd {
 		}
 		return m.withRefChoices(t, msg.ex, false, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, msg.rowID, ch) })
 	case "create":
-		if opOf(msg.ex, schema.OpCreate).Decision == engine.Denied {
+		if opOf(msg.ex, schema.OpCreate).Decision == access.Denied {
 			return m.write(writeReq{op: "create", table: msg.table, data: map[string]any{}, dry: true})
 		}
 		return m.withRefChoices(t, msg.ex, true, func(ch map[string]refChoices) tea.Cmd { return m.openWriteForm(t, msg.ex, "", ch) })

@@ -9,18 +9,19 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/termsafe"
 )
 
 // matrixView is the access matrix of the current table: every role ×
-// operation, field and action, laid out by engine.Matrix.Sections (the
+// operation, field and action, laid out by access.Matrix.Sections (the
 // cells `qb matrix` prints), styled by their effect and visibility.
 type matrixView struct {
 	*pager
-	tables []engine.TableSections
+	tables []access.TableSections
 }
 
-func newMatrixView(c *Common, mx *engine.Matrix) *matrixView {
+func newMatrixView(c *Common, mx *access.Matrix) *matrixView {
 	v := &matrixView{tables: mx.Sections()}
 	v.pager = newPager(c, v.linesAt, c.Keys.Detail)
 	return v
@@ -66,7 +67,7 @@ func (v *matrixView) linesAt(width int) []string {
 			sl, c := matrixSectionLines(st, sec, width)
 			body = append(body, sl...)
 			compact = compact || c
-			if sec.Kind == engine.SectionFields {
+			if sec.Kind == access.SectionFields {
 				body = append(body, fieldLegend(st, sec, width)...)
 			}
 		}
@@ -126,7 +127,7 @@ type matrixCell struct {
 // When even that would break words (a narrow terminal), the section is laid
 // out compact: roles by short codes, "yes"/"no" for allowed/denied, and a
 // legend of both under it.
-func matrixSectionLines(st Styles, sec engine.MatrixSection, width int) (lines []string, compact bool) {
+func matrixSectionLines(st Styles, sec access.MatrixSection, width int) (lines []string, compact bool) {
 	rows := matrixRows(st, sec, false)
 	widths, broken := matrixWidths(rows, width)
 	if broken {
@@ -159,8 +160,8 @@ func compactLegend(st Styles, roles []string, width int) []string {
 
 // matrixRows are a section's header and rows as cells; compact uses the
 // short headers and yes/no of a narrow layout.
-func matrixRows(st Styles, sec engine.MatrixSection, compact bool) [][]matrixCell {
-	withFrom := sec.Kind == engine.SectionActions
+func matrixRows(st Styles, sec access.MatrixSection, compact bool) [][]matrixCell {
+	withFrom := sec.Kind == access.SectionActions
 	kind, from, roles := string(sec.Kind), "from states", sec.Roles
 	if compact {
 		kind, from, roles = map[string]string{"operation": "op"}[kind], "from", roleCodes(sec.Roles)
@@ -370,13 +371,13 @@ func wrapCell(s string, w int) []string {
 // cellStyle styles a cell by what it decides: a refusal (and "no read") as
 // denied, a limited grant as conditional, a masked value as masked, any
 // other grant as allowed.
-func cellStyle(st Styles, c engine.MatrixCell) *lipgloss.Style {
+func cellStyle(st Styles, c access.MatrixCell) *lipgloss.Style {
 	switch {
-	case c.Effect == engine.Denied:
+	case c.Effect == access.Denied:
 		return &st.Denied
-	case c.Visibility == engine.VisibilityMasked || c.Visibility == engine.VisibilityMaskedUnlessOwner:
+	case c.Visibility == access.VisibilityMasked || c.Visibility == access.VisibilityMaskedUnlessOwner:
 		return &st.Masked
-	case c.Effect == engine.Conditional:
+	case c.Effect == access.Conditional:
 		return &st.Conditional
 	}
 	return &st.Allowed
@@ -384,13 +385,13 @@ func cellStyle(st Styles, c engine.MatrixCell) *lipgloss.Style {
 
 // fieldLegend explains the field cells' letters, "no read" when a cell says
 // it, and which fields only actions may set.
-func fieldLegend(st Styles, sec engine.MatrixSection, width int) []string {
+func fieldLegend(st Styles, sec access.MatrixSection, width int) []string {
 	out := hanging(st.Reason, "", "c = may set it on create, u = on update", width)
 	noRead := false
 	var protected []string
 	for _, r := range sec.Rows {
 		for _, c := range r.Cells {
-			noRead = noRead || c.Effect == engine.Denied
+			noRead = noRead || c.Effect == access.Denied
 		}
 		if r.Protected {
 			protected = append(protected, r.Item+" ("+r.Details[1]+")")

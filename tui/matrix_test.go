@@ -10,6 +10,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/termsafe"
 )
@@ -84,19 +85,19 @@ func TestMatrixCellStyles(t *testing.T) {
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	st := DefaultStyles()
 	for _, c := range []struct {
-		cell engine.MatrixCell
+		cell access.MatrixCell
 		want *lipgloss.Style
 	}{
-		{engine.MatrixCell{Effect: engine.Denied, Text: "no read"}, &st.Denied},
-		{engine.MatrixCell{Effect: engine.Denied, Text: "denied"}, &st.Denied},
-		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMasked, Text: "masked(email)"}, &st.Masked},
-		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityMaskedUnlessOwner, Text: "masked-unless-owner(redact)"}, &st.Masked},
-		{engine.MatrixCell{Effect: engine.Conditional, Text: "own rows"}, &st.Conditional},
-		{engine.MatrixCell{Effect: engine.Allowed, Visibility: engine.VisibilityRaw, Text: "raw c+u"}, &st.Allowed},
-		{engine.MatrixCell{Effect: engine.Allowed, Text: "allowed"}, &st.Allowed},
+		{access.MatrixCell{Effect: access.Denied, Text: "no read"}, &st.Denied},
+		{access.MatrixCell{Effect: access.Denied, Text: "denied"}, &st.Denied},
+		{access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMasked, Text: "masked(email)"}, &st.Masked},
+		{access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityMaskedUnlessOwner, Text: "masked-unless-owner(redact)"}, &st.Masked},
+		{access.MatrixCell{Effect: access.Conditional, Text: "own rows"}, &st.Conditional},
+		{access.MatrixCell{Effect: access.Allowed, Visibility: access.VisibilityRaw, Text: "raw c+u"}, &st.Allowed},
+		{access.MatrixCell{Effect: access.Allowed, Text: "allowed"}, &st.Allowed},
 	} {
-		sec := engine.MatrixSection{Kind: engine.SectionFields, Roles: []string{"r"},
-			Rows: []engine.MatrixRow{{Item: "title", Cells: []engine.MatrixCell{c.cell}}}}
+		sec := access.MatrixSection{Kind: access.SectionFields, Roles: []string{"r"},
+			Rows: []access.MatrixRow{{Item: "title", Cells: []access.MatrixCell{c.cell}}}}
 		lines, _ := matrixSectionLines(st, sec, 120)
 		got := lines[1]
 		want := "  title  " + c.cell.Text

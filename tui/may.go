@@ -2,6 +2,7 @@ package tui
 
 import (
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 )
 
@@ -28,7 +29,7 @@ func newPermissions(ops map[string][]engine.OpExplanation) permissions {
 // explained) is not refused.
 func (p permissions) refused(table string, op schema.Op) bool {
 	x, ok := p[table][string(op)]
-	return ok && x.Decision == engine.Denied
+	return ok && x.Decision == access.Denied
 }
 
 // writeHints are the write keys the footer offers on the grid's table:

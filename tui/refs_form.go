@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -42,7 +43,7 @@ func (m *Model) withRefChoices(t *schema.Table, ex *engine.Explanation, create b
 			acc = fx.Create
 		}
 		c := t.Column(fx.Field)
-		if c == nil || c.References == "" || !acc.Writable || fx.Visibility != engine.VisibilityRaw {
+		if c == nil || c.References == "" || !acc.Writable || fx.Visibility != access.VisibilityRaw {
 			continue
 		}
 		if rt := m.cfg.Table(c.References); rt != nil && !slices.Contains(targets, rt) {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 )
 
 // session is the engine and the identity the console acts as, and the
@@ -22,7 +23,7 @@ type session struct {
 // (or not known yet: the engine then decides).
 func (s *session) masked(table, col string) string {
 	f, ok := s.fields[table][col]
-	if !ok || f.Visibility == engine.VisibilityRaw {
+	if !ok || f.Visibility == access.VisibilityRaw {
 		return ""
 	}
 	return f.Rule

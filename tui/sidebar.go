@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/access"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -75,7 +76,7 @@ func (s *sidebar) render() string {
 		mark := " "
 		if t.Internal {
 			mark = InternalMark
-		} else if op, ok := s.access[t.Name]; ok && op.Decision == engine.Denied {
+		} else if op, ok := s.access[t.Name]; ok && op.Decision == access.Denied {
 			mark = NoListMark
 		}
 		cur := " "
@@ -100,7 +101,7 @@ func (s *sidebar) render() string {
 		st.SidebarLegend.Render(termsafe.Pad(" "+MaskMark+" masked value", w)))
 	// The reason the selected table cannot be listed.
 	t := s.tables[s.cur]
-	if op, ok := s.access[t.Name]; ok && op.Decision == engine.Denied {
+	if op, ok := s.access[t.Name]; ok && op.Decision == access.Denied {
 		lines = append(lines, "")
 		for _, l := range wrapText(termsafe.Sanitize(op.Reason), w-2) {
 			lines = append(lines, st.Reason.Render(" "+l))
