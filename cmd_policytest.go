@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/policytest"
 	"quickback.dev/qb/schema"
@@ -89,7 +90,7 @@ qb test candidates-snapshot.toml`,
 // exist yet is seeded from the fixtures in the snapshot (and stays absent).
 func (c *cli) newScratch() (*engine.Scratch, error) {
 	path := c.dbPath()
-	var seed *engine.SeedData
+	var seed *seed.Data
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && c.cfg.Project.Fixtures != "" {
 		data, err := fixtures.Read(c.cfg, c.cfg.FixturesPath())
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/engine/access"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -92,10 +93,10 @@ type migrateResponse struct {
 // seedResponse is `seed`: per table, the rows inserted, updated, found
 // unchanged and (with --reset) removed.
 type seedResponse struct {
-	Database string             `json:"database"`
-	Fixtures string             `json:"fixtures"`
-	Reset    bool               `json:"reset"`
-	Tables   []engine.SeedCount `json:"tables"`
+	Database string       `json:"database"`
+	Fixtures string       `json:"fixtures"`
+	Reset    bool         `json:"reset"`
+	Tables   []seed.Count `json:"tables"`
 }
 
 // usersResponse is `users`: every membership (a user without one appears

@@ -28,6 +28,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
 )
@@ -148,7 +149,7 @@ type cli struct {
 	atExit   []func()
 	seeded   bool
 	// seedReport is what the last seed of this run did.
-	seedReport *engine.SeedReport
+	seedReport *seed.Report
 	// console is true while the console runs (notes go to its status line).
 	console bool
 	// cmdPath is the command that ran ("qb list"), for the usage hint.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -345,9 +346,9 @@ list.access = { roles = ["viewer+"] }
 	if !chk.Adopted || len(chk.Warnings) != 1 || !strings.Contains(chk.Warnings[0], `1 membership has the role "member", which [auth].roles does not list (viewer, owner)`) {
 		t.Errorf("check: %+v", chk)
 	}
-	rep, err := e.Seed(ctx, &engine.SeedData{
-		Organizations: []engine.SeedOrg{{ID: "o2", Name: "Two"}},
-		Users:         []engine.SeedUser{{ID: "u2", Name: "Bo", Email: "bo@example.com", Memberships: []engine.SeedMembership{{Org: "o2", Role: "viewer"}}}},
+	rep, err := e.Seed(ctx, &seed.Data{
+		Organizations: []seed.Org{{ID: "o2", Name: "Two"}},
+		Users:         []seed.User{{ID: "u2", Name: "Bo", Email: "bo@example.com", Memberships: []seed.Membership{{Org: "o2", Role: "viewer"}}}},
 	}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -605,7 +606,7 @@ func TestSeedResetBetterAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts := map[string]engine.SeedCount{}
+	counts := map[string]seed.Count{}
 	for _, c := range rep.Tables {
 		counts[c.Table] = c
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/schema"
 )
 
@@ -240,7 +241,7 @@ func (e *Engine) appendSystem(ctx context.Context, ent *AuditEntry) error {
 // EnsureIdentities adds the organizations, users and memberships that do not
 // exist yet, in one transaction; existing ones (by id) are left as they are.
 // It reports how many organizations and users it created.
-func (l *Loader) EnsureIdentities(ctx context.Context, orgs []SeedOrg, users []SeedUser) (newOrgs, newUsers int, err error) {
+func (l *Loader) EnsureIdentities(ctx context.Context, orgs []seed.Org, users []seed.User) (newOrgs, newUsers int, err error) {
 	s := l.e.store
 	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"quickback.dev/qb/internal/testkit"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -109,9 +110,9 @@ func TestCrashKillSequence(t *testing.T) {
 	}
 	prev := crCheck(t, cfg, data, dbPath, nil, 0)
 
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("random seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rngSeed := uint64(time.Now().UnixNano())
+	t.Logf("random seed %d", rngSeed)
+	rng := rand.New(rand.NewPCG(rngSeed, 0x5eed))
 	phases := []string{"seed", "gen", "writes"}
 	// The random delay after a phase starts, up to about its length here.
 	window := map[string]time.Duration{"seed": 450 * time.Millisecond, "gen": 800 * time.Millisecond, "writes": 1200 * time.Millisecond}
@@ -204,7 +205,7 @@ func crReap(t *testing.T, pgid int) {
 
 // crCheck opens the database left by a kill and checks it; prev is the
 // state after the previous check (nil for the first).
-func crCheck(t *testing.T, c *schema.Config, data *engine.SeedData, dbPath string, prev *crState, run int) *crState {
+func crCheck(t *testing.T, c *schema.Config, data *seed.Data, dbPath string, prev *crState, run int) *crState {
 	t.Helper()
 	ctx := context.Background()
 	st, err := engine.Open(c, dbPath, engine.Options{})

@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/schema"
 )
@@ -49,7 +50,7 @@ func ctMaybe(rt *rapid.T, label string, v any) any {
 // organizations and owners, ties on the default sort, NULLs, Unicode and
 // soft-deleted rows. raw lists the email and phone values stored.
 type ctGenData struct {
-	seed       *engine.SeedData
+	seed       *seed.Data
 	candidates []string
 	notes      []string
 	raw        []string
@@ -57,8 +58,8 @@ type ctGenData struct {
 
 func ctDrawData(rt *rapid.T) ctGenData {
 	var g ctGenData
-	g.seed = &engine.SeedData{}
-	cands := engine.SeedTable{Table: "candidates"}
+	g.seed = &seed.Data{}
+	cands := seed.Table{Table: "candidates"}
 	nc := rapid.IntRange(0, 20).Draw(rt, "candidates")
 	candOrg := map[string]string{}
 	for i := 0; i < nc; i++ {
@@ -86,11 +87,11 @@ func ctDrawData(rt *rapid.T) ctGenData {
 		if rapid.IntRange(0, 4).Draw(rt, "deleted") == 0 {
 			v["deletedAt"] = ctDrawFrom(rt, ctTimePool, "deletedAt")
 		}
-		cands.Rows = append(cands.Rows, engine.SeedRow{Values: v, File: "gen", Line: i + 1})
+		cands.Rows = append(cands.Rows, seed.Row{Values: v, File: "gen", Line: i + 1})
 		g.candidates = append(g.candidates, id)
 		candOrg[id] = org
 	}
-	notes := engine.SeedTable{Table: "interview_notes"}
+	notes := seed.Table{Table: "interview_notes"}
 	nn := rapid.IntRange(0, 20).Draw(rt, "notes")
 	for i := 0; i < nn && nc > 0; i++ {
 		cid := ctDrawFrom(rt, g.candidates, "candidateId")
@@ -111,10 +112,10 @@ func ctDrawData(rt *rapid.T) ctGenData {
 		if rapid.IntRange(0, 4).Draw(rt, "deleted") == 0 {
 			v["deletedAt"] = ctDrawFrom(rt, ctTimePool, "deletedAt")
 		}
-		notes.Rows = append(notes.Rows, engine.SeedRow{Values: v, File: "gen", Line: i + 1})
+		notes.Rows = append(notes.Rows, seed.Row{Values: v, File: "gen", Line: i + 1})
 		g.notes = append(g.notes, v["id"].(string))
 	}
-	g.seed.Tables = []engine.SeedTable{cands, notes}
+	g.seed.Tables = []seed.Table{cands, notes}
 	return g
 }
 

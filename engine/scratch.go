@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
 )
@@ -40,29 +41,29 @@ type Scratch struct {
 // under tmp ("" for the system's). The snapshot is consistent (SQLite's
 // VACUUM INTO on a read-only connection: src is not written, and another
 // process may be writing it meanwhile). When src does not exist, the
-// snapshot is a new database laid out for cfg and seeded with seed (nil:
+// snapshot is a new database laid out for cfg and seeded with data (nil:
 // left empty), as opening the project for the first time would create it.
-func NewScratch(ctx context.Context, cfg *schema.Config, src, tmp string, seed *SeedData) (*Scratch, error) {
+func NewScratch(ctx context.Context, cfg *schema.Config, src, tmp string, data *seed.Data) (*Scratch, error) {
 	dir, err := os.MkdirTemp(tmp, "qb-scratch-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a scratch directory: %w", err)
 	}
 	s := &Scratch{cfg: cfg, dir: dir, template: filepath.Join(dir, "snapshot.db")}
-	if err := s.snapshot(ctx, src, seed); err != nil {
+	if err := s.snapshot(ctx, src, data); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Scratch) snapshot(ctx context.Context, src string, seed *SeedData) error {
+func (s *Scratch) snapshot(ctx context.Context, src string, data *seed.Data) error {
 	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
 		e, err := open(s.cfg, s.template, Options{}, "")
 		if err != nil {
 			return err
 		}
-		if seed != nil {
-			if _, err := e.Seed(ctx, seed, false); err != nil {
+		if data != nil {
+			if _, err := e.Seed(ctx, data, false); err != nil {
 				e.Close()
 				return err
 			}

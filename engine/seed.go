@@ -9,89 +9,18 @@ import (
 	"slices"
 	"strings"
 
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/schema"
 )
 
-// SeedData is everything one seed run writes: identities and table rows.
-// It is produced by the fixtures package and written by Engine.Seed in one
-// transaction (all or nothing).
-type SeedData struct {
-	Organizations []SeedOrg
-	Users         []SeedUser
-	// Tables in the order they must be loaded (referenced tables first).
-	Tables []SeedTable
-}
-
-// SeedOrg is one organization of identities.toml.
-type SeedOrg struct {
-	ID, Name string
-	File     string
-	Line     int
-}
-
-// SeedUser is one user of identities.toml with its memberships.
-type SeedUser struct {
-	ID, Name, Email, UserRole string
-	Memberships               []SeedMembership
-	File                      string
-	Line                      int
-}
-
-// SeedMembership is a user's role in an organization.
-type SeedMembership struct {
-	Org, Role string
-}
-
-// SeedTable holds the rows of one fixture file.
-type SeedTable struct {
-	Table string // SQL table name (the file's base name)
-	Rows  []SeedRow
-}
-
-// SeedRow is one [[rows]] entry: config column names to TOML values
-// (string, int64, float64, bool, time.Time, or map/slice for json columns).
-type SeedRow struct {
-	Values map[string]any
-	File   string
-	Line   int
-}
-
-// SeedReport says what a seed run did, per table: the identity tables
-// first (organizations, users, memberships), then the feature tables in
-// load order.
-type SeedReport struct {
-	Tables []SeedCount `json:"tables"`
-}
-
-// SeedCount is what a seed run did to one table's rows: those it inserted,
-// those it changed, those already as the fixtures say, and (with reset)
-// those it removed first.
-type SeedCount struct {
-	Table     string `json:"table"`
-	Inserted  int    `json:"inserted"`
-	Updated   int    `json:"updated"`
-	Unchanged int    `json:"unchanged"`
-	Removed   int    `json:"removed,omitempty"`
-}
-
-// Changed reports whether the run wrote anything at all.
-func (r *SeedReport) Changed() bool {
-	for _, c := range r.Tables {
-		if c.Inserted+c.Updated+c.Removed > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// count is the table's entry, added on first use.
-func (r *SeedReport) count(table string) *SeedCount {
+// tableCount is the report's entry for table, added on first use.
+func tableCount(r *seed.Report, table string) *seed.Count {
 	for i := range r.Tables {
 		if r.Tables[i].Table == table {
 			return &r.Tables[i]
 		}
 	}
-	r.Tables = append(r.Tables, SeedCount{Table: table})
+	r.Tables = append(r.Tables, seed.Count{Table: table})
 	return &r.Tables[len(r.Tables)-1]
 }
 
@@ -104,7 +33,8 @@ const (
 	seedUnchanged
 )
 
-func (c *SeedCount) add(o seedOutcome) {
+// tally counts one row's outcome.
+func tally(c *seed.Count, o seedOutcome) {
 	switch o {
 	case seedInserted:
 		c.Inserted++
@@ -124,19 +54,19 @@ func (c *SeedCount) add(o seedOutcome) {
 // reported in one *schema.Problems, and then nothing of the run is
 // written. With reset, every identity and feature row is removed first
 // (the audit log is kept, and records the reset).
-func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedReport, error) {
+func (e *Engine) Seed(ctx context.Context, data *seed.Data, reset bool) (*seed.Report, error) {
 	s := e.store
 	tx, err := s.d.begin(ctx, s.db, true)
 	if err != nil {
 		return nil, s.wrapErr(err)
 	}
 	defer tx.Rollback()
-	rep := &SeedReport{}
+	rep := &seed.Report{}
 	for _, name := range []string{"organizations", "users", "memberships"} {
-		rep.count(name)
+		tableCount(rep, name)
 	}
 	for _, st := range data.Tables {
-		rep.count(st.Table)
+		tableCount(rep, st.Table)
 	}
 	var probs schema.Problems
 	bad := func(file string, line int, where, msg string) {
@@ -149,7 +79,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 				return s.wrapErr(err)
 			}
 			n, _ := res.RowsAffected()
-			rep.count(report).Removed = int(n)
+			tableCount(rep, report).Removed = int(n)
 			return nil
 		}
 		for i := len(s.cfg.Tables) - 1; i >= 0; i-- {
@@ -178,7 +108,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 			bad(o.File, o.Line, "organizations", err.Error())
 			continue
 		}
-		rep.count("organizations").add(out)
+		tally(tableCount(rep, "organizations"), out)
 	}
 	for _, u := range data.Users {
 		role := u.UserRole
@@ -194,7 +124,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 			bad(u.File, u.Line, "users.email", "duplicate or invalid user")
 			continue
 		}
-		rep.count("users").add(out)
+		tally(tableCount(rep, "users"), out)
 		for _, m := range u.Memberships {
 			if s.cfg.RoleIndex(m.Role) < 0 {
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown role %q", m.Role))
@@ -209,7 +139,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 				bad(u.File, u.Line, "users.memberships", fmt.Sprintf("unknown organization %q", m.Org))
 				continue
 			}
-			rep.count("memberships").add(out)
+			tally(tableCount(rep, "memberships"), out)
 		}
 	}
 	for _, st := range data.Tables {
@@ -224,7 +154,7 @@ func (e *Engine) Seed(ctx context.Context, data *SeedData, reset bool) (*SeedRep
 			out, p := s.seedRow(ctx, tx, t, r, e.now())
 			probs = append(probs, p...)
 			if len(p) == 0 {
-				rep.count(t.Name).add(out)
+				tally(tableCount(rep, t.Name), out)
 			}
 		}
 	}
@@ -280,7 +210,7 @@ func sameValue(a, b any) bool {
 
 // seedRow writes one row; now fills "now" defaults and a missing createdAt
 // of a row it inserts (an existing row keeps the time it has).
-func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []schema.Problem) {
+func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed.Row, now string) (seedOutcome, []schema.Problem) {
 	var out seedOutcome
 	var probs []schema.Problem
 	// A row the database refuses leaves the transaction usable for the
@@ -298,7 +228,7 @@ func (s *store) seedRow(ctx context.Context, tx *sql.Tx, t *schema.Table, r Seed
 // errBadRow ends the savepoint of a seed row that has problems.
 var errBadRow = errors.New("bad row")
 
-func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r SeedRow, now string) (seedOutcome, []schema.Problem) {
+func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed.Row, now string) (seedOutcome, []schema.Problem) {
 	var probs []schema.Problem
 	stamped := map[string]bool{}
 	bad := func(col, msg string) {

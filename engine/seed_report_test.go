@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/internal/enginetest"
 )
 
 // sdReport seeds e from dir and returns the report.
-func sdReport(t *testing.T, e *engine.Engine, dir string, reset bool) *engine.SeedReport {
+func sdReport(t *testing.T, e *engine.Engine, dir string, reset bool) *seed.Report {
 	t.Helper()
 	data, err := fixtures.Read(e.Config(), dir)
 	if err != nil {
@@ -24,7 +25,7 @@ func sdReport(t *testing.T, e *engine.Engine, dir string, reset bool) *engine.Se
 	return rep
 }
 
-func sdCount(t *testing.T, rep *engine.SeedReport, table string) engine.SeedCount {
+func sdCount(t *testing.T, rep *seed.Report, table string) seed.Count {
 	t.Helper()
 	for _, c := range rep.Tables {
 		if c.Table == table {
@@ -32,7 +33,7 @@ func sdCount(t *testing.T, rep *engine.SeedReport, table string) engine.SeedCoun
 		}
 	}
 	t.Fatalf("no count for %s in %+v", table, rep.Tables)
-	return engine.SeedCount{}
+	return seed.Count{}
 }
 
 // TestSeedReport (SPEC §4.1): a seed reports per table what it inserted,

@@ -21,6 +21,7 @@ import (
 	"pgregory.net/rapid"
 
 	"quickback.dev/qb/engine"
+	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/fixtures"
 	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/pgtest"
@@ -88,9 +89,9 @@ func ConfigText(t TB, edits ...Edit) string {
 
 var (
 	mu        sync.Mutex
-	configs   = map[string]*schema.Config{}           // by text
-	seedData  = map[*schema.Config]*engine.SeedData{} // by config
-	templates = map[templateKey][]byte{}              // seeded database files
+	configs   = map[string]*schema.Config{}     // by text
+	seedData  = map[*schema.Config]*seed.Data{} // by config
+	templates = map[templateKey][]byte{}        // seeded database files
 )
 
 // Config is the default project's config with edits applied, parsed as if
@@ -125,14 +126,14 @@ func OwnConfig(t TB, edits ...Edit) *schema.Config {
 }
 
 // Fixtures are the project's fixtures read against cfg (cached per config).
-func Fixtures(t TB, cfg *schema.Config) *engine.SeedData {
+func Fixtures(t TB, cfg *schema.Config) *seed.Data {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
 	return fixturesLocked(t, cfg)
 }
 
-func fixturesLocked(t TB, cfg *schema.Config) *engine.SeedData {
+func fixturesLocked(t TB, cfg *schema.Config) *seed.Data {
 	t.Helper()
 	if d, ok := seedData[cfg]; ok {
 		return d
