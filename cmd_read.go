@@ -84,7 +84,7 @@ func (c *cli) list(table string, o listOptions) error {
 		q.Filters = append(q.Filters, pf)
 	}
 	for _, s := range o.sorts {
-		q.Sort = append(q.Sort, engine.ParseSort(s))
+		q.Sort = append(q.Sort, schema.ParseSortKey(s))
 	}
 	var sink listSink
 	total := 0

@@ -63,9 +63,9 @@ func (s *store) isAdopted(ctx context.Context) (bool, error) {
 	return !slices.Contains(tables, "qb_meta") && len(tables) > 0, nil
 }
 
-// Adoption is what checking a database qb did not create found: the
+// adoption is what checking a database qb did not create found: the
 // mismatches that keep it from being opened, and warnings that do not.
-type Adoption struct {
+type adoption struct {
 	Mismatches []Mismatch `json:"mismatches"`
 	Warnings   []string   `json:"warnings"`
 }
@@ -77,8 +77,8 @@ const sampleRows = 1000
 
 // checkAdoption compares the database with the config: the config's tables
 // and the identity source's.
-func (s *store) checkAdoption(ctx context.Context) (*Adoption, error) {
-	a := &Adoption{Mismatches: []Mismatch{}, Warnings: []string{}}
+func (s *store) checkAdoption(ctx context.Context) (*adoption, error) {
+	a := &adoption{Mismatches: []Mismatch{}, Warnings: []string{}}
 	for _, t := range s.cfg.Tables {
 		have, err := s.tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
@@ -103,7 +103,7 @@ func (s *store) checkAdoption(ctx context.Context) (*Adoption, error) {
 
 // checkTable checks one config table that exists: its columns' types, the
 // primary key, and a sample of the stored values.
-func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string]dbColumn, a *Adoption) error {
+func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string]dbColumn, a *adoption) error {
 	var sampled []*schema.Column
 	named := map[string]bool{}
 	for _, c := range t.Columns {
@@ -159,7 +159,7 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 // unique index of the database enforces: qb refuses a duplicate through
 // the database's constraint (UNIQUE_VIOLATION), so without one such a
 // write succeeds.
-func (s *store) checkUnique(ctx context.Context, t *schema.Table, a *Adoption) error {
+func (s *store) checkUnique(ctx context.Context, t *schema.Table, a *adoption) error {
 	type want struct {
 		cols []string // config names
 		path string
@@ -248,7 +248,7 @@ func columnFold(have map[string]dbColumn, name string) (dbColumn, bool) {
 // sampleValues reads the first rows of t and checks the form of the
 // values of cols: timestamps in the declared format, booleans 0 or 1,
 // enum values among the declared ones.
-func (s *store) sampleValues(ctx context.Context, t *schema.Table, cols []*schema.Column, a *Adoption) error {
+func (s *store) sampleValues(ctx context.Context, t *schema.Table, cols []*schema.Column, a *adoption) error {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = Q(c.SQLName)
@@ -347,7 +347,7 @@ func epochFormat(n int64) schema.TimeFormat {
 
 // judgeSample turns what a column's sample holds into mismatches (no value
 // of the declared form) and warnings (some values of another form).
-func (s *store) judgeSample(t *schema.Table, c *schema.Column, seen map[string]any, a *Adoption) {
+func (s *store) judgeSample(t *schema.Table, c *schema.Column, seen map[string]any, a *adoption) {
 	want := kindOK
 	if c.Type == schema.TypeTimestamp {
 		want = string(c.Format)

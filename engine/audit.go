@@ -251,7 +251,7 @@ func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) err
 		seq++
 		e.Seq, e.PrevHash, e.HashVersion = seq, prev, hashV2
 		if e.At == "" {
-			e.At = FormatTime(time.Now())
+			e.At = formatTime(time.Now())
 		}
 		if e.Fields == nil {
 			e.Fields = []string{}

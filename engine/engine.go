@@ -278,7 +278,7 @@ func walSmall(path string) bool {
 }
 
 // now is the engine's time in the API's form (ISO-8601, milliseconds).
-func (e *Engine) now() string { return FormatTime(e.clock()) }
+func (e *Engine) now() string { return formatTime(e.clock()) }
 
 // stampTime is the engine's time as the timestamp column col of t stores it.
 func (e *Engine) stampTime(t *schema.Table, col string) any {

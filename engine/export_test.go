@@ -14,11 +14,12 @@ import (
 // database behind the engine's back.
 func RawDB(e *Engine) *sql.DB { return e.store.db }
 
-// IndexDDL, FormatVersion and NewID expose what the layout and audit tests
+// IndexDDL, FormatVersion, NewID and FormatTime expose what the layout and audit tests
 // check against (DiffConfigs and GenesisHash are exported for good).
 var (
-	IndexDDL = func(t *schema.Table) []string { return indexDDL(sqliteDialect{}, t) }
-	NewID    = freshID
+	IndexDDL   = func(t *schema.Table) []string { return indexDDL(sqliteDialect{}, t) }
+	NewID      = freshID
+	FormatTime = formatTime
 )
 
 const FormatVersion = formatVersion

@@ -67,14 +67,6 @@ func isIdentByte(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
-// ParseSort parses "col" or "-col".
-func ParseSort(s string) schema.SortKey {
-	if strings.HasPrefix(s, "-") {
-		return schema.SortKey{Column: s[1:], Desc: true}
-	}
-	return schema.SortKey{Column: strings.TrimPrefix(s, "+")}
-}
-
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"

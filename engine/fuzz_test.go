@@ -523,7 +523,7 @@ func TestFuzzIdentifiersNeverReachSQL(t *testing.T) {
 		want("filter column "+h, err, engine.ValidationFailed)
 		_, _, err = e.ListSQL(dana, "candidates", engine.ListQuery{Filters: []engine.Filter{{Column: h, Op: "~", Value: "x"}}})
 		want("ListSQL filter column "+h, err, engine.ValidationFailed)
-		_, err = e.List(ctx, dana, "candidates", engine.ListQuery{Sort: []schema.SortKey{engine.ParseSort("-" + h)}})
+		_, err = e.List(ctx, dana, "candidates", engine.ListQuery{Sort: []schema.SortKey{schema.ParseSortKey("-" + h)}})
 		want("sort "+h, err, engine.ValidationFailed)
 		_, err = e.Count(ctx, dana, "candidates", engine.ListQuery{Filters: []engine.Filter{{Column: h, Op: "in", Value: "x"}}})
 		want("count filter column "+h, err, engine.ValidationFailed)

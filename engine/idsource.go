@@ -178,7 +178,7 @@ func (b betterAuth) created(table, col string) func(time.Time) any {
 		if b.d.isInteger(b.have[table][col].typ) {
 			return now.UnixMilli()
 		}
-		return FormatTime(now)
+		return formatTime(now)
 	}
 }
 

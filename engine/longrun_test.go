@@ -499,7 +499,7 @@ func (r *lrRun) query(t *schema.Table) engine.ListQuery {
 		if r.rng.IntN(2) == 0 {
 			s = "-" + s
 		}
-		q.Sort = append(q.Sort, engine.ParseSort(s))
+		q.Sort = append(q.Sort, schema.ParseSortKey(s))
 	}
 	if r.rng.IntN(3) == 0 {
 		q.Search = r.pick(lrTexts)

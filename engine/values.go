@@ -20,14 +20,14 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 // timeFormatSeconds is the ISO form without fractional seconds (iso_s).
 const timeFormatSeconds = "2006-01-02T15:04:05Z"
 
-// FormatTime renders t the way the store keeps it.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+// formatTime renders t the way the store keeps it.
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // ParseTime accepts RFC 3339 (with or without fractional seconds) and plain
 // dates, and returns the stored form.
 func ParseTime(s string) (string, bool) {
 	if t, ok := parseTime(s); ok {
-		return FormatTime(t), true
+		return formatTime(t), true
 	}
 	return "", false
 }
@@ -52,7 +52,7 @@ func StoredTime(c *schema.Column, t time.Time) any {
 	case schema.TimeISOSeconds:
 		return t.UTC().Format(timeFormatSeconds)
 	}
-	return FormatTime(t)
+	return formatTime(t)
 }
 
 // timeOf reads a client, fixture or filter value of a timestamp column: a
@@ -232,7 +232,7 @@ func toSQL(c *schema.Column, v any) (any, string) {
 func normalizeJSON(v any) any {
 	switch x := v.(type) {
 	case time.Time:
-		return FormatTime(x)
+		return formatTime(x)
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
@@ -304,7 +304,7 @@ func epochText(c *schema.Column, n int64) string {
 	if c.Format == schema.TimeEpochSeconds {
 		return time.Unix(n, 0).UTC().Format(timeFormatSeconds)
 	}
-	return FormatTime(time.UnixMilli(n))
+	return formatTime(time.UnixMilli(n))
 }
 
 // parseLiteral converts a filter's text value into the column's type.

@@ -125,7 +125,7 @@ func (w *witness) record(batch []*AuditEntry) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "@ %s pid %d\n", FormatTime(time.Now()), w.pid)
+	fmt.Fprintf(&b, "@ %s pid %d\n", formatTime(time.Now()), w.pid)
 	for _, e := range batch {
 		b.WriteString(strconv.FormatInt(e.Seq, 10))
 		b.WriteByte(' ')

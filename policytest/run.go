@@ -144,7 +144,7 @@ func perform(ctx context.Context, e *engine.Engine, id engine.Identity, op Opera
 				q.Filters = append(q.Filters, pf)
 			}
 			for _, s := range op.Sort {
-				q.Sort = append(q.Sort, engine.ParseSort(s))
+				q.Sort = append(q.Sort, schema.ParseSortKey(s))
 			}
 			for {
 				p, err := e.List(ctx, id, op.Table, q)

@@ -805,3 +805,20 @@ func TestLoadUnreadable(t *testing.T) {
 		t.Errorf("a syntax error unwraps to a file error: %v", err)
 	}
 }
+
+// TestParseSortKey: a sort key as --sort and test files give it.
+func TestParseSortKey(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want SortKey
+	}{
+		{"name", SortKey{Column: "name"}},
+		{"+name", SortKey{Column: "name"}},
+		{"-createdAt", SortKey{Column: "createdAt", Desc: true}},
+		{"", SortKey{}},
+	} {
+		if got := ParseSortKey(c.in); got != c.want {
+			t.Errorf("ParseSortKey(%q) = %+v, want %+v", c.in, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@
 // execution; the engine package compiles a Config into queries.
 package schema
 
+import "strings"
+
 // Config is a loaded, validated and expanded quickback.toml.
 type Config struct {
 	// File is the path the config was read from.
@@ -100,6 +102,15 @@ type Table struct {
 type SortKey struct {
 	Column string // config column name
 	Desc   bool
+}
+
+// ParseSortKey reads a sort key as the command line and test files give it:
+// "col", "+col" or "-col" (descending).
+func ParseSortKey(s string) SortKey {
+	if strings.HasPrefix(s, "-") {
+		return SortKey{Column: s[1:], Desc: true}
+	}
+	return SortKey{Column: strings.TrimPrefix(s, "+")}
 }
 
 // ColumnType is the declared type of a column or action input.
