@@ -60,8 +60,8 @@ func (l *Loader) table(name string) (*schema.Table, error) {
 }
 
 // Insert writes rows into table with one prepared INSERT, reused for every
-// row of the run on one dedicated connection, in transactions of
-// opts.BatchSize rows. cols are config column names; next fills vals
+// row of the run on one dedicated connection (on PostgreSQL one COPY per
+// batch: copyBatch), in transactions of opts.BatchSize rows. cols are config column names; next fills vals
 // (len(cols) values, already in stored form: string, int64, float64 or nil)
 // and returns false when there are no more rows. It bypasses access and
 // guards; the database's NOT NULL, CHECK, UNIQUE and REFERENCES constraints
@@ -123,11 +123,13 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 			err = rerr
 		}
 	}()
-	stmt, err := conn.PrepareContext(ctx, q)
-	if err != nil {
-		return 0, s.wrapErr(err)
+	var stmt *sql.Stmt // PostgreSQL loads with COPY (copyBatch)
+	if !isPostgres(s.d) {
+		if stmt, err = conn.PrepareContext(ctx, q); err != nil {
+			return 0, s.wrapErr(err)
+		}
+		defer stmt.Close()
 	}
-	defer stmt.Close()
 
 	vals := make([]any, len(cols))
 	has := next(vals)
@@ -172,7 +174,16 @@ func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, 
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	for *has && n < batch {
+	if stmt == nil {
+		var row int
+		if n, row, err = copyBatch(ctx, conn, t, cols, vals, has, next, batch); err != nil {
+			if row == 0 {
+				row = n + 1
+			}
+			return 0, s.bulkErr(ctx, t, before+row, err)
+		}
+	}
+	for stmt != nil && *has && n < batch {
 		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
 			return 0, s.bulkErr(ctx, t, before+n+1, err)
 		}

@@ -57,6 +57,17 @@ func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // rebindConn is pgx's connection with the engine's SQL rebound.
 type rebindConn struct{ *stdlib.Conn }
 
+// PgxConn is the pgx connection under a driver connection of a pool
+// OpenPostgres opened (what sql.Conn.Raw hands its function), for what
+// database/sql cannot say, such as COPY (pgx.Conn.CopyFrom).
+func PgxConn(driverConn any) (*pgx.Conn, bool) {
+	c, ok := driverConn.(*rebindConn)
+	if !ok {
+		return nil, false
+	}
+	return c.Conn.Conn(), true
+}
+
 func (c *rebindConn) Prepare(query string) (driver.Stmt, error) {
 	return c.Conn.Prepare(rebind(query))
 }
