@@ -247,6 +247,8 @@ func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) err
 	if !ok {
 		prev, seq = GenesisHash, 0
 	}
+	bw, batched := w.(batchWriter)
+	batched = batched && len(entries) > 1
 	for _, e := range entries {
 		seq++
 		e.Seq, e.PrevHash, e.HashVersion = seq, prev, hashV2
@@ -257,13 +259,26 @@ func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) err
 			e.Fields = []string{}
 		}
 		e.Hash = entryHash(e)
+		prev = e.Hash
+		if batched {
+			continue
+		}
 		fields := string(appendJSONStrings(nil, e.Fields))
 		if err := w.insert(ctx, e.Seq, e.At, e.OSUser, e.UserID, e.OrgID, e.Role, e.Operation, e.Table, e.RecordID, e.Outcome, fields, e.PrevHash, e.Hash, e.RealRole, e.Reason, int64(e.HashVersion)); err != nil {
 			return err
 		}
-		prev = e.Hash
+	}
+	if batched {
+		return bw.insertAll(ctx, entries)
 	}
 	return nil
+}
+
+// batchWriter is an auditWriter that inserts many entries (hashed and
+// chained already) in one statement: PostgreSQL's (pgAuditWriter), where
+// each statement is a round trip to the server.
+type batchWriter interface {
+	insertAll(ctx context.Context, entries []*AuditEntry) error
 }
 
 // AuditFilter selects entries of the log. Empty fields match everything.

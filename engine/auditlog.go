@@ -518,7 +518,7 @@ func (e *Engine) logInTx(ctx context.Context, tx execQuerier, own ...*AuditEntry
 	q.appendMu.Lock()
 	pending := q.snapshot()
 	batch := append(pending, own...)
-	if err := appendAudit(ctx, sqlWriter{tx}, batch...); err != nil {
+	if err := appendAudit(ctx, auditWriterFor(e.store.d, tx), batch...); err != nil {
 		q.appendMu.Unlock()
 		return nil, err
 	}

@@ -328,7 +328,7 @@ func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, las
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := appendAudit(ctx, sqlWriter{tx}, batch...); err != nil {
+	if err := appendAudit(ctx, auditWriterFor(e.store.d, tx), batch...); err != nil {
 		return e.store.wrapErr(err)
 	}
 	if err := tx.Commit(); err != nil {
