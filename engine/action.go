@@ -22,6 +22,15 @@ const (
 // update: a test uses it to change the record under the action.
 var beforeActionUpdate func(ctx context.Context, tx *sql.Tx)
 
+// racePoint, when set (tests only), is called at the named points of a
+// write where another writer's race would strike if nothing kept it out:
+// "audit.head" (the audit chain's head read, the entries not written yet),
+// "upsert.lookup" (an upsert's key looked up and not found, the row not
+// created yet), "refs.checked" (a write's references checked, the row not
+// written yet), "write.commit" (a write done and logged, not committed).
+// A test holds the transaction there to make the race happen every time.
+var racePoint func(point string)
+
 // Run runs the action named action of table as id: on the record rowID for a
 // record action (rowID is required), on no record for a standalone one
 // (rowID must be empty). input holds the action's inputs (JSON numbers may
@@ -130,7 +139,9 @@ func (e *Engine) runAction(ctx context.Context, tx *sql.Tx, id Identity, table, 
 			return nil, nil, fw.err
 		}
 		accs, get := e.afterConds(t, id, acc)
-		raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, accs...)
+		// Locked until commit: a concurrent action on the record waits,
+		// then reads the record as this one left it.
+		raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, e.store.d.rowLock(lockNoKeyUpdate), accs...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -476,7 +487,7 @@ func (e *Engine) actionInsert(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 		return nil, false, nil
 	}
 	accs, get := e.afterConds(tt, id, &residual{})
-	raw, pass, found, err := e.fetchConds(ctx, tx, tt, id, fw, newID, accs...)
+	raw, pass, found, err := e.fetchConds(ctx, tx, tt, id, fw, newID, "", accs...)
 	if err != nil || !found {
 		return nil, false, err
 	}

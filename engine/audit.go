@@ -247,6 +247,9 @@ func appendAudit(ctx context.Context, w auditWriter, entries ...*AuditEntry) err
 	if !ok {
 		prev, seq = GenesisHash, 0
 	}
+	if racePoint != nil {
+		racePoint("audit.head")
+	}
 	bw, batched := w.(batchWriter)
 	batched = batched && len(entries) > 1
 	for _, e := range entries {

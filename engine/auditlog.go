@@ -28,7 +28,8 @@ const (
 // process appends (a read's, a refusal's, a write's, a seed's), by the
 // group-commit timer, and by FlushAudit and Close.
 //
-// Lock order: SQLite's write lock (a transaction begun), then appendMu.
+// Lock order: SQLite's write lock (a transaction begun) or PostgreSQL's
+// audit lock (auditLock), then appendMu.
 // connMu, held by whoever appends outside a write's transaction, comes
 // before both.
 type auditLog struct {
@@ -515,6 +516,11 @@ func (q *auditLog) close() {
 // error there is nothing to call.
 func (e *Engine) logInTx(ctx context.Context, tx execQuerier, own ...*AuditEntry) (done func(committed bool), err error) {
 	q := e.audit
+	// The chain's lock before appendMu (the lock order), and before the
+	// head is read.
+	if err := e.store.d.auditLock(ctx, tx, true); err != nil {
+		return nil, err
+	}
 	q.appendMu.Lock()
 	pending := q.snapshot()
 	batch := append(pending, own...)
@@ -584,7 +590,7 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	if e.store.readOnly {
 		return e.store.writable()
 	}
-	tx, err := e.store.d.begin(ctx, e.store.db, true)
+	tx, err := e.store.d.beginWrite(ctx, e.store.db)
 	if err != nil {
 		busy := isBusy(err)
 		err = e.store.wrapErr(err)
@@ -630,7 +636,19 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	// Entries not in the log yet go first: they happened before this write.
 	done, err := e.logInTx(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil))
 	if err != nil {
-		return e.store.wrapErr(err)
+		tx.Rollback()
+		busy := isBusy(err)
+		err = e.store.wrapErr(err)
+		if busy {
+			// PostgreSQL: the audit chain's lock stayed held past the
+			// timeout; nothing was written, and the attempt is logged once
+			// the lock is free.
+			e.holdOut(e.entry(id, op, table, record, fields, err), err)
+		}
+		return err
+	}
+	if racePoint != nil {
+		racePoint("write.commit")
 	}
 	err = tx.Commit()
 	done(err == nil)

@@ -70,6 +70,43 @@ type dialect interface {
 	// attempt runs fn, a statement inside tx that may fail without ending
 	// the transaction (a seed reports every bad row in one run).
 	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error
+
+	// beginWrite starts the transaction of one write through the engine
+	// (create, update, delete, upsert, action). On SQLite it holds the
+	// write lock, as begin does. On PostgreSQL it holds nothing yet (READ
+	// COMMITTED): the rows it reads are locked as they are read
+	// (rowLock), and the audit chain's lock is taken just before the
+	// chain's head is read (auditLock), so writers to different rows
+	// overlap until their audit entries.
+	beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error)
+	// rowLock is the clause a SELECT of a beginWrite transaction ends
+	// with to lock the rows it reads until commit ("" on a database whose
+	// write transactions already exclude each other).
+	rowLock(m lockMode) string
+	// auditLock takes, inside a transaction begun by beginWrite, the lock
+	// that serializes appends to the audit chain, before its head is
+	// read; held until commit. With wait false it tries the lock once.
+	auditLock(ctx context.Context, q rowQuerier, wait bool) error
+}
+
+// lockMode is how a write locks a row it read (PostgreSQL's row-level lock
+// modes).
+type lockMode int
+
+const (
+	// lockKeyShare: the row's key may not change nor the row be deleted
+	// (a row a reference check found, until the referencing row is
+	// written).
+	lockKeyShare lockMode = iota
+	// lockNoKeyUpdate: the row is about to be updated (its key is not).
+	lockNoKeyUpdate
+	// lockUpdate: the row is about to be deleted.
+	lockUpdate
+)
+
+// rowQuerier runs a statement that returns one row.
+type rowQuerier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
 // columnType is the declared type of config column c in a table qb creates

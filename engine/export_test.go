@@ -122,3 +122,12 @@ func SetBulkSearchRows(n int) (restore func()) {
 	bulkSearchRows = n
 	return func() { bulkSearchRows = old }
 }
+
+// SetRacePoint installs f to be called at the race points of a write (see
+// racePoint); a test holds a transaction there. It returns a function
+// restoring the previous hook. Compiled into tests only.
+func SetRacePoint(f func(point string)) (restore func()) {
+	prev := racePoint
+	racePoint = f
+	return func() { racePoint = prev }
+}

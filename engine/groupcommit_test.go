@@ -64,8 +64,10 @@ func gcExpand(script string) string {
 }
 
 // TestHelperAuditWorker is not a test: it is the worker process the group
-// commit tests start. It opens the database QB_GC_DB as operator QB_GC_NAME
-// with the group window QB_GC_WINDOW, runs the operations QB_GC_OPS (see
+// commit tests start. It opens the database QB_GC_DB (a file or a
+// postgres:// URL) as operator QB_GC_NAME with the group window
+// QB_GC_WINDOW (each append held QB_GC_HEAD_PAUSE after reading the
+// chain's head, when set), runs the operations QB_GC_OPS (see
 // gcExpand), printing "done N" after each, then either closes the engine
 // and prints "closed", or (QB_GC_PAUSE set) prints "paused" and waits to be
 // killed.
@@ -75,6 +77,15 @@ func TestHelperAuditWorker(t *testing.T) {
 		t.Skip("a helper process, run by the group commit tests")
 	}
 	window, _ := time.ParseDuration(os.Getenv("QB_GC_WINDOW"))
+	if pause, _ := time.ParseDuration(os.Getenv("QB_GC_HEAD_PAUSE")); pause > 0 {
+		// Every append waits after reading the chain's head: without the
+		// lock that serializes appends, processes would chain onto one head.
+		engine.SetRacePoint(func(p string) {
+			if p == "audit.head" {
+				time.Sleep(pause)
+			}
+		})
+	}
 	cfg, err := schema.Load("../quickback.toml")
 	if err != nil {
 		fmt.Println("error", err)
@@ -121,9 +132,17 @@ type gcWorker struct {
 
 func gcStart(t *testing.T, path, name, script, window string, pause bool) *gcWorker {
 	t.Helper()
+	return gcStartEnv(t, path, name, script, window, pause)
+}
+
+// gcStartEnv is gcStart with more of the worker's environment (env's
+// NAME=value entries).
+func gcStartEnv(t *testing.T, path, name, script, window string, pause bool, env ...string) *gcWorker {
+	t.Helper()
 	w := &gcWorker{name: name, ops: gcExpand(script), lines: make(chan string, 1024)}
 	w.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperAuditWorker$")
 	w.cmd.Env = append(os.Environ(), "QB_GC_DB="+path, "QB_GC_NAME="+name, "QB_GC_OPS="+script, "QB_GC_WINDOW="+window)
+	w.cmd.Env = append(w.cmd.Env, env...)
 	if pause {
 		w.cmd.Env = append(w.cmd.Env, "QB_GC_PAUSE=1")
 	}

@@ -179,9 +179,11 @@ func (postgresDialect) compatible(c *schema.Column, decl string) bool {
 
 func (postgresDialect) isInteger(decl string) bool { return affinity(decl) == affInteger }
 
-// pgLockSQL takes the transaction-scoped advisory lock that serializes qb's
-// writers on one schema (the audit chain's head, reference checks,
-// upserts): the same one-writer-at-a-time that SQLite's lock gives.
+// pgLockSQL takes the transaction-scoped advisory lock of one schema's qb
+// tables. Every append to the audit chain takes it before reading the
+// chain's head, so processes never fork the chain; seeds, bulk loads and
+// layout changes take it at their start (begin), which makes them the one
+// writer, as SQLite's lock does.
 const pgLockSQL = "SELECT pg_advisory_xact_lock(7190, hashtext(current_schema()))"
 
 // pgTryLockSQL tries the lock once.
@@ -205,10 +207,33 @@ func (postgresDialect) begin(ctx context.Context, db *sql.DB, wait bool) (*sql.T
 	return tx, nil
 }
 
+// beginWrite: READ COMMITTED and no lock yet. What SQLite's one-writer
+// lock kept true until commit is kept by narrower locks: the row a write
+// reads is locked (FOR NO KEY UPDATE, FOR UPDATE to delete it), a row a
+// reference check finds is locked against deletion (FOR KEY SHARE), an
+// upsert whose create meets the key created meanwhile takes the update
+// path, and the audit chain's lock comes last, just before the head is
+// read, so it is held only while the entry is appended and committed.
+func (postgresDialect) beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	return db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+}
+
+func (postgresDialect) rowLock(m lockMode) string {
+	switch m {
+	case lockKeyShare:
+		return " FOR KEY SHARE"
+	case lockNoKeyUpdate:
+		return " FOR NO KEY UPDATE"
+	}
+	return " FOR UPDATE"
+}
+
+func (postgresDialect) auditLock(ctx context.Context, q rowQuerier, wait bool) error {
+	return pgLock(ctx, q, wait)
+}
+
 // pgLock takes the writers' advisory lock inside an open transaction.
-func pgLock(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, wait bool) error {
+func pgLock(ctx context.Context, q rowQuerier, wait bool) error {
 	if wait {
 		var v string
 		return q.QueryRowContext(ctx, pgLockSQL).Scan(&v)
@@ -306,15 +331,19 @@ func asPG(err error) *pgconn.PgError {
 }
 
 // appendInTx is appendUpTo on PostgreSQL: the entries are appended in a
-// transaction of their own that holds the writers' advisory lock, taken
+// transaction of their own that takes the audit chain's advisory lock
 // before the head is read, so processes never fork the chain.
 func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, last *AuditEntry) error {
 	q := e.audit
-	tx, err := e.store.d.begin(ctx, e.store.db, wait)
+	d := e.store.d
+	tx, err := d.beginWrite(ctx, e.store.db)
 	if err != nil {
 		return e.store.wrapErr(err)
 	}
 	defer tx.Rollback()
+	if err := d.auditLock(ctx, tx, wait); err != nil {
+		return e.store.wrapErr(err)
+	}
 	q.appendMu.Lock()
 	defer q.appendMu.Unlock()
 	pend := q.snapshot()

@@ -3,17 +3,19 @@ package engine_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/enginetest"
 	"quickback.dev/qb/internal/pgtest"
 	"quickback.dev/qb/schema"
@@ -24,7 +26,13 @@ import (
 // kit's).
 func pgEngines(t *testing.T, n int) []*engine.Engine {
 	t.Helper()
-	first := enginetest.Seeded(t, enginetest.Postgres())
+	return pgEngines2(t, n)
+}
+
+// pgEngines2 is pgEngines with options for the kit (a config's edits).
+func pgEngines2(t *testing.T, n int, opts ...enginetest.Option) []*engine.Engine {
+	t.Helper()
+	first := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Postgres()}, opts...)...)
 	out := []*engine.Engine{first}
 	for len(out) < n {
 		e, err := engine.Open(first.Config(), first.Path(), engine.Options{})
@@ -56,10 +64,71 @@ func together(n int, fn func(i int) error) []error {
 	return errs
 }
 
+// pgRaceGate holds a transaction at a race point (engine.SetRacePoint)
+// until the race is certain to be run: n transactions are at the point
+// together (nothing kept them apart), or another transaction on the
+// test's schema waits for a lock (the protection under test works: it
+// would wait for ever for the held one), or until timeout.
+type pgRaceGate struct {
+	db      *sql.DB // on the test's schema
+	n       int
+	timeout time.Duration
+
+	mu     sync.Mutex
+	inside int  // transactions held now
+	open   bool // n were held together; stays open until none is
+}
+
+func (g *pgRaceGate) hold() {
+	g.mu.Lock()
+	g.inside++
+	if g.inside >= g.n {
+		g.open = true
+	}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		if g.inside--; g.inside == 0 {
+			g.open = false
+		}
+		g.mu.Unlock()
+	}()
+	for end := time.Now().Add(g.timeout); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		g.mu.Lock()
+		open := g.open
+		g.mu.Unlock()
+		if open || pgLockWaiter(g.db) {
+			return
+		}
+	}
+}
+
+// pgLockWaiter reports whether a backend holding a lock on a table of db's
+// schema waits for another lock (a row's, or the audit chain's).
+func pgLockWaiter(db *sql.DB) bool {
+	var waiting bool
+	err := db.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_locks w WHERE NOT w.granted AND w.pid IN (
+  SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relnamespace = current_schema()::regnamespace))`).Scan(&waiting)
+	return err == nil && waiting
+}
+
+// pgAtPoint installs, for the test, a race-point hook calling hold at point.
+func pgAtPoint(t *testing.T, point string, hold func()) {
+	restore := engine.SetRacePoint(func(p string) {
+		if p == point {
+			hold()
+		}
+	})
+	t.Cleanup(restore)
+}
+
 // TestPostgresConcurrentAuditChain: six engines (six processes' pools)
-// writing at once append to one chain: every write succeeds, the entries
-// are contiguous and the chain verifies — the advisory lock is taken
-// before the head is read.
+// writing to six rows at once append to one chain: every write succeeds,
+// the entries are contiguous and the chain verifies. Each append is held
+// after reading the chain's head until another append reads it too, or
+// waits for the audit lock: without the lock taken before the head is
+// read, appends chain onto the same head (and the writes fail on the
+// entries' unique seq).
 func TestPostgresConcurrentAuditChain(t *testing.T) {
 	const writers, each = 6, 8
 	es := pgEngines(t, writers)
@@ -69,6 +138,8 @@ func TestPostgresConcurrentAuditChain(t *testing.T) {
 		t.Fatalf("verify before: %+v %v", before, err)
 	}
 	dana := enginetest.Member(t, es[0], "u-dana", "")
+	gate := &pgRaceGate{db: enginetest.DB(t, es[0]), n: 2, timeout: 100 * time.Millisecond}
+	pgAtPoint(t, "audit.head", gate.hold)
 	// Each writer its own row: no row lock orders them, only the chain's.
 	errs := together(writers, func(i int) error {
 		for k := 0; k < each; k++ {
@@ -101,15 +172,69 @@ func TestPostgresConcurrentAuditChain(t *testing.T) {
 	}
 }
 
-// TestPostgresConcurrentUpsert: six engines upserting one new key at once:
-// exactly one creates the row, the others update it, none fails.
+// TestPostgresAuditProcesses: six processes (the group commit tests'
+// worker, on PostgreSQL) run writes, refusals and group-committed reads on
+// one database at once, each holding every append 5 ms after reading the
+// chain's head. Every process ends cleanly, the chain is contiguous and
+// verifies (every witnessed head included), and each process's entries are
+// in the order of its operations.
+func TestPostgresAuditProcesses(t *testing.T) {
+	first := enginetest.Seeded(t, enginetest.Postgres())
+	before := auVerify(t, first, "")
+	scripts := []string{
+		"w*6,r*20,x,g*5,w*4",
+		"x,w*5,r*30,x,w*3",
+		"g*20,w*8,x*2",
+		"w,x,w,r*10,w,x,w*5",
+		"r*40,w*6,x",
+		"w*5,x*5,r*20,w*2",
+	}
+	var workers []*gcWorker
+	for i, s := range scripts {
+		w := gcStartEnv(t, first.Path(), fmt.Sprintf("pg-worker-%d", i), s, "", false, "QB_GC_HEAD_PAUSE=5ms")
+		workers = append(workers, w)
+	}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func(w *gcWorker) {
+			defer wg.Done()
+			w.wait(t, "closed")
+			w.cmd.Wait()
+		}(w)
+	}
+	wg.Wait()
+	r := auVerify(t, first, "")
+	if !r.OK || r.HeadSeq != r.Entries || !r.Witness.Found {
+		t.Fatalf("the chain after six processes: %+v", r)
+	}
+	total := 0
+	for _, w := range workers {
+		total += len(w.ops)
+		if got := gcLogged(t, first, w.name); got != w.ops {
+			t.Errorf("%s: the log holds\n %s\nits operations were\n %s", w.name, got, w.ops)
+		}
+	}
+	if r.Entries < before.Entries+int64(total) {
+		t.Errorf("%d entries after %d operations on %d", r.Entries, total, before.Entries)
+	}
+}
+
+// TestPostgresConcurrentUpsert: six engines upserting one new key at once,
+// each held after its lookup found no row until all six have looked: one
+// creates the row, the other five meet it in the unique index and take the
+// update path; none fails.
 func TestPostgresConcurrentUpsert(t *testing.T) {
-	const writers, rounds = 6, 10
+	const writers, rounds = 6, 5
 	es := pgEngines(t, writers)
 	ctx := context.Background()
 	olivia := enginetest.Member(t, es[0], "u-olivia", "")
+	db := enginetest.DB(t, es[0])
 	for round := 0; round < rounds; round++ {
 		key := fmt.Sprintf("race-%d", round)
+		gate := &pgRaceGate{db: db, n: writers, timeout: 5 * time.Second}
+		var looked atomic.Int32
+		pgAtPoint(t, "upsert.lookup", func() { looked.Add(1); gate.hold() })
 		paths := make([]string, writers)
 		errs := together(writers, func(i int) error {
 			r, err := es[i].Upsert(ctx, olivia, "ats_imports", map[string]any{"externalId": key, "candidateName": fmt.Sprintf("Racer %d", i)}, engine.WriteOptions{})
@@ -130,7 +255,10 @@ func TestPostgresConcurrentUpsert(t *testing.T) {
 		if creates != 1 {
 			t.Errorf("%s: paths %v: want exactly one create", key, paths)
 		}
-		rows := enginetest.Rows(t, enginetest.DB(t, es[0]), "SELECT count(*) FROM ats_imports WHERE external_id = ?", key)
+		if n := looked.Load(); n != writers {
+			t.Errorf("%s: %d of %d upserts found no row: the race was not run", key, n, writers)
+		}
+		rows := enginetest.Rows(t, db, "SELECT count(*) FROM ats_imports WHERE external_id = ?", key)
 		if rows[0][0] != int64(1) {
 			t.Errorf("%s: %v rows with the key, want 1", key, rows[0][0])
 		}
@@ -138,31 +266,89 @@ func TestPostgresConcurrentUpsert(t *testing.T) {
 }
 
 // TestPostgresTransitionRace: an application in "offer" moved to "hired"
-// and to "rejected" at once by two engines: exactly one wins, the other is
-// refused by the transition rule (hired and rejected are terminal) — the
-// loser reads the winner's stage, never the stale one.
+// and to "rejected" at once by two engines, the first to have read the
+// record held before its update until the other has read it too or waits
+// for it: exactly one wins, and the other reads the winner's stage and is
+// refused by the transition rule (hired and rejected are terminal), as on
+// SQLite — the record is locked from its read to the commit.
 func TestPostgresTransitionRace(t *testing.T) {
 	es := pgEngines(t, 2)
 	ctx := context.Background()
 	dana := enginetest.Member(t, es[0], "u-dana", "")
+	db := enginetest.DB(t, es[0])
 	// Every application of acme in "offer", behind the engine's back.
-	if _, err := enginetest.DB(t, es[0]).Exec("UPDATE applications SET stage = 'offer' WHERE organization_id = 'acme' AND deleted_at IS NULL"); err != nil {
+	if _, err := db.Exec("UPDATE applications SET stage = 'offer' WHERE organization_id = 'acme' AND deleted_at IS NULL"); err != nil {
 		t.Fatal(err)
 	}
+	gate := &pgRaceGate{db: db, n: 2, timeout: 5 * time.Second}
+	t.Cleanup(engine.SetBeforeActionUpdate(func(context.Context, *sql.Tx) { gate.hold() }))
 	for _, app := range ctAcmeApps {
 		targets := []string{"hired", "rejected"}
 		errs := together(2, func(i int) error {
 			_, err := es[i].Run(ctx, dana, "applications", "advanceStage", app, map[string]any{"stage": targets[i]}, engine.WriteOptions{})
 			return err
 		})
-		wins := 0
+		var wins, refused int
 		for _, err := range errs {
 			if err == nil {
 				wins++
+			} else if ee, ok := engine.AsError(err); ok && ee.Code == engine.ActionNotAllowedForState {
+				refused++
 			}
 		}
-		if wins != 1 {
-			t.Errorf("%s: %d of 2 transitions won (%v), want exactly 1", app, wins, errs)
+		if wins != 1 || refused != 1 {
+			t.Errorf("%s: %d of 2 transitions won, %d refused for the state (%v); want one of each", app, wins, refused, errs)
+		}
+	}
+}
+
+// TestPostgresReferenceRace: an application created for a new candidate
+// while the candidate is hard-deleted, the create held after its reference
+// check until the delete has ended or waits: the reference the create
+// checked holds until it commits (the candidate is locked against
+// deletion), so the create succeeds and the delete is refused by the
+// application now referencing the candidate — as on SQLite, where the
+// create's transaction would have excluded the delete.
+func TestPostgresReferenceRace(t *testing.T) {
+	es := pgEngines2(t, 2, enginetest.Edits(adHardDelete))
+	ctx := context.Background()
+	dana := enginetest.Member(t, es[0], "u-dana", "")
+	db := enginetest.DB(t, es[0])
+	for round := 0; round < 3; round++ {
+		cand, err := es[0].Create(ctx, dana, "candidates", map[string]any{"name": "Racer", "email": fmt.Sprintf("racer%d@example.com", round)}, engine.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := make(chan struct{})
+		deleted := make(chan error, 1)
+		restore := engine.SetRacePoint(func(p string) {
+			if p != "refs.checked" {
+				return
+			}
+			close(checked)
+			for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+				if len(deleted) > 0 || pgLockWaiter(db) {
+					return
+				}
+			}
+		})
+		go func() {
+			<-checked
+			_, err := es[1].Delete(ctx, dana, "candidates", cand.ID, engine.WriteOptions{})
+			deleted <- err
+		}()
+		_, cerr := es[0].Create(ctx, dana, "applications", map[string]any{"candidateId": cand.ID, "jobId": "j-firmware"}, engine.WriteOptions{})
+		derr := <-deleted
+		restore()
+		if cerr != nil {
+			t.Errorf("round %d: the create, whose reference check came first, failed: %v", round, cerr)
+		}
+		if ee, ok := engine.AsError(derr); !ok || ee.Code != engine.FKNotFound {
+			t.Errorf("round %d: the delete of the candidate now referenced = %v, want %s", round, derr, engine.FKNotFound)
+		}
+		n := enginetest.Rows(t, db, "SELECT count(*) FROM applications a JOIN candidates c ON c.id = a.candidate_id WHERE c.id = ?", cand.ID)[0][0]
+		if n != int64(1) {
+			t.Errorf("round %d: %v applications of the candidate, want 1", round, n)
 		}
 	}
 }
@@ -232,14 +418,14 @@ func TestPostgresErrorsHideDetail(t *testing.T) {
 	}
 }
 
-// TestPostgresKilledWriter: a process killed in the middle of a write
-// transaction — holding the writers' lock, a row and an audit entry
-// written, not committed — leaves nothing half-written: the row and the
-// entry are gone, the lock is free (the next write does not wait for
-// lock_timeout), and the chain verifies.
+// TestPostgresKilledWriter: a process killed with SIGKILL in the middle of
+// an engine write — the row inserted, its audit entry appended, the audit
+// chain's lock held, nothing committed — leaves nothing half-written: the
+// row and the entry are gone, the lock is free (the next write does not
+// wait for lock_timeout), and the chain verifies.
 func TestPostgresKilledWriter(t *testing.T) {
-	if os.Getenv("QB_PG_KILLED_WRITER") != "" {
-		pgKilledWriterChild(t)
+	if url := os.Getenv("QB_PG_KILLED_WRITER"); url != "" {
+		pgKilledWriterChild(t, url)
 		return
 	}
 	e := enginetest.Seeded(t, enginetest.Postgres())
@@ -258,7 +444,7 @@ func TestPostgresKilledWriter(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The child says "holding" once its transaction has written.
+	// The child says "holding" once its write is logged, not committed.
 	sc := bufio.NewScanner(stdout)
 	holding := false
 	for sc.Scan() {
@@ -270,16 +456,26 @@ func TestPostgresKilledWriter(t *testing.T) {
 	if !holding {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatal("the child never reached its transaction")
+		t.Fatal("the child never reached its commit")
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	db := enginetest.DB(t, e)
+	// The child's transaction holds the audit chain's lock now.
+	if !pgAdvisoryHeld(t, db) {
+		t.Error("the child holds no advisory lock at its commit")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("the child ended with %v, want killed", err)
+	}
 
+	// A lock the dead transaction still held would fail this write after
+	// lock_timeout.
 	dana := enginetest.Member(t, e, "u-dana", "")
 	if _, err := e.Update(ctx, dana, "jobs", "j-firmware", map[string]any{"title": "After the crash"}, engine.WriteOptions{}); err != nil {
 		t.Fatalf("write after the killed writer: %v", err)
 	}
-	db := enginetest.DB(t, e)
 	if n := enginetest.Rows(t, db, "SELECT count(*) FROM jobs WHERE id = ?", "j-half-written")[0][0]; n != int64(0) {
 		t.Errorf("the killed transaction's row is there (%v)", n)
 	}
@@ -289,35 +485,41 @@ func TestPostgresKilledWriter(t *testing.T) {
 	if err := e.FlushAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after, err := e.VerifyAudit(ctx, "")
-	if err != nil || !after.OK || after.Entries <= before.Entries {
-		t.Fatalf("verify after: %+v %v (before %d entries)", after, err, before.Entries)
+	res, err := e.VerifyAudit(ctx, "")
+	if err != nil || !res.OK || res.Entries <= before.Entries || res.HeadSeq != res.Entries {
+		t.Fatalf("verify after: %+v %v (before %d entries)", res, err, before.Entries)
 	}
 }
 
-// pgKilledWriterChild is the process TestPostgresKilledWriter kills: it
-// does what a write transaction does up to its commit, then waits.
-func pgKilledWriterChild(t *testing.T) {
-	db, err := dbconn.OpenRaw(os.Getenv("QB_PG_KILLED_WRITER"))
+// pgAdvisoryHeld reports whether a backend other than db's holds the audit
+// chain's advisory lock of db's schema.
+func pgAdvisoryHeld(t *testing.T, db *sql.DB) bool {
+	t.Helper()
+	rows := enginetest.Rows(t, db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 7190 AND objid = hashtext(current_schema())::oid AND pid <> pg_backend_pid()")
+	return rows[0][0] != int64(0)
+}
+
+// pgKilledWriterChild is the process TestPostgresKilledWriter kills: an
+// engine on the database at url creating the job j-half-written, stopped
+// between its audit entry and its commit.
+func pgKilledWriterChild(t *testing.T, url string) {
+	cfg, err := schema.Load("../quickback.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.Begin()
+	e, err := engine.Open(cfg, url, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var locked string
-	if err := tx.QueryRow("SELECT pg_advisory_xact_lock(7190, hashtext(current_schema()))").Scan(&locked); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec("INSERT INTO jobs (id, organization_id, title, status, created_at, created_by) VALUES (?, 'acme', 'Half', 'draft', '2026-03-02T09:00:00.000Z', 'u-dana')", "j-half-written"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec("INSERT INTO qb_audit (seq, at, os_user, user_id, org_id, role, operation, table_name, record_id, outcome, fields, prev_hash, hash) SELECT max(seq) + 1, 'x', 'x', 'x', 'x', 'x', 'create', 'jobs', 'j-half-written', 'ok', '[]', 'x', 'x' FROM qb_audit"); err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println("holding")
-	time.Sleep(time.Minute)
+	engine.SetRacePoint(func(p string) {
+		if p == "write.commit" {
+			fmt.Println("holding")
+			time.Sleep(time.Minute)
+		}
+	})
+	olivia := engine.Identity{UserID: "u-olivia", OrgID: "acme", Role: "owner"}
+	_, err = e.Create(context.Background(), olivia, "jobs", map[string]any{"title": "Half", "status": "draft"}, engine.WriteOptions{NewID: "j-half-written"})
+	t.Fatalf("the write was not stopped before its commit: %v", err)
 }
 
 // TestPostgresRefusesLongNames: a config naming a column PostgreSQL would

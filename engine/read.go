@@ -634,7 +634,7 @@ type querier interface {
 // fetch reads one row through the firewall together with the value of the
 // access condition on it. found is false when the firewall hides it.
 func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string) (raw []any, pass, found bool, err error) {
-	raw, passes, found, err := e.fetchConds(ctx, q, t, id, fw, rowID, acc)
+	raw, passes, found, err := e.fetchConds(ctx, q, t, id, fw, rowID, "", acc)
 	if !found || err != nil {
 		return nil, false, found, err
 	}
@@ -642,8 +642,9 @@ func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Ident
 }
 
 // fetchConds is fetch with the value of each of several access conditions
-// on the row (one statement, one row read).
-func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, rowID string, accs ...*residual) (raw []any, pass []bool, found bool, err error) {
+// on the row (one statement, one row read); lock (a dialect's rowLock, or
+// "") locks the row read until the transaction ends.
+func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, rowID, lock string, accs ...*residual) (raw []any, pass []bool, found bool, err error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(sqlCols(t))
@@ -655,7 +656,7 @@ func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id 
 	}
 	args = append(args, rowID)
 	args = append(args, fw.pred.bind(id)...)
-	b.WriteString(" FROM " + Q(t.SQLName) + " WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql)
+	b.WriteString(" FROM " + Q(t.SQLName) + " WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql + lock)
 	raw, conds, err := e.scanRowConds(e.queryRow(ctx, q, b.String(), args...), t, len(accs))
 	if isNoRows(err) {
 		return nil, nil, false, nil

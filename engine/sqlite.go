@@ -115,6 +115,18 @@ func (sqliteDialect) begin(ctx context.Context, db *sql.DB, _ bool) (*sql.Tx, er
 	return db.BeginTx(ctx, nil)
 }
 
+// beginWrite: SQLite has one writer at a time; the write holds its lock
+// from the start, which keeps every row it read unchanged until commit.
+func (d sqliteDialect) beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	return d.begin(ctx, db, true)
+}
+
+// rowLock: the transaction already holds the database's only write lock.
+func (sqliteDialect) rowLock(lockMode) string { return "" }
+
+// auditLock: the transaction already holds the database's only write lock.
+func (sqliteDialect) auditLock(context.Context, rowQuerier, bool) error { return nil }
+
 // attempt: a failed statement leaves a SQLite transaction usable.
 func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
 

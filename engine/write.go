@@ -265,7 +265,9 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 		rt := e.cfg.Table(c.References)
 		fw := firewallFor(rt, id)
 		var one int
-		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s", Q(rt.SQLName), Q(rt.PrimaryKey().SQLName), fw.pred.sql),
+		// Locked against deletion until commit: the reference stays true
+		// until the row holding it is written and committed.
+		err := e.queryRow(ctx, q, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = ? AND %s%s", Q(rt.SQLName), Q(rt.PrimaryKey().SQLName), fw.pred.sql, e.store.d.rowLock(lockKeyShare)),
 			append([]any{v}, fw.pred.bind(id)...)...).Scan(&one)
 		if isNoRows(err) {
 			probs = append(probs, FieldProblem{Field: c.Name, Category: "reference", Message: "no accessible " + rt.Name + " record with that id"})
@@ -277,6 +279,9 @@ func (e *Engine) checkReferences(ctx context.Context, q querier, t *schema.Table
 	}
 	if len(probs) > 0 {
 		return Errf(FKNotFound, map[string]any{"table": t.Name, "fields": probs}, "%s: referenced record not found: %s", t.Name, fieldList(probs))
+	}
+	if racePoint != nil {
+		racePoint("refs.checked")
 	}
 	return nil
 }
@@ -480,7 +485,7 @@ func (e *Engine) insertChecked(ctx context.Context, tx *sql.Tx, t *schema.Table,
 // written equals a hidden one.
 func (e *Engine) afterWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, id Identity, fw firewall, acc *residual, rowID string, before []any, written map[string]any, path string) (*WriteResult, error) {
 	accs, get := e.afterConds(t, id, acc)
-	raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, accs...)
+	raw, pass, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, "", accs...)
 	if err != nil {
 		return nil, err
 	}
@@ -638,10 +643,18 @@ func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 	if fw.err != nil {
 		return nil, fw, nil, fw.err
 	}
-	raw, pass, found, err := e.fetch(ctx, tx, t, id, fw, acc, rowID)
+	// Locked until commit, so what the checks read stays true (a delete
+	// locks the key too: a row being made to reference it waits, or is
+	// seen by the delete's reference check).
+	mode := lockNoKeyUpdate
+	if op == schema.OpDelete {
+		mode = lockUpdate
+	}
+	raw, passes, found, err := e.fetchConds(ctx, tx, t, id, fw, rowID, e.store.d.rowLock(mode), acc)
 	if err != nil {
 		return nil, fw, nil, err
 	}
+	pass := found && passes[0]
 	if !found {
 		return nil, fw, nil, notFound(t, rowID)
 	}
@@ -835,16 +848,38 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 		pk := t.PrimaryKey()
 		var deleted any
 		args = append(args, fw.scope.bind(id)...)
-		err = e.queryRow(ctx, tx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.SQLName), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
-		switch {
-		case isNoRows(err):
+		lookup := func() error {
+			return e.queryRow(ctx, tx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s AND %s", Q(pk.SQLName), Q(t.Column("deletedAt").SQLName), Q(t.SQLName), strings.Join(conds, " AND "), fw.scope.sql), args...).Scan(&rowID, &deleted)
+		}
+		err = lookup()
+		if isNoRows(err) {
 			rowID = ""
-			r, err := e.create(ctx, tx, t, id, data, "")
-			if err != nil {
-				return "", slices.Sorted(maps.Keys(data)), err
+			if racePoint != nil {
+				racePoint("upsert.lookup")
 			}
-			res = r
-			return r.ID, r.fields(), nil
+			var r *WriteResult
+			cerr := e.store.d.attempt(ctx, tx, func() (err error) {
+				r, err = e.create(ctx, tx, t, id, data, "")
+				return err
+			})
+			if cerr == nil {
+				res = r
+				return r.ID, r.fields(), nil
+			}
+			// PostgreSQL (READ COMMITTED): another upsert created the key
+			// since the lookup, and its commit is what the unique index
+			// made this insert wait for. The key, looked up again, takes
+			// the update path; a conflict on another unique column, or
+			// with a row outside the firewall, stays a refusal.
+			if ee, ok := AsError(cerr); !ok || ee.Code != UniqueViolation || !isPostgres(e.store.d) {
+				return "", slices.Sorted(maps.Keys(data)), cerr
+			}
+			if err = lookup(); isNoRows(err) {
+				rowID = ""
+				return "", slices.Sorted(maps.Keys(data)), cerr
+			}
+		}
+		switch {
 		case err != nil:
 			return "", nil, e.store.wrapErr(err)
 		case deleted != nil:
