@@ -353,6 +353,53 @@ func TestPostgresReferenceRace(t *testing.T) {
 	}
 }
 
+// TestPostgresWritersOverlap: writers to different rows do not wait for
+// each other's whole transaction. An update of one job is held after its
+// reference check (its row locked, nothing logged yet) while an update of
+// another job runs start to finish, audit entry and commit included; then
+// the held one commits too, and the chain verifies. With a lock taken at
+// the start of every write transaction the second update would wait for
+// the first (and the hold end only at its timeout).
+func TestPostgresWritersOverlap(t *testing.T) {
+	es := pgEngines(t, 2)
+	ctx := context.Background()
+	dana := enginetest.Member(t, es[0], "u-dana", "")
+	other := make(chan error, 1)
+	var overlapped, held atomic.Bool
+	pgAtPoint(t, "refs.checked", func() {
+		if !held.CompareAndSwap(false, true) {
+			return // the other writer's own check
+		}
+		go func() {
+			_, err := es[1].Update(ctx, dana, "jobs", "j-field-tech", map[string]any{"title": "Second"}, engine.WriteOptions{})
+			other <- err
+		}()
+		select {
+		case err := <-other:
+			overlapped.Store(true)
+			other <- err
+		case <-time.After(5 * time.Second):
+		}
+	})
+	if _, err := es[0].Update(ctx, dana, "jobs", "j-firmware", map[string]any{"title": "First"}, engine.WriteOptions{}); err != nil {
+		t.Fatalf("the held update: %v", err)
+	}
+	if err := <-other; err != nil {
+		t.Fatalf("the other update: %v", err)
+	}
+	if !overlapped.Load() {
+		t.Error("the update of another row waited for the held write's transaction")
+	}
+	for _, e := range es {
+		if err := e.FlushAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := auVerify(t, es[0], ""); !r.OK || r.HeadSeq != r.Entries {
+		t.Errorf("chain after the overlapping writes: %+v", r)
+	}
+}
+
 // TestPostgresOrderMatchesSQLite: lists sorted by a nullable column (NULLs
 // first ascending, last descending, as SQLite orders them) and by text in
 // byte order ("Z" before "a"), paged two rows at a time through keyset
