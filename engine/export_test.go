@@ -131,3 +131,8 @@ func SetRacePoint(f func(point string)) (restore func()) {
 	racePoint = f
 	return func() { racePoint = prev }
 }
+
+// SetPGLockAtBegin makes every PostgreSQL write transaction take the
+// advisory lock at its start (on) or only before the audit head (off, the
+// engine's way), for a benchmark's floor.
+func SetPGLockAtBegin(on bool) { pgLockAtBegin.Store(on) }

@@ -24,13 +24,13 @@ import (
 // pgEngines opens n engines on one seeded PostgreSQL database, each with a
 // connection pool of its own, as n processes would (the first is the
 // kit's).
-func pgEngines(t *testing.T, n int) []*engine.Engine {
+func pgEngines(t testing.TB, n int) []*engine.Engine {
 	t.Helper()
 	return pgEngines2(t, n)
 }
 
 // pgEngines2 is pgEngines with options for the kit (a config's edits).
-func pgEngines2(t *testing.T, n int, opts ...enginetest.Option) []*engine.Engine {
+func pgEngines2(t testing.TB, n int, opts ...enginetest.Option) []*engine.Engine {
 	t.Helper()
 	first := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Postgres()}, opts...)...)
 	out := []*engine.Engine{first}
