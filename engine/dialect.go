@@ -61,11 +61,14 @@ type dialect interface {
 	// isInteger reports whether a column declared as decl holds integers.
 	isInteger(decl string) bool
 
-	// begin starts a write transaction holding the database's write lock
-	// (SQLite's, or PostgreSQL's advisory lock of the qb tables): writers
-	// run one at a time, so a reference check, an upsert's lookup and the
-	// audit chain's head stay true until commit. With wait false it tries
-	// the lock once.
+	// begin starts a write transaction that excludes every other writer
+	// from its start (SQLite's write lock, or PostgreSQL's advisory lock of
+	// the qb tables, the one auditLock takes): seeds, bulk loads and
+	// layout changes, which read and write much. On PostgreSQL an engine
+	// write holding a row such a transaction writes, while it waits for
+	// the advisory lock, is a deadlock the server ends by failing one of
+	// the two (40P01, reported as another writer's lock). With wait false
+	// it tries the lock once.
 	begin(ctx context.Context, db *sql.DB, wait bool) (*sql.Tx, error)
 	// attempt runs fn, a statement inside tx that may fail without ending
 	// the transaction (a seed reports every bad row in one run).
