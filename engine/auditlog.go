@@ -508,8 +508,9 @@ func (q *auditLog) close() {
 	q.witness.close()
 }
 
-// logInTx appends the pending entries and then own inside tx, which holds
-// the write lock. Call done once tx is committed (true) or abandoned
+// logInTx appends the pending entries and then own inside tx, a write
+// transaction (holding SQLite's write lock; on PostgreSQL it takes the
+// audit chain's lock here, if it does not hold it yet). Call done once tx is committed (true) or abandoned
 // (false): after a commit it drops the pending entries it appended and
 // records the batch in the witness. Until done, other goroutines of this
 // process cannot append (appendMu), so no entry is appended twice. On an
