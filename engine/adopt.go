@@ -68,6 +68,8 @@ func (s *store) isAdopted(ctx context.Context) (bool, error) {
 type adoption struct {
 	Mismatches []Mismatch `json:"mismatches"`
 	Warnings   []string   `json:"warnings"`
+	// native are the columns kept in the database's own types (pgNative).
+	native map[*schema.Column]bool
 }
 
 // sampleRows is how many rows of each table the check reads to learn how
@@ -78,7 +80,7 @@ const sampleRows = 1000
 // checkAdoption compares the database with the config: the config's tables
 // and the identity source's.
 func (s *store) checkAdoption(ctx context.Context) (*adoption, error) {
-	a := &adoption{Mismatches: []Mismatch{}, Warnings: []string{}}
+	a := &adoption{Mismatches: []Mismatch{}, Warnings: []string{}, native: map[*schema.Column]bool{}}
 	for _, t := range s.cfg.Tables {
 		have, err := s.tableColumns(ctx, s.db, t.SQLName)
 		if err != nil {
@@ -122,7 +124,7 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 			continue
 		}
 		if !s.d.compatible(c, hc.typ) {
-			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: hc.name, Expected: expectedType(c), Found: foundType(hc.typ), Config: path})
+			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: hc.name, Expected: expectedType(c), Found: foundType(hc.typ) + pgNativeHint(s.d, c, hc.typ), Config: path})
 			continue
 		}
 		if c.Type == schema.TypeID && !hc.pk {
@@ -132,7 +134,11 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 		if hc.notNull && !hc.hasDefault && !notNull(t, c) && !c.System && c.Type != schema.TypeID {
 			a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s: NOT NULL without a default in the database but optional in the config (%s): a write that leaves it empty is refused", t.SQLName, hc.name, path))
 		}
-		if c.Type == schema.TypeTimestamp || c.Type == schema.TypeBoolean || c.Type == schema.TypeEnum {
+		if isPostgres(s.d) && pgNative(hc.typ) {
+			// Its values are of the database's own type: nothing of
+			// their form to sample.
+			a.native[c] = true
+		} else if c.Type == schema.TypeTimestamp || c.Type == schema.TypeBoolean || c.Type == schema.TypeEnum {
 			sampled = append(sampled, c)
 		}
 	}

@@ -750,7 +750,11 @@ func TestConformance(t *testing.T) {
 // §8): the same cases, the same expectations, a database seeded through qb
 // in a schema of each case's own. It skips without a PostgreSQL server
 // (internal/pgtest says how to get one).
-func TestConformancePostgres(t *testing.T) {
+func TestConformancePostgres(t *testing.T) { ctConformancePostgres(t) }
+
+// ctConformancePostgres runs every conformance case on PostgreSQL databases
+// built with the kit options extra.
+func ctConformancePostgres(t *testing.T, extra ...enginetest.Option) {
 	// Each case has a database of its own and its time is the server's,
 	// not this process's: cases run six at a time (t.Run may be called
 	// from several goroutines; t.Parallel would stop at GOMAXPROCS).
@@ -761,7 +765,7 @@ func TestConformancePostgres(t *testing.T) {
 	var mu sync.Mutex
 	shared := map[string]*engine.Engine{}
 	sharedFor := func(c ctCase) (*engine.Engine, []enginetest.Option) {
-		opts := []enginetest.Option{ctVariant(t, c.variant), enginetest.Postgres()}
+		opts := append([]enginetest.Option{ctVariant(t, c.variant), enginetest.Postgres()}, extra...)
 		mu.Lock()
 		defer mu.Unlock()
 		if shared[c.variant] == nil {
@@ -780,7 +784,7 @@ func TestConformancePostgres(t *testing.T) {
 					c.runIn(t, e, opts)
 					return
 				}
-				c.runOn(t, enginetest.Postgres())
+				c.runOn(t, append([]enginetest.Option{enginetest.Postgres()}, extra...)...)
 			})
 		}()
 	}

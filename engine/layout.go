@@ -424,6 +424,7 @@ func (s *store) refuseMismatches(ctx context.Context, createTables bool) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	s.native = a.native
 	var stmts []string
 	var mm []Mismatch
 	for _, m := range a.Mismatches {

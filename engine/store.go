@@ -84,6 +84,10 @@ type store struct {
 	// createdTables are the config tables opening created in an adopted
 	// database (Options.CreateTables).
 	createdTables []string
+	// native are the config columns an adopted PostgreSQL database keeps
+	// in its own types rather than text (pgvalues.go): they sort as
+	// themselves, not as bytes. Set once while opening.
+	native map[*schema.Column]bool
 	// d is the database's dialect.
 	d dialect
 }

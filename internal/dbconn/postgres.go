@@ -14,9 +14,10 @@ import (
 )
 
 // OpenPostgres opens a database/sql pool on the postgres:// URL whose
-// connections take the engine's "?" placeholders (rebound to $n), wait
-// busyMS for a lock (lock_timeout), and refuse writes when readOnly
-// (default_transaction_read_only).
+// connections take the engine's "?" placeholders (rebound to $n), read and
+// write PostgreSQL's own boolean, time and JSON types in the engine's
+// forms (pgvalues.go), wait busyMS for a lock (lock_timeout), and refuse
+// writes when readOnly (default_transaction_read_only).
 func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -31,7 +32,7 @@ func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 	if readOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
-	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)}), nil
+	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(pgAfterConnect))}), nil
 }
 
 // redactPGError keeps a URL's parse error from echoing a password.
@@ -69,11 +70,11 @@ func PgxConn(driverConn any) (*pgx.Conn, bool) {
 }
 
 func (c *rebindConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(rebind(query))
+	return pgWrapStmt(c.Conn.Prepare(rebind(query)))
 }
 
 func (c *rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, rebind(query))
+	return pgWrapStmt(c.Conn.PrepareContext(ctx, rebind(query)))
 }
 
 func (c *rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -81,7 +82,11 @@ func (c *rebindConn) ExecContext(ctx context.Context, query string, args []drive
 }
 
 func (c *rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, rebind(query), args)
+	rows, err := c.Conn.QueryContext(ctx, rebind(query), args)
+	if err != nil {
+		return nil, err
+	}
+	return pgWrapRows(rows), nil
 }
 
 var rebound sync.Map // query → rebound query

@@ -185,6 +185,11 @@ var QuickbackEdits = []Edit{
 	{Section: "[tables.ats_imports.columns]", Old: `syncedAt       = { type = "timestamp" }`, New: `syncedAt       = { type = "timestamp", format = "epoch_ms" }`},
 }
 
+// QuickbackPGEdits describe the PostgreSQL form of testdata/quickback
+// (drizzle-pg): QuickbackEdits but for the sync time, which is a native
+// timestamp there (read and written as ISO-8601 text, the default format).
+var QuickbackPGEdits = QuickbackEdits[:3]
+
 // Quickback puts the engine on a database qb did not create: an empty file
 // into which the migrations of a Quickback project (testdata/quickback) have
 // run, as `wrangler d1 export` and sqlite3 would leave it. The default
@@ -215,6 +220,32 @@ func QuickbackDB(t TB, path string) {
 			if _, err := db.Exec(string(src)); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
+		}
+	}
+}
+
+// QuickbackPGDB runs the PostgreSQL migrations of testdata/quickback
+// (drizzle-pg, in file order: Better Auth's tables, then the features) in
+// the database or schema the postgres:// URL names.
+func QuickbackPGDB(t TB, url string) {
+	t.Helper()
+	db, err := dbconn.OpenRaw(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	files, err := filepath.Glob(filepath.Join(root(t), "testdata", "quickback", "drizzle-pg", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations in testdata/quickback/drizzle-pg (%v)", err)
+	}
+	slices.Sort(files)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(src)); err != nil {
+			t.Fatalf("%s: %v", f, err)
 		}
 	}
 }
@@ -279,19 +310,21 @@ func (s *setup) apply(t TB, opts []Option) {
 		o(s)
 	}
 	if s.cfg == nil {
-		if s.quickback {
+		if s.quickback && s.pg {
+			s.edits = append(s.edits, QuickbackPGEdits...)
+		} else if s.quickback {
 			s.edits = append(s.edits, QuickbackEdits...)
 		}
 		s.cfg = Config(t, s.edits...)
 	}
 	if s.path == "" && s.pg {
-		if s.quickback {
-			t.Skip("a Quickback project's migrations are SQLite's (D1): not run on PostgreSQL")
-		}
 		if s.pgEmpty {
 			s.path = pgtest.Schema(t)
+			if s.quickback {
+				QuickbackPGDB(t, s.path)
+			}
 		} else {
-			s.path = pgtest.Get(t).Clone(t, pgTemplate(t, s.cfg))
+			s.path = pgtest.Get(t).Clone(t, pgTemplate(t, s.cfg, s.quickback))
 		}
 	}
 	if s.path == "" {
@@ -312,7 +345,7 @@ func Open(t TB, opts ...Option) *engine.Engine {
 func open(t TB, s setup) *engine.Engine {
 	t.Helper()
 	requireIsolatedWitness(t)
-	if _, err := os.Stat(s.path); s.quickback && err != nil {
+	if _, err := os.Stat(s.path); s.quickback && !s.pg && err != nil {
 		QuickbackDB(t, s.path)
 	}
 	e, err := engine.Open(s.cfg, s.path, s.opts)
@@ -387,14 +420,16 @@ func template(t TB, cfg *schema.Config, quickback bool) []byte {
 	return img
 }
 
-var pgTemplates = map[*schema.Config]string{} // seeded template databases by config
+var pgTemplates = map[templateKey]string{} // seeded template databases
 
 // pgTemplate is the URL of a PostgreSQL database seeded (seedPostgres)
-// once per config, which Seeded copies for each test.
-func pgTemplate(t TB, cfg *schema.Config) string {
+// once per config, which Seeded copies for each test; with quickback, the
+// PostgreSQL migrations of testdata/quickback run in it first.
+func pgTemplate(t TB, cfg *schema.Config, quickback bool) string {
 	t.Helper()
+	key := templateKey{cfg, quickback}
 	mu.Lock()
-	url, ok := pgTemplates[cfg]
+	url, ok := pgTemplates[key]
 	mu.Unlock()
 	if ok {
 		return url
@@ -402,15 +437,18 @@ func pgTemplate(t TB, cfg *schema.Config) string {
 	tplMu.Lock()
 	defer tplMu.Unlock()
 	mu.Lock()
-	url, ok = pgTemplates[cfg]
+	url, ok = pgTemplates[key]
 	mu.Unlock()
 	if ok {
 		return url
 	}
 	url = pgtest.Get(t).Template(t)
+	if quickback {
+		QuickbackPGDB(t, url)
+	}
 	seedPostgres(t, setup{cfg: cfg, path: url})
 	mu.Lock()
-	pgTemplates[cfg] = url
+	pgTemplates[key] = url
 	mu.Unlock()
 	return url
 }

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"strings"
+
+	"quickback.dev/qb/schema"
+)
+
+// A PostgreSQL database qb did not create keeps booleans, times, JSON and
+// enums in PostgreSQL's own types; the connection (internal/dbconn's
+// pgvalues.go) reads and writes them in qb's forms, and adoption accepts
+// them for the config types they hold.
+
+// pgNative reports whether a column PostgreSQL declares as decl (its
+// information_schema data_type) keeps values in a type of its own that qb
+// reads in its text forms and that has no collation.
+func pgNative(decl string) bool {
+	switch d := strings.ToUpper(decl); {
+	case strings.HasPrefix(d, "TIMESTAMP"), d == "JSON", d == "JSONB", d == "USER-DEFINED":
+		return true
+	}
+	return false
+}
+
+// pgNativeCompatible says whether PostgreSQL's own type decl holds config
+// column c (native: decl is one of those types; ok: it holds c): boolean
+// a boolean, timestamp [with time zone] an ISO-8601 timestamp (a time is
+// not epoch integers), json/jsonb JSON, and a user-defined type (CREATE
+// TYPE ... AS ENUM, Drizzle's pgEnum) an enum.
+func pgNativeCompatible(c *schema.Column, decl string) (ok, native bool) {
+	switch d := strings.ToUpper(decl); {
+	case d == "BOOLEAN":
+		return c.Type == schema.TypeBoolean, true
+	case strings.HasPrefix(d, "TIMESTAMP"):
+		return c.Type == schema.TypeTimestamp && !c.Format.Epoch(), true
+	case d == "JSON", d == "JSONB":
+		return c.Type == schema.TypeJSON, true
+	case d == "USER-DEFINED":
+		return c.Type == schema.TypeEnum, true
+	}
+	return false, false
+}
+
+// pgNativeHint is what a mismatch adds when a PostgreSQL time column is
+// declared with an epoch format: the format that reads it.
+func pgNativeHint(d dialect, c *schema.Column, decl string) string {
+	if isPostgres(d) && c.Type == schema.TypeTimestamp && c.Format.Epoch() && strings.HasPrefix(strings.ToUpper(decl), "TIMESTAMP") {
+		return ": a time column holds ISO-8601 times, declare format = \"iso_ms\""
+	}
+	return ""
+}
