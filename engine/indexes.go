@@ -131,6 +131,13 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 		if err != nil {
 			return s.wrapErr(err)
 		}
+		if isPostgres(s.d) {
+			// An index over a large table takes minutes to build.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+				tx.Rollback()
+				return s.wrapErr(err)
+			}
+		}
 		stop := reportWhile(p, start, progress)
 		op, use := "migrate:index", func() {}
 		if x.Search {

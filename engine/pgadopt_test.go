@@ -299,3 +299,44 @@ func TestPostgresAdoptionMismatches(t *testing.T) {
 		t.Errorf("%d mismatches, want 3: %s", len(le.Mismatches), got)
 	}
 }
+
+// TestPostgresStatementTimeout: qb's connections carry a statement_timeout
+// (a minute unless the URL sets one), and a statement that runs past it is
+// stopped and reported as such — never left to hang — with nothing of the
+// write kept. Here a trigger sleeps in an update under a 100 ms timeout.
+func TestPostgresStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	e := enginetest.Seeded(t, enginetest.Postgres())
+	var def string
+	if err := engine.RawDB(e).QueryRow("SHOW statement_timeout").Scan(&def); err != nil || def != "1min" {
+		t.Errorf("statement_timeout = %q (%v), want 1min", def, err)
+	}
+	for _, st := range []string{
+		`CREATE FUNCTION slow_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$`,
+		`CREATE TRIGGER slow BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION slow_update()`,
+	} {
+		if _, err := engine.RawDB(e).Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slow, err := engine.Open(e.Config(), e.Path()+"&statement_timeout=100", engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	dana := enginetest.Member(t, slow, "u-dana", "")
+	_, err = slow.Update(ctx, dana, "jobs", ctAcmeJobs[0], map[string]any{"title": "Never"}, engine.WriteOptions{})
+	if err == nil || !strings.Contains(err.Error(), "ran longer than its statement_timeout") || !strings.Contains(err.Error(), "SQLSTATE 57014") {
+		t.Fatalf("update past the timeout: %v", err)
+	}
+	if _, ok := engine.AsError(err); ok {
+		t.Errorf("a database error reported as a policy refusal: %v", err)
+	}
+	r, err := e.Get(ctx, enginetest.Member(t, e, "u-dana", ""), "jobs", ctAcmeJobs[0])
+	if err != nil || r.Get("title") == "Never" {
+		t.Errorf("after the stopped update the title is %v (%v)", r.Get("title"), err)
+	}
+	if v, err := slow.VerifyAudit(ctx, ""); err != nil || !v.OK {
+		t.Errorf("audit after the stopped update: %+v %v", v, err)
+	}
+}

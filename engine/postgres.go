@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
 )
 
@@ -324,6 +325,8 @@ func (s *store) wrapPGErr(err error) error {
 	switch st := pgState(err); {
 	case isBusy(err):
 		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes (SQLSTATE %s)", s.path, s.busyTimeout(), st)
+	case st == "57014":
+		return fmt.Errorf("database %s stopped a statement that ran longer than its statement_timeout (%s unless the URL sets ?statement_timeout=); narrow the query with a filter, add the indexes `qb check --db` suggests, or raise the timeout in the URL (SQLSTATE 57014)", s.path, dbconn.StatementTimeout)
 	case st == "25006":
 		return fmt.Errorf("database %s is read-only; open it with --read-only or connect as a user who may write", s.path)
 	case st == "28000" || st == "28P01" || st == "3D000":

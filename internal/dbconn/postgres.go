@@ -13,10 +13,21 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// StatementTimeout is how long a statement may run on qb's connections
+// unless the URL says otherwise (?statement_timeout=). A page, a get or a
+// write takes milliseconds with the indexes qb check suggests, and a
+// funnel count or an audit verification over millions of rows seconds: a
+// statement still running after a minute is a missing index or a runaway
+// query, which the console reports rather than waits on. Above
+// lock_timeout (the busy timeout, 5 s), so waiting for another writer
+// ends as "locked" first. Building an index lifts it (SET LOCAL).
+const StatementTimeout = "60s"
+
 // OpenPostgres opens a database/sql pool on the postgres:// URL whose
 // connections take the engine's "?" placeholders (rebound to $n), read and
 // write PostgreSQL's own boolean, time and JSON types in the engine's
-// forms (pgvalues.go), wait busyMS for a lock (lock_timeout), and refuse
+// forms (pgvalues.go), stop a statement after StatementTimeout, wait busyMS
+// for a lock (lock_timeout), and refuse
 // writes when readOnly (default_transaction_read_only).
 func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
@@ -28,6 +39,9 @@ func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 	}
 	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok {
 		cfg.RuntimeParams["lock_timeout"] = strconv.Itoa(busyMS)
+	}
+	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+		cfg.RuntimeParams["statement_timeout"] = StatementTimeout
 	}
 	if readOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
