@@ -165,10 +165,14 @@ func (postgresDialect) rowEstimate(ctx context.Context, q queryer, table string)
 	return n, rows.Err()
 }
 
-// compatible: PostgreSQL's type names read through SQLite's affinity rules
-// ("BIGINT" has INT, "DOUBLE PRECISION" DOUB, "CHARACTER VARYING" CHAR);
-// boolean and timestamp types hold values qb does not read as they are.
+// compatible: PostgreSQL's own boolean, time, JSON and enum types hold the
+// config's columns of those types (pgNativeCompatible); other type names
+// read through SQLite's affinity rules ("BIGINT" has INT, "DOUBLE
+// PRECISION" DOUB, "CHARACTER VARYING" CHAR).
 func (postgresDialect) compatible(c *schema.Column, decl string) bool {
+	if ok, native := pgNativeCompatible(c, decl); native {
+		return ok
+	}
 	switch strings.ToUpper(decl) {
 	case "BOOLEAN", "BYTEA", "JSON", "JSONB", "UUID":
 		return false
