@@ -248,6 +248,15 @@ FROM events WHERE id = $1`, w.ID).Scan(&types); err != nil || types != "boolean,
 			t.Errorf("list %+v: %v, want %v", c.q, got, c.want)
 		}
 	}
+	// A time column compares times: a date is one, a prefix is refused
+	// (on text it would compare as text).
+	if got := order(engine.ListQuery{Filters: []engine.Filter{{Column: "startsAt", Op: ">=", Value: "2026-03-01"}}, Sort: []schema.SortKey{{Column: "startsAt"}}}); !slices.Equal(got, []string{w.ID, "e-micro-2", "e-micro-1"}) {
+		t.Errorf("from a date: %v", got)
+	}
+	_, err = e.List(ctx, bo, "events", engine.ListQuery{Filters: []engine.Filter{{Column: "startsAt", Op: ">", Value: "2026-03"}}})
+	if code := ctErrCode(t, err); code != engine.ValidationFailed || !strings.Contains(err.Error(), "keeps it as a time") {
+		t.Errorf("a prefix of a time: %v", err)
+	}
 	// Writes: a boolean and a time updated in place.
 	if _, err := e.Update(ctx, bo, "events", "e-micro-1", map[string]any{"done": false, "startsAt": "2026-04-01T00:00:00.000Z"}, engine.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -338,5 +347,27 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	}
 	if v, err := slow.VerifyAudit(ctx, ""); err != nil || !v.OK {
 		t.Errorf("audit after the stopped update: %+v %v", v, err)
+	}
+}
+
+// TestPostgresQuickbackCheck: qb check --db on a Quickback project's
+// PostgreSQL database: adopted, identities from Better Auth, no warning
+// about the unique constraints its migrations do enforce (their indexes
+// are in the database's collation, which uniqueness does not depend on),
+// and the firewall's indexes suggested as on SQLite.
+func TestPostgresQuickbackCheck(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Quickback(), enginetest.Postgres())
+	chk, err := e.CheckDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !chk.Adopted || !strings.Contains(chk.Source, "Better Auth") {
+		t.Errorf("check: adopted %v, identities %q", chk.Adopted, chk.Source)
+	}
+	for _, w := range chk.Warnings {
+		t.Errorf("warning: %s", w)
+	}
+	if len(chk.Indexes) != 7 {
+		t.Errorf("%d indexes suggested, want 7: %+v", len(chk.Indexes), chk.Indexes)
 	}
 }

@@ -49,3 +49,18 @@ func pgNativeHint(d dialect, c *schema.Column, decl string) string {
 	}
 	return ""
 }
+
+// filterLiteral is a filter's value for column c of this database: on a
+// column it keeps as a time (native), the value must be a whole date or
+// time, since a prefix such as 2026-01 compares only where times are text.
+func (s *store) filterLiteral(c *schema.Column, raw string) (any, error) {
+	v, err := filterLiteral(c, raw)
+	if err != nil || !s.native[c] || c.Type != schema.TypeTimestamp {
+		return v, err
+	}
+	if _, ok := parseTime(raw); !ok {
+		return nil, Errf(ValidationFailed, map[string]any{"column": c.Name, "value": raw},
+			"filter on %s: must be an ISO-8601 date or timestamp (2026-01-18, 2026-01-18T11:30:00Z): the database keeps it as a time, so a prefix such as 2026-01 does not compare", c.Name)
+	}
+	return v, nil
+}

@@ -106,13 +106,15 @@ WHERE c.table_schema = current_schema() AND c.table_name = ?`, table)
 }
 
 // indexColumns reads pg_index; a text column indexed in another collation
-// than "C" (or POSIX) cannot serve byte-order pages, so it reads as "".
+// than "C" (or POSIX) cannot serve byte-order pages, so it reads as "" —
+// except among unique indexes, whose uniqueness holds in any collation.
 func (postgresDialect) indexColumns(ctx context.Context, q queryer, table string, unique bool) ([][]string, error) {
-	where := ""
+	where, ordered := "", "k.coll IN (0, 950, 951)"
 	if unique {
-		where = " AND i.indisunique AND i.indpred IS NULL"
+		// Uniqueness holds in any collation.
+		where, ordered = " AND i.indisunique AND i.indpred IS NULL", "TRUE"
 	}
-	rows, err := q.QueryContext(ctx, `SELECT i.indexrelid, COALESCE(CASE WHEN k.coll IN (0, 950, 951) THEN a.attname END, '')
+	rows, err := q.QueryContext(ctx, `SELECT i.indexrelid, COALESCE(CASE WHEN `+ordered+` THEN a.attname END, '')
 FROM pg_index i
 CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indcollation::oid[]) WITH ORDINALITY AS k(attnum, coll, n)
 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0

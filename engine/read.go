@@ -248,7 +248,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 		case "in":
 			var marks []string
 			for _, part := range strings.Split(f.Value, ",") {
-				v, err := filterLiteral(c, strings.TrimSpace(part))
+				v, err := e.store.filterLiteral(c, strings.TrimSpace(part))
 				if err != nil {
 					return nil, err
 				}
@@ -266,7 +266,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 				}
 			}
 		case "=", "!=", "<", "<=", ">", ">=":
-			v, err := filterLiteral(c, f.Value)
+			v, err := e.store.filterLiteral(c, f.Value)
 			if err != nil {
 				return nil, err
 			}
