@@ -335,7 +335,7 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	defer slow.Close()
 	dana := enginetest.Member(t, slow, "u-dana", "")
 	_, err = slow.Update(ctx, dana, "jobs", ctAcmeJobs[0], map[string]any{"title": "Never"}, engine.WriteOptions{})
-	if err == nil || !strings.Contains(err.Error(), "ran longer than its statement_timeout") || !strings.Contains(err.Error(), "SQLSTATE 57014") {
+	if err == nil || !strings.Contains(err.Error(), "it ran longer than its statement_timeout") || !strings.Contains(err.Error(), "SQLSTATE 57014") {
 		t.Fatalf("update past the timeout: %v", err)
 	}
 	if _, ok := engine.AsError(err); ok {

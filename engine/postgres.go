@@ -332,7 +332,10 @@ func (s *store) wrapPGErr(err error) error {
 	case isBusy(err):
 		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes (SQLSTATE %s)", s.path, s.busyTimeout(), st)
 	case st == "57014":
-		return fmt.Errorf("database %s stopped a statement that ran longer than its statement_timeout (%s unless the URL sets ?statement_timeout=); narrow the query with a filter, add the indexes `qb check --db` suggests, or raise the timeout in the URL (SQLSTATE 57014)", s.path, dbconn.StatementTimeout)
+		// 57014 is also a cancelled statement (a bulk load's COPY that
+		// failed in the client): said as both, never with the server's
+		// message, which can hold a value.
+		return fmt.Errorf("database %s stopped a statement: it ran longer than its statement_timeout (%s unless the URL sets ?statement_timeout=), or it was cancelled; narrow a slow query with a filter, add the indexes `qb check --db` suggests, or raise the timeout in the URL (SQLSTATE 57014)", s.path, dbconn.StatementTimeout)
 	case st == "25006":
 		return fmt.Errorf("database %s is read-only; open it with --read-only or connect as a user who may write", s.path)
 	case st == "28000" || st == "28P01" || st == "3D000":

@@ -22,10 +22,46 @@ import (
 // which PostgreSQL parses into the column's type.
 
 // pgAfterConnect prepares a new connection's type map: a boolean parameter
-// accepts the integers 0 and 1.
+// accepts the integers 0 and 1, and a time one ISO-8601 text where pgx
+// sends it in binary (COPY, which bulk loads use).
 func pgAfterConnect(_ context.Context, conn *pgx.Conn) error {
-	conn.TypeMap().RegisterType(&pgtype.Type{Name: "bool", OID: pgtype.BoolOID, Codec: intBoolCodec{}})
+	m := conn.TypeMap()
+	m.RegisterType(&pgtype.Type{Name: "bool", OID: pgtype.BoolOID, Codec: intBoolCodec{}})
+	m.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: textTimeCodec{&pgtype.TimestamptzCodec{}}})
+	m.RegisterType(&pgtype.Type{Name: "timestamp", OID: pgtype.TimestampOID, Codec: textTimeCodec{&pgtype.TimestampCodec{}}})
+	m.RegisterType(&pgtype.Type{Name: "date", OID: pgtype.DateOID, Codec: textTimeCodec{pgtype.DateCodec{}}})
 	return nil
+}
+
+// textTimeCodec is a pgx time codec that also encodes ISO-8601 text in
+// binary: a statement's text parameter goes as text, which PostgreSQL
+// parses, but COPY sends every value in binary.
+type textTimeCodec struct{ pgtype.Codec }
+
+func (c textTimeCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.(string); ok && format == pgtype.BinaryFormatCode {
+		if inner := m.PlanEncode(oid, format, time.Time{}); inner != nil {
+			return textTimePlan{inner}
+		}
+	}
+	return c.Codec.PlanEncode(m, oid, format, value)
+}
+
+// textTimePlan parses ISO-8601 text (RFC 3339, or a plain date) into the
+// time it names.
+type textTimePlan struct{ inner pgtype.EncodePlan }
+
+var errNotTime = errors.New("a time column takes ISO-8601 text")
+
+func (p textTimePlan) Encode(value any, buf []byte) ([]byte, error) {
+	s := value.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, s); err != nil {
+			return nil, errNotTime
+		}
+	}
+	return p.inner.Encode(t, buf)
 }
 
 // intBoolCodec is pgx's boolean codec that also encodes an integer 0 or 1
