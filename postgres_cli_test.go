@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,4 +42,20 @@ func TestPostgresCommands(t *testing.T) {
 	if _, errw, code := qb("run", "applications", "advanceStage", "a-1004", "--as", "u-dana", "--input", `{"stage":"rejected"}`); code == 0 {
 		t.Errorf("hired → rejected was allowed: %s", errw)
 	}
+	// qb test has no scratch copy of a PostgreSQL database: refused
+	// (it ran on a SQLite copy seeded from the fixtures, saying the
+	// database did not exist), never run on the database itself.
+	if out, errw, code := qb("test", testsFile(t)); code != 1 || !strings.Contains(errw, "cannot copy a PostgreSQL one") || strings.Contains(out, "passed") {
+		t.Errorf("qb test on PostgreSQL: exit %d\n%s%s", code, out, errw)
+	}
+}
+
+// testsFile is the repository's policy test file, by absolute path.
+func testsFile(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("tests", "hiring.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
