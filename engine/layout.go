@@ -257,6 +257,9 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 				// to build now.
 				stmts = append(stmts, sqliteSearchIndexDDL(t)...)
 			}
+			if isPostgres(s.d) {
+				stmts = append(stmts, s.pgSearchIndexDDL(ctx, t)...)
+			}
 			continue
 		}
 		// A column of the database the config does not name is left

@@ -290,7 +290,12 @@ func (e *Engine) searchRowids(ctx context.Context, t *schema.Table, match string
 func (e *Engine) SuggestedSearchIndexes() []IndexSuggestion {
 	out := []IndexSuggestion{}
 	if isPostgres(e.store.d) {
-		return out // FTS5 is SQLite's
+		// pg_trgm's indexes (pgsearch.go); a database error reading
+		// the catalogue suggests none.
+		if sugg, _, err := e.store.pgSearchIndexes(context.Background()); err == nil {
+			out = sugg
+		}
+		return out
 	}
 	for _, t := range e.cfg.Tables {
 		if t.Internal || len(searchIndexColumns(t)) == 0 || e.store.searchIndexFor(t) != nil {
@@ -304,6 +309,9 @@ func (e *Engine) SuggestedSearchIndexes() []IndexSuggestion {
 // createSearchIndex builds t's search index in tx (replacing one that
 // covers other columns); the store uses it once tx commits (use).
 func (s *store) createSearchIndex(ctx context.Context, tx queryExecer, t *schema.Table) (use func(), err error) {
+	if isPostgres(s.d) {
+		return func() {}, s.pgCreateSearchIndex(ctx, tx, t)
+	}
 	for _, st := range sqliteSearchIndexDDL(t) {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return nil, fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
