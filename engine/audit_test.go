@@ -124,6 +124,13 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 		{"replace the hash of entry 5 (and so the chain to 6)", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "UPDATE qb_audit SET hash = ? WHERE seq = 5", strings.Repeat("0", 64))
 		}, 5},
+		// The formula number is not hashed itself: only 1 and 2 exist.
+		{"edit the hash formula of entry 6 to one qb does not know", func(t *testing.T, e *engine.Engine) {
+			auExec(t, e, "UPDATE qb_audit SET hash_version = 3 WHERE seq = 6")
+		}, 6},
+		{"edit the hash formula of entry 4 to zero", func(t *testing.T, e *engine.Engine) {
+			auExec(t, e, "UPDATE qb_audit SET hash_version = 0 WHERE seq = 4")
+		}, 4},
 		// A deleted entry is named itself, not the one after it.
 		{"delete middle entry 5", func(t *testing.T, e *engine.Engine) {
 			auExec(t, e, "DELETE FROM qb_audit WHERE seq = 5")

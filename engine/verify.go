@@ -172,8 +172,14 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 				v.note(want, "missing", "entries %d to %d are missing: entry %d follows entry %d (deleted)%s", want, ent.Seq-1, ent.Seq, want-1, witnessed)
 			}
 		}
-		self := entryHash(&ent) == ent.Hash
+		// The formula's number is not itself hashed (each formula's
+		// content differs, so 1 and 2 cannot stand for each other); one
+		// qb does not know is an edit, not a formula to guess.
+		known := ent.HashVersion == hashV1 || ent.HashVersion == hashV2
+		self := known && entryHash(&ent) == ent.Hash
 		switch {
+		case !known:
+			v.note(ent.Seq, "edited", "entry %d was edited: it names hash formula %d, which does not exist (1 or 2)", ent.Seq, ent.HashVersion)
 		case !self:
 			v.note(ent.Seq, "edited", "entry %d was edited: its content does not match its hash", ent.Seq)
 		case ent.PrevHash != prev && ent.Seq == want && prevSelf && ent.Seq > 1:
