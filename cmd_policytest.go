@@ -91,13 +91,8 @@ qb test candidates-snapshot.toml`,
 // exist yet is seeded from the fixtures in the snapshot (and stays absent).
 func (c *cli) newScratch() (*engine.Scratch, error) {
 	path := c.dbPath()
-	if dbconn.IsPostgres(path) {
-		// A scratch copy is a SQLite file: of a PostgreSQL database there
-		// is none, and the tests must never run on the database itself.
-		return nil, usagef("qb test runs on a scratch copy of the database and cannot copy a PostgreSQL one (%s); run the tests on a SQLite database of the same project (qb --db FILE test), whose fixtures give the same decisions", dbconn.DisplayName(path))
-	}
 	var seed *seed.Data
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && c.cfg.Project.Fixtures != "" {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && c.cfg.Project.Fixtures != "" && !dbconn.IsPostgres(path) {
 		data, err := fixtures.Read(c.cfg, c.cfg.FixturesPath())
 		if err != nil {
 			return nil, asFixturesError(err)

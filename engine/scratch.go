@@ -35,6 +35,8 @@ type Scratch struct {
 	mu     sync.Mutex
 	n      int
 	closed bool
+	// pg: the database is PostgreSQL's, copied there (pgscratch.go).
+	pg *pgScratch
 }
 
 // NewScratch snapshots the database at src into a new temporary directory
@@ -44,6 +46,13 @@ type Scratch struct {
 // snapshot is a new database laid out for cfg and seeded with data (nil:
 // left empty), as opening the project for the first time would create it.
 func NewScratch(ctx context.Context, cfg *schema.Config, src, tmp string, data *seed.Data) (*Scratch, error) {
+	if dbconn.IsPostgres(src) {
+		pg, err := newPGScratch(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		return &Scratch{cfg: cfg, pg: pg}, nil
+	}
 	dir, err := os.MkdirTemp(tmp, "qb-scratch-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a scratch directory: %w", err)
@@ -105,6 +114,14 @@ func (s *Scratch) Open(opts Options) (*Engine, error) {
 		return nil, errors.New("the scratch copies were removed")
 	}
 	s.n++
+	opts.ReadOnly, opts.ReadOnlyReason = false, ""
+	if s.pg != nil {
+		u, err := s.pg.copy(context.Background(), s.n)
+		if err != nil {
+			return nil, err
+		}
+		return open(s.cfg, u, opts, "")
+	}
 	path := filepath.Join(s.dir, "copy-"+strconv.Itoa(s.n)+".db")
 	if err := copyFile(s.template, path); err != nil {
 		return nil, err
@@ -117,6 +134,12 @@ func (s *Scratch) Open(opts Options) (*Engine, error) {
 // every copy at the end anyway; a long run frees space as it goes).
 func (s *Scratch) Discard(e *Engine) {
 	p := e.Path()
+	if s.pg != nil {
+		s.mu.Lock()
+		s.pg.discard(p)
+		s.mu.Unlock()
+		return
+	}
 	if filepath.Dir(p) != s.dir {
 		return
 	}
@@ -133,7 +156,14 @@ func (s *Scratch) Discard(e *Engine) {
 func (s *Scratch) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	s.closed = true
+	if s.pg != nil {
+		s.pg.close()
+		return nil
+	}
 	var err error
 	for range 20 {
 		if err = os.RemoveAll(s.dir); err == nil {
