@@ -676,6 +676,7 @@ func TestHardDeleteNeverCascades(t *testing.T) {
 	}{
 		{"qb", []enginetest.Option{enginetest.Edits(adHardDelete)}},
 		{"quickback", []enginetest.Option{enginetest.Edits(adHardDelete), enginetest.Quickback()}},
+		{"quickback-postgres", []enginetest.Option{enginetest.Edits(adHardDelete), enginetest.Quickback(), enginetest.Postgres()}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := enginetest.Seeded(t, c.opts...)
@@ -683,7 +684,7 @@ func TestHardDeleteNeverCascades(t *testing.T) {
 			// A table of theirs the config does not name, cascading too
 			// (created behind qb's back on a database qb created as well,
 			// where qb leaves an unnamed table alone just the same).
-			if _, err := db.Exec("CREATE TABLE `candidate_tags` (`candidate_id` text NOT NULL, `tag` text NOT NULL, FOREIGN KEY (`candidate_id`) REFERENCES `candidates`(`id`) ON UPDATE no action ON DELETE cascade)"); err != nil {
+			if _, err := db.Exec(`CREATE TABLE "candidate_tags" ("candidate_id" text NOT NULL, "tag" text NOT NULL, FOREIGN KEY ("candidate_id") REFERENCES "candidates"("id") ON UPDATE no action ON DELETE cascade)`); err != nil {
 				t.Fatal(err)
 			}
 			dana := enginetest.Member(t, e, "u-dana", "acme")

@@ -371,3 +371,60 @@ func TestPostgresQuickbackCheck(t *testing.T) {
 		t.Errorf("%d indexes suggested, want 7: %+v", len(chk.Indexes), chk.Indexes)
 	}
 }
+
+// TestPostgresBetterAuth: Better Auth's tables on PostgreSQL (boolean
+// email_verified, timestamp created_at) hold, once seeded through qb, the
+// same identities as qb's own tables, listed and resolved alike; a second
+// seed changes nothing; the funnel counts as on SQLite; and seed --reset
+// removes the project's users and what the database cascades from them.
+func TestPostgresBetterAuth(t *testing.T) {
+	ctx := context.Background()
+	qb := enginetest.Seeded(t)
+	ba := enginetest.Seeded(t, enginetest.Quickback(), enginetest.Postgres())
+	want, err := qb.Members(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ba.Members(ctx); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("members (%v):\n got %v\nwant %v", err, got, want)
+	}
+	for _, as := range [][3]string{{"u-marco", "globex", ""}, {"MARCO@ACME.TEST", "acme", ""}, {"u-dana", "", "interviewer"}, {"", "acme", "recruiter"}, {"u-sam", "", ""}, {"u-nobody", "", ""}, {"u-marco", "", ""}} {
+		a, aerr := qb.ResolveIdentity(ctx, as[0], as[1], as[2])
+		b, berr := ba.ResolveIdentity(ctx, as[0], as[1], as[2])
+		if !reflect.DeepEqual(a, b) || fmt.Sprint(aerr) != fmt.Sprint(berr) {
+			t.Errorf("resolve %v: qb %+v (%v), better-auth %+v (%v)", as, a, aerr, b, berr)
+		}
+	}
+	for _, table := range []string{"ats_imports", "interview_notes", "candidates"} {
+		a, aerr := qb.Funnel(ctx, enginetest.Member(t, qb, "u-olivia", ""), table, engine.ListQuery{})
+		b, berr := ba.Funnel(ctx, enginetest.Member(t, ba, "u-olivia", ""), table, engine.ListQuery{})
+		if aerr != nil || berr != nil || ctMustJSON(t, a) != ctMustJSON(t, b) {
+			t.Errorf("funnel of %s:\n qb          %s (%v)\n better-auth %s (%v)", table, ctMustJSON(t, a), aerr, ctMustJSON(t, b), berr)
+		}
+	}
+	if rep, err := ba.Seed(ctx, enginetest.Fixtures(t, ba.Config()), false); err != nil || rep.Changed() {
+		t.Errorf("a second seed into Better Auth's tables: %v, changed %+v", err, rep)
+	}
+	db := engine.RawDB(ba)
+	for _, st := range []string{
+		`INSERT INTO "user" (id, name, email) VALUES ('u-extra', 'Extra', 'extra@example.com')`,
+		`INSERT INTO session (id, expires_at, token, updated_at, user_id) VALUES ('s-1', now(), 't-1', now(), 'u-dana')`,
+	} {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := ba.Seed(ctx, enginetest.Fixtures(t, ba.Config()), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Tables {
+		if c.Table == "users" && (c.Removed != 16 || c.Inserted != 15) {
+			t.Errorf("users: %+v (15 seeded and one more removed, 15 inserted)", c)
+		}
+	}
+	var extra, sessions int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM "user" WHERE id = 'u-extra'), (SELECT count(*) FROM session)`).Scan(&extra, &sessions); err != nil || extra != 0 || sessions != 0 {
+		t.Errorf("after reset: %d extra users, %d sessions (%v)", extra, sessions, err)
+	}
+}

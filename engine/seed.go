@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -188,6 +189,24 @@ func sameValues(have, want []any) bool {
 	return true
 }
 
+// sameJSONValues is sameValues where a JSON column compares as the JSON it
+// holds: PostgreSQL's jsonb keeps its own text of a document (keys
+// ordered, spaced), not the text written.
+func sameJSONValues(have, want []any, cols []*schema.Column) bool {
+	for i := range have {
+		if cols[i].Type == schema.TypeJSON {
+			if !reflect.DeepEqual(fromSQL(cols[i], have[i]), fromSQL(cols[i], want[i])) {
+				return false
+			}
+			continue
+		}
+		if !sameValue(have[i], want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 func sameValue(a, b any) bool {
 	norm := func(v any) any {
 		switch x := v.(type) {
@@ -290,6 +309,7 @@ func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed
 	}
 	var cols, marks, sets, kept []string
 	var args, keptArgs []any
+	var keptCols []*schema.Column
 	pk := t.PrimaryKey()
 	for _, c := range t.Columns {
 		v, ok := vals[c.Name]
@@ -301,7 +321,7 @@ func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed
 		args = append(args, v)
 		if c != pk && !stamped[c.Name] {
 			sets = append(sets, Q(c.SQLName)+" = excluded."+Q(c.SQLName))
-			kept, keptArgs = append(kept, Q(c.SQLName)), append(keptArgs, v)
+			kept, keptArgs, keptCols = append(kept, Q(c.SQLName)), append(keptArgs, v), append(keptCols, c)
 		}
 	}
 	out := seedInserted
@@ -313,7 +333,7 @@ func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed
 		}
 		err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(kept, ", ")+" FROM "+Q(t.SQLName)+" WHERE "+Q(pk.SQLName)+" = ?", id).Scan(ptrs...)
 		switch {
-		case err == nil && sameValues(cur, keptArgs):
+		case err == nil && sameValues(cur, keptArgs) || err == nil && sameJSONValues(cur, keptArgs, keptCols):
 			return seedUnchanged, nil
 		case err == nil:
 			out = seedUpdated
