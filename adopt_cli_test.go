@@ -36,6 +36,7 @@ func quickbackProject(t *testing.T) (cfg, db string) {
 // stdout (notes on stderr) and migrate --indexes creates them with
 // progress, after which none is suggested.
 func TestCLIQuickbackProject(t *testing.T) {
+	t.Parallel()
 	cfg, db := quickbackProject(t)
 	qb := func(args ...string) (string, string, int) {
 		return runQB(append([]string{"--config", cfg, "--db", db}, args...)...)
@@ -198,6 +199,7 @@ func TestIndexProgressLine(t *testing.T) {
 // (exit 1) that changes nothing unless --force is given. On qb's own
 // database it needs no --force.
 func TestCLISeedResetRefusedOnTheirData(t *testing.T) {
+	t.Parallel()
 	adoptedQB := func(t *testing.T) (string, string) {
 		dir := t.TempDir()
 		cfg := copyProject(t, dir)

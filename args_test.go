@@ -14,6 +14,7 @@ import (
 // (exit 1) that say what is wrong, misspellings get "did you mean", and
 // nothing is run: the database is not even created.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	cases := []usageCase{
 		{"extra argument to check", []string{"check", "quickback.toml", "extra"}, []string{`unexpected argument "extra"`, "qb check takes [CONFIG]"}},
 		{"extra argument to seed", []string{"seed", "extra"}, []string{`unexpected argument "extra"`, "qb seed takes no arguments"}},

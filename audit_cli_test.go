@@ -56,6 +56,7 @@ func acDB(p *auditProject) *sql.DB {
 // 3; with only a head kept elsewhere it says the history up to that head
 // was rewritten, never that a tail was truncated.
 func TestCLIAuditRehashedHistory(t *testing.T) {
+	t.Parallel()
 	p := newAuditProject(t)
 	p.qb("seed")
 	acFill(p, 24)
@@ -117,6 +118,7 @@ func acUnsafe(s string) string {
 // broken log is never reported verified. (The console's L view has its own
 // test in tui.)
 func TestCLIAuditOutputIsSanitized(t *testing.T) {
+	t.Parallel()
 	columns := []string{"at", "os_user", "user_id", "org_id", "role", "real_role", "operation", "table_name", "record_id", "outcome", "fields", "reason", "prev_hash", "hash"}
 	for _, payload := range acPayloads {
 		t.Run(fmt.Sprintf("%q", payload[:6]), func(t *testing.T) {

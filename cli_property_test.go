@@ -44,6 +44,7 @@ var propIdentities = [][]string{
 // CSV or NDJSON, result or error — holds a byte sequence outside the
 // sanitizer's allowed set (each line is termsafe.Safe).
 func TestPropertyCLIListWithinGetAndOutputSafe(t *testing.T) {
+	t.Parallel()
 	p := newProject(t)
 	tables := []string{"jobs", "candidates", "interview_notes", "applications", "ats_imports", "interview_scores"}
 	n := 0

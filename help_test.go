@@ -58,6 +58,7 @@ func sampleValue(f *pflag.Flag) []string {
 // the command takes; and every flag is accepted by the parser (given with a
 // value and --help, the command parses its flags, then prints help).
 func TestHelpEveryCommandAndFlag(t *testing.T) {
+	t.Parallel()
 	root := declared()
 	for _, cmd := range everyDeclared(root) {
 		name := cmd.Name()

@@ -10,6 +10,7 @@ import (
 // user, organization or role gets the correction, and refused filters are
 // VALIDATION_FAILED (exit 2), never an empty result.
 func TestCLIDidYouMean(t *testing.T) {
+	t.Parallel()
 	p := newProject(t)
 	cases := []struct {
 		args []string

@@ -50,6 +50,7 @@ func (p *project) dir() string { return filepath.Dir(p.cfg) }
 // file (its audit log included) byte for byte as it was, with no journal
 // beside it: it is never opened as the engine's.
 func TestCLITestShippedTests(t *testing.T) {
+	t.Parallel()
 	p := seededProject(t)
 	db := filepath.Join(p.dir(), "hiring.db")
 	before := [3]string{sum(t, db), sum(t, db+"-wal"), sum(t, db+"-shm")}
@@ -219,6 +220,7 @@ func TestCLITestSelectAndMistakes(t *testing.T) {
 // TestCLITestRecordThenRun: --record writes a policy snapshot that passes
 // when run; to stdout it is the same file.
 func TestCLITestRecordThenRun(t *testing.T) {
+	t.Parallel()
 	p := seededProject(t)
 	snap := filepath.Join(p.dir(), "snapshot.toml")
 	args := []string{"test", "--record", "--as", "u-ivan", "--as", "ben@acme.test", "--role", "recruiter", "--as", "anonymous", "--org", "acme", "--table", "candidates", "--table", "applications"}
@@ -263,6 +265,7 @@ func TestCLITestWithoutDatabase(t *testing.T) {
 // TestCLIFunnel: `explain --funnel` prints each stage's count, its rule,
 // and the funnel in one line; refusals are the list's.
 func TestCLIFunnel(t *testing.T) {
+	t.Parallel()
 	p := seededProject(t)
 	out, errw, code := p.run("explain", "interview_notes", "--funnel", "--as", "u-ben")
 	want := `rows of interview_notes listed by u-ben@acme (owner), stage by stage

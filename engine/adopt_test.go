@@ -68,6 +68,7 @@ func adTheirs(t *testing.T, path string) string {
 // identity list, the policy diff), refused writes and dry runs changes no
 // table, index or row of the project's.
 func TestAdoptionChangesNothingOfTheirs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := adTheirDB(t)
 	before := adTheirs(t, path)
@@ -159,6 +160,7 @@ func adFirstDiff(a, b string) string {
 // column, expected, found) in one error, and left exactly as it was: no
 // column added or retyped, no qb_* table created.
 func TestAdoptionReportsEveryMismatch(t *testing.T) {
+	t.Parallel()
 	path := adTheirDB(t)
 	db := adRaw(t, path)
 	for _, st := range []string{
@@ -741,6 +743,7 @@ func adDumpLine(t *testing.T, db *sql.DB, table, id string) string {
 // --db, with the SQL that would add it; one enforced by an index on the
 // same columns in another order is not.
 func TestAdoptionUniqueNotEnforced(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := adTheirDB(t)
 	db := adRaw(t, path)
@@ -788,6 +791,7 @@ func TestAdoptionUniqueNotEnforced(t *testing.T) {
 // while to build in its one statement, and progress hears of it at every
 // tick until it is built — start, ticks with the time so far, done.
 func TestCreateIndexReportsWhileBuilding(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := enginetest.Seeded(t, enginetest.Quickback())
 	if _, err := engine.RawDB(e).Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)

@@ -733,6 +733,7 @@ func ctConformanceCases() []ctCase {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	cs := ctConformanceCases()
 	if len(cs) < 90 {
 		t.Fatalf("only %d cases", len(cs))

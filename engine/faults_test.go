@@ -56,6 +56,7 @@ func flHead(t *testing.T, e *engine.Engine) (int64, string) {
 // entries are appended, chained, before the next one, writes work again,
 // and the chain verifies with every entry present.
 func TestFaultLockedDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hiring.db")
 	const busy = 300 * time.Millisecond

@@ -355,6 +355,7 @@ func ctSearchIDsT(t *testing.T, e *engine.Engine, id engine.Identity, q engine.L
 // small run, or one into a table that holds more rows than it loads, keeps
 // the index up to date row by row.
 func TestBulkSearchIndex(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	defer engine.SetBulkSearchRows(100)()
 	e := enginetest.Seeded(t)

@@ -82,6 +82,7 @@ func TestShippedTestsPassAndLeaveTheDatabaseAlone(t *testing.T) {
 // TestRunReportsWhatFailed: each expectation, when it does not hold, fails
 // the test with what was expected and what came.
 func TestRunReportsWhatFailed(t *testing.T) {
+	t.Parallel()
 	e := enginetest.Seeded(t)
 	s := scratchOf(t, e)
 	cases := []struct {
@@ -229,6 +230,7 @@ list = { table = "jobs" }
 // passes when run on the same snapshot; and it pins the decisions: changing
 // any recorded expectation makes that test fail.
 func TestRecordThenRun(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := enginetest.Seeded(t)
 	cfg := e.Config()

@@ -69,6 +69,7 @@ func (f *flow) waitBusy(subs ...string) string {
 // call shows a spinner naming what it waits for, and esc stops waiting:
 // its answer, when it comes, opens nothing.
 func TestSlowCompareShowsSpinnerAndStops(t *testing.T) {
+	t.Parallel()
 	f := lockedFlow(t)
 	f.key("c")
 	f.waitBusy("reading interview_notes", "as every role…", "esc stops waiting")
@@ -84,6 +85,7 @@ func TestSlowCompareShowsSpinnerAndStops(t *testing.T) {
 // TestSlowCompareForAnotherRow: a compare whose answer comes after the
 // operator moved to another row does not open (the status line says so).
 func TestSlowCompareForAnotherRow(t *testing.T) {
+	t.Parallel()
 	f := lockedFlow(t)
 	f.key("c")
 	f.waitBusy("as every role…")

@@ -10,6 +10,7 @@ import (
 // The audit view lists the log with its chain status and follows entries
 // appended while it is open, by this process or any other.
 func TestAuditViewFollows(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	id := identity(t, e, "u-ivan", "")
 	f := startFlow(t, e, Options{Identity: id, Table: "candidates"})

@@ -28,6 +28,7 @@ func rowsOf(v string) []string {
 // table, the grid's page, the references' labels) are one line with the
 // switch; enter lists them, esc goes back to the log, which still follows.
 func TestAuditViewGroupsConsoleReads(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	f := startFlow(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "applications"})
 	f.waitFor("c-jane · Jane Doe")

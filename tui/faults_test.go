@@ -42,6 +42,7 @@ func tuVerify(t *testing.T, e *engine.Engine) int64 {
 // (other tables, other rows), the status line saying audit entries are
 // pending; once the lock is released they are written and writes work.
 func TestLockedDatabase(t *testing.T) {
+	t.Parallel()
 	base := newEngine(t)
 	path := base.Path()
 	e := tuReopen(t, base, engine.Options{BusyTimeout: 200 * time.Millisecond})

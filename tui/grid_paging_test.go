@@ -7,6 +7,7 @@ import (
 // A table's search, filters, sort and position are remembered for the
 // session: switching tables and back restores them.
 func TestTableViewRemembered(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
 	press(m, "/", "e", "x", "a", "m", "p", "l", "e", "enter", "s", "down", "down")

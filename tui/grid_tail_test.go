@@ -66,6 +66,7 @@ func selectedID(t *testing.T, m *Model) string {
 // to its last row at once — one page read, the query reversed — not 100
 // rows per press; the grid pages up from there; g goes back to the first.
 func TestBottomReadsTheLastPage(t *testing.T) {
+	t.Parallel()
 	m, ids := tailSetup(t)
 	deliver(m, collect(m.Init()))
 	if got := m.grid.position(); got != "row 1 of 2,500" {
@@ -107,6 +108,7 @@ func TestBottomReadsTheLastPage(t *testing.T) {
 // TestBottomBeforeTheCount: G pressed before the total is known waits for
 // it, then goes to the last row.
 func TestBottomBeforeTheCount(t *testing.T) {
+	t.Parallel()
 	m, ids := tailSetup(t)
 	var later []tea.Msg
 	for _, msg := range collect(m.Init()) {

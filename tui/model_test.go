@@ -43,6 +43,7 @@ func press(m *Model, keys ...string) {
 // A list issued for one identity and answered after a switch is dropped:
 // the old identity's rows never appear, not even for a frame.
 func TestStaleResultDropped(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	dana := identity(t, e, "u-dana", "")
 	ivan := identity(t, e, "u-ivan", "")
@@ -184,6 +185,7 @@ func TestReadOnly(t *testing.T) {
 // Hostile data: c-mallory's name carries OSC 52 and clear-screen bytes; they
 // never reach the screen raw, in any view.
 func TestHostileDataInert(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	clip := &syncBuffer{}
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates", Clipboard: clip})
@@ -248,6 +250,7 @@ func osc52Payload(t *testing.T, s string) string {
 
 // Copies and exports carry the values as shown: masked for an interviewer.
 func TestCopyAndExportMasked(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	clip := &syncBuffer{}
 	dir := t.TempDir()
@@ -322,6 +325,7 @@ func TestCopyAndExportMasked(t *testing.T) {
 // Paging: a large table is read page by page by cursor, only pages near
 // the viewport are kept, and the total arrives lazily.
 func TestPagingLargeTable(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	ctx := context.Background()
 	if _, err := fixtures.Generate(ctx, e, "candidates", fixtures.GenerateOptions{Rows: 2500, Orgs: 1, Seed: 7}); err != nil {

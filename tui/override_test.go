@@ -45,6 +45,7 @@ func TestPickerRoleOverrideTab(t *testing.T) {
 
 // "as ROLE" typed at the end of the filter overrides every member shown.
 func TestPickerRoleOverrideTyped(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "jobs"})
 	press(m, "i")
@@ -67,6 +68,7 @@ func TestPickerRoleOverrideTyped(t *testing.T) {
 // A write as a synthetic identity asks a second time, naming it; No at
 // either question writes nothing, Yes at both writes.
 func TestSyntheticWriteSecondConfirmation(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "applications"})
 	press(m, "i")

@@ -18,6 +18,7 @@ func typeKey(m *Model, r rune) tea.Cmd {
 // interrupted searches nothing; an answer for a superseded search is
 // dropped; esc puts back the search the grid had.
 func TestLiveSearchDebouncedStaleDropped(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
 	press(m, "/")

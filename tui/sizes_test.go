@@ -12,6 +12,7 @@ var headHash = regexp.MustCompile(`head 9:[0-9a-f]+…?`)
 // TestGoldenViews (issue 15): browse, detail, form, compare, matrix and
 // audit as an operator sees them at 120×40, 80×24 and 40×12.
 func TestGoldenViews(t *testing.T) {
+	t.Parallel()
 	search := func(f *flow, text, want string) {
 		f.key("/")
 		f.typeText(text)

@@ -143,6 +143,7 @@ func tmResize(m *Model, w, h int) {
 // Every mode of the console fits a tiny terminal (20x5 and smaller) and a
 // huge one, and resizing back restores the same screen.
 func TestTerminalResizeTinyAndBack(t *testing.T) {
+	t.Parallel()
 	e := tmHostileEngine(t)
 	m := newModel(t, e, Options{Identity: identity(t, e, "u-dana", ""), Table: "candidates"})
 	tmResize(m, 120, 40)
@@ -187,6 +188,7 @@ func TestTerminalResizeTinyAndBack(t *testing.T) {
 // separator stays at one offset on every row while scrolling, and the
 // detail and compare views of those rows fit too.
 func TestTerminalHostileCells(t *testing.T) {
+	t.Parallel()
 	e := tmHostileEngine(t)
 	for _, who := range []string{"u-dana", "u-ivan"} {
 		for _, table := range []string{"candidates", "applications", "ats_imports"} {
