@@ -428,3 +428,29 @@ func TestPostgresBetterAuth(t *testing.T) {
 		t.Errorf("after reset: %d extra users, %d sessions (%v)", extra, sessions, err)
 	}
 }
+
+// TestPostgresVerifyOutlastsStatementTimeout: verifying the audit log reads
+// every entry in one statement, which on a long log takes longer than the
+// connection's statement_timeout (meant for pages); verification lifts it.
+// The log here is made slow to read with a view that sleeps per entry.
+func TestPostgresVerifyOutlastsStatementTimeout(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Postgres())
+	slow, err := engine.Open(e.Config(), e.Path()+"&statement_timeout=1000", engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	for _, st := range []string{
+		`ALTER TABLE qb_audit RENAME TO qb_audit_data`,
+		`CREATE FUNCTION slow_entry() RETURNS boolean LANGUAGE sql VOLATILE AS 'SELECT pg_sleep(1.5) IS NOT NULL'`,
+		`CREATE VIEW qb_audit AS SELECT * FROM qb_audit_data WHERE slow_entry()`,
+	} {
+		if _, err := engine.RawDB(e).Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := slow.VerifyAudit(context.Background(), "")
+	if err != nil || !v.OK || v.Entries == 0 {
+		t.Fatalf("verify past the statement timeout: %+v %v", v, err)
+	}
+}

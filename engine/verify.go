@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -139,7 +140,22 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 	}
 	headFound := head == "" || headHash == GenesisHash || headSeq > 0
 
-	rows, err := s.db.QueryContext(ctx, s.auditSelect()+" ORDER BY seq")
+	var q queryer = s.db
+	if isPostgres(s.d) {
+		// Reading and hashing every entry is one statement: past a few
+		// million entries it outlasts the connection's statement_timeout,
+		// which is there for pages, not for verifying a whole log.
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return res, s.wrapErr(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return res, s.wrapErr(err)
+		}
+		q = tx
+	}
+	rows, err := q.QueryContext(ctx, s.auditSelect()+" ORDER BY seq")
 	if err != nil {
 		return res, s.wrapErr(err)
 	}
