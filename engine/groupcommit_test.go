@@ -130,6 +130,20 @@ type gcWorker struct {
 	done      int // operations it reported done
 }
 
+// gcWaitClosed waits until every worker has closed its engine and exited.
+func gcWaitClosed(t *testing.T, workers []*gcWorker) {
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func(w *gcWorker) {
+			defer wg.Done()
+			w.wait(t, "closed")
+			w.cmd.Wait()
+		}(w)
+	}
+	wg.Wait()
+}
+
 func gcStart(t *testing.T, path, name, script, window string, pause bool) *gcWorker {
 	t.Helper()
 	return gcStartEnv(t, path, name, script, window, pause)
@@ -233,16 +247,7 @@ func TestAuditGroupCommitProcesses(t *testing.T) {
 	for i, s := range scripts {
 		workers = append(workers, gcStart(t, path, fmt.Sprintf("worker-%d", i), s, "", false))
 	}
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Add(1)
-		go func(w *gcWorker) {
-			defer wg.Done()
-			w.wait(t, "closed")
-			w.cmd.Wait()
-		}(w)
-	}
-	wg.Wait()
+	gcWaitClosed(t, workers)
 	r := auVerify(t, first, "")
 	// Every entry is witnessed but the seed's (it came with the template).
 	if !r.OK || !r.Witness.Found || r.Witness.Heads != r.Entries-1 {

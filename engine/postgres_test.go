@@ -194,16 +194,7 @@ func TestPostgresAuditProcesses(t *testing.T) {
 		w := gcStartEnv(t, first.Path(), fmt.Sprintf("pg-worker-%d", i), s, "", false, "QB_GC_HEAD_PAUSE=5ms")
 		workers = append(workers, w)
 	}
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Add(1)
-		go func(w *gcWorker) {
-			defer wg.Done()
-			w.wait(t, "closed")
-			w.cmd.Wait()
-		}(w)
-	}
-	wg.Wait()
+	gcWaitClosed(t, workers)
 	r := auVerify(t, first, "")
 	if !r.OK || r.HeadSeq != r.Entries || !r.Witness.Found {
 		t.Fatalf("the chain after six processes: %+v", r)

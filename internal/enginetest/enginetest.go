@@ -207,19 +207,26 @@ func QuickbackDB(t TB, path string) {
 	}
 	defer db.Close()
 	for _, dir := range []string{"auth", "features"} {
-		files, err := filepath.Glob(filepath.Join(root(t), "testdata", "quickback", "drizzle", dir, "*.sql"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no migrations in testdata/quickback/drizzle/%s (%v)", dir, err)
+		runMigrations(t, db, "drizzle/"+dir)
+	}
+}
+
+// runMigrations runs the .sql files of testdata/quickback/dir in db, in
+// file order.
+func runMigrations(t TB, db *sql.DB, dir string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root(t), "testdata", "quickback", filepath.FromSlash(dir), "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations in testdata/quickback/%s (%v)", dir, err)
+	}
+	slices.Sort(files)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
 		}
-		slices.Sort(files)
-		for _, f := range files {
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Exec(string(src)); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
+		if _, err := db.Exec(string(src)); err != nil {
+			t.Fatalf("%s: %v", f, err)
 		}
 	}
 }
@@ -234,20 +241,7 @@ func QuickbackPGDB(t TB, url string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	files, err := filepath.Glob(filepath.Join(root(t), "testdata", "quickback", "drizzle-pg", "*.sql"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no migrations in testdata/quickback/drizzle-pg (%v)", err)
-	}
-	slices.Sort(files)
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(string(src)); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
+	runMigrations(t, db, "drizzle-pg")
 }
 
 // TheirDB builds at path a database qb never opened: the migrations of
