@@ -129,7 +129,6 @@ func pgSide(b *testing.B, url string) *side {
 // benchmark's raw LIKE folds case by itself: it is left out here.)
 func BenchmarkPostgresList(b *testing.B) {
 	url := pgBenchSetup(b)
-	ctx := context.Background()
 	for _, tb := range listTables {
 		for _, role := range benchRoles {
 			for _, c := range tb.cases {
@@ -137,18 +136,7 @@ func BenchmarkPostgresList(b *testing.B) {
 					continue
 				}
 				b.Run(tb.table+"/"+role.name+"/"+c.name, func(b *testing.B) {
-					s := pgSide(b, url)
-					id := s.identity(b, role.user)
-					query, args := rawList(tb, role.user, c)
-					st := s.prepare(b, query)
-					q := c.q
-					q.Limit = 50
-					checkSame(b, s, id, tb.table, q, st, args)
-					pair(b, func() {
-						if _, err := s.eng.List(ctx, id, tb.table, q); err != nil {
-							b.Fatal(err)
-						}
-					}, func() { rawPage(b, st, args...) })
+					benchListPage(b, pgSide(b, url), tb, role.user, c)
 				})
 			}
 			b.Run(tb.table+"/"+role.name+"/deep", func(b *testing.B) {

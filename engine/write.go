@@ -866,12 +866,13 @@ func (e *Engine) Upsert(ctx context.Context, id Identity, table string, data map
 				res = r
 				return r.ID, r.fields(), nil
 			}
-			// PostgreSQL (READ COMMITTED): another upsert created the key
-			// since the lookup, and its commit is what the unique index
-			// made this insert wait for. The key, looked up again, takes
-			// the update path; a conflict on another unique column, or
-			// with a row outside the firewall, stays a refusal.
-			if ee, ok := AsError(cerr); !ok || ee.Code != UniqueViolation || !isPostgres(e.store.d) {
+			// Another upsert may have created the key since the lookup
+			// (PostgreSQL, READ COMMITTED: its commit is what the unique
+			// index made this insert wait for; under SQLite's one writer
+			// the lookup again finds nothing new). The key, looked up
+			// again, takes the update path; a conflict on another unique
+			// column, or with a row outside the firewall, stays a refusal.
+			if ee, ok := AsError(cerr); !ok || ee.Code != UniqueViolation {
 				return "", slices.Sorted(maps.Keys(data)), cerr
 			}
 			if err = lookup(); isNoRows(err) {
