@@ -70,6 +70,10 @@ type dialect interface {
 	// the two (40P01, reported as another writer's lock). With wait false
 	// it tries the lock once.
 	begin(ctx context.Context, db *sql.DB, wait bool) (*sql.Tx, error)
+	// untimed lifts the connection's statement limit for the rest of tx,
+	// whose work is long by nature (an index build, reading the whole
+	// audit log); PostgreSQL's statement_timeout is there for pages.
+	untimed(ctx context.Context, tx *sql.Tx) error
 	// attempt runs fn, a statement inside tx that may fail without ending
 	// the transaction (a seed reports every bad row in one run).
 	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error

@@ -131,12 +131,9 @@ func (e *Engine) CreateIndexes(ctx context.Context, list []IndexSuggestion, prog
 		if err != nil {
 			return s.wrapErr(err)
 		}
-		if isPostgres(s.d) {
-			// An index over a large table takes minutes to build.
-			if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
-				tx.Rollback()
-				return s.wrapErr(err)
-			}
+		if err := s.d.untimed(ctx, tx); err != nil { // an index over a large table takes minutes
+			tx.Rollback()
+			return s.wrapErr(err)
 		}
 		stop := reportWhile(p, start, progress)
 		op, use := "migrate:index", func() {}

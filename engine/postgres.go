@@ -271,6 +271,11 @@ func pgLock(ctx context.Context, q rowQuerier, wait bool) error {
 
 // attempt: a failed statement aborts a PostgreSQL transaction, so it runs
 // under a savepoint that is rolled back on failure.
+func (postgresDialect) untimed(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0")
+	return err
+}
+
 func (postgresDialect) attempt(ctx context.Context, tx *sql.Tx, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT qb_attempt"); err != nil {
 		return err

@@ -128,6 +128,8 @@ func (sqliteDialect) rowLock(lockMode) string { return "" }
 func (sqliteDialect) auditLock(context.Context, rowQuerier, bool) error { return nil }
 
 // attempt: a failed statement leaves a SQLite transaction usable.
+func (sqliteDialect) untimed(context.Context, *sql.Tx) error { return nil }
+
 func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
 
 // queryStrings runs a query of one text column and returns its values.

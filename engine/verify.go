@@ -143,14 +143,13 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 	var q queryer = s.db
 	if isPostgres(s.d) {
 		// Reading and hashing every entry is one statement: past a few
-		// million entries it outlasts the connection's statement_timeout,
-		// which is there for pages, not for verifying a whole log.
+		// million entries it outlasts the connection's statement_timeout.
 		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
 			return res, s.wrapErr(err)
 		}
 		defer tx.Rollback()
-		if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+		if err := s.d.untimed(ctx, tx); err != nil {
 			return res, s.wrapErr(err)
 		}
 		q = tx
