@@ -52,6 +52,12 @@ type dialect interface {
 	indexColumns(ctx context.Context, q queryer, table string, unique bool) ([][]string, error)
 	exists(ctx context.Context, q queryer, name string) (bool, error)
 	tables(ctx context.Context, q queryer) ([]string, error)
+	// foreignKeysSQL lists the foreign keys declared on any table of the
+	// database that reference the table bound to its one parameter: one
+	// row per column, (referencing table, key id, column, referenced
+	// column or "" for the primary key), ordered by table, key and the
+	// key's column order.
+	foreignKeysSQL() string
 	// rowEstimate is a quick upper bound of the rows of a table, read
 	// without scanning it.
 	rowEstimate(ctx context.Context, q queryer, table string) (int64, error)

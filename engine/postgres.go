@@ -399,9 +399,9 @@ func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, las
 	return nil
 }
 
-// pgForeignKeysSQL lists the foreign keys of the current schema's tables
-// that reference a table, as referencesTo reads SQLite's: the referencing
-// table, the key's id, and each column with the column it references.
+// foreignKeysSQL reads the current schema's foreign keys from pg_constraint.
+func (postgresDialect) foreignKeysSQL() string { return pgForeignKeysSQL }
+
 const pgForeignKeysSQL = `SELECT cl.relname::text, con.oid::bigint, a.attname::text, COALESCE(af.attname::text, '')
 FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid

@@ -27,18 +27,10 @@ type reference struct {
 }
 
 // referencesTo lists every reference to the table named sqlName: the
-// foreign keys the database declares on any table (read from SQLite's
-// catalogue; another database reads its own), and the config's references
-// columns.
+// foreign keys the database declares on any table (read from its catalogue:
+// dialect.foreignKeysSQL), and the config's references columns.
 func referencesTo(ctx context.Context, d dialect, q queryer, cfg *schema.Config, sqlName string) ([]reference, error) {
-	query := `SELECT m.name, f.id, f."from", COALESCE(f."to", '')
-FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE
-ORDER BY m.name, f.id, f.seq`
-	if isPostgres(d) {
-		query = pgForeignKeysSQL
-	}
-	rows, err := q.QueryContext(ctx, query, sqlName)
+	rows, err := q.QueryContext(ctx, d.foreignKeysSQL(), sqlName)
 	if err != nil {
 		return nil, err
 	}

@@ -132,6 +132,14 @@ func (sqliteDialect) untimed(context.Context, *sql.Tx) error { return nil }
 
 func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
 
+// foreignKeysSQL reads every table's foreign keys from pragma_foreign_key_list.
+func (sqliteDialect) foreignKeysSQL() string { return sqliteForeignKeysSQL }
+
+const sqliteForeignKeysSQL = `SELECT m.name, f.id, f."from", COALESCE(f."to", '')
+FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE
+ORDER BY m.name, f.id, f.seq`
+
 // queryStrings runs a query of one text column and returns its values.
 func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
