@@ -17,6 +17,13 @@ type dialect interface {
 	// name is the database's name in messages ("SQLite", "PostgreSQL").
 	name() string
 
+	// ping checks that db answers and is a database of this kind; wrapErr
+	// says a database error as messages show it, classified (another
+	// writer's lock, a read-only or unreachable database) and naming the
+	// database at path, whose lock waits up to busyMS.
+	ping(db *sql.DB, path string, busyMS int) error
+	wrapErr(path string, busyMS int, err error) error
+
 	// intType is the type of a 64-bit integer column (integers, 0/1
 	// booleans, epoch timestamps, qb's own counters); realType of a
 	// double-precision one. columnType derives a config column's type

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -330,35 +331,67 @@ func (e pgSafe) Error() string {
 	return fmt.Sprintf("%s (SQLSTATE %s)", e.pe.Message, e.pe.Code)
 }
 
-// wrapPGErr is wrapErr on PostgreSQL: classified by SQLSTATE, and a
-// server error shown without its detail.
-func (s *store) wrapPGErr(err error) error {
+// ping: SELECT 1 (the connection's parameters were checked as it opened).
+func (d postgresDialect) ping(db *sql.DB, path string, busyMS int) error {
+	var n int
+	if err := db.QueryRow("SELECT 1").Scan(&n); err != nil {
+		return d.wrapErr(path, busyMS, err)
+	}
+	return nil
+}
+
+// wrapErr classifies by SQLSTATE, and shows a server error without its
+// detail.
+func (postgresDialect) wrapErr(path string, busyMS int, err error) error {
 	switch st := pgState(err); {
 	case isBusy(err):
-		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes (SQLSTATE %s)", s.path, s.busyTimeout(), st)
+		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes (SQLSTATE %s)", path, busyMS, st)
 	case st == "57014":
 		// 57014 is also a cancelled statement (a bulk load's COPY that
 		// failed in the client): said as both, never with the server's
 		// message, which can hold a value.
-		return fmt.Errorf("database %s stopped a statement: it ran longer than its statement_timeout (%s unless the URL sets ?statement_timeout=), or it was cancelled; narrow a slow query with a filter, add the indexes `qb check --db` suggests, or raise the timeout in the URL (SQLSTATE 57014)", s.path, dbconn.StatementTimeout)
+		return fmt.Errorf("database %s stopped a statement: it ran longer than its statement_timeout (%s unless the URL sets ?statement_timeout=), or it was cancelled; narrow a slow query with a filter, add the indexes `qb check --db` suggests, or raise the timeout in the URL (SQLSTATE 57014)", path, dbconn.StatementTimeout)
 	case st == "25006":
-		return fmt.Errorf("database %s is read-only; open it with --read-only or connect as a user who may write", s.path)
+		return fmt.Errorf("database %s is read-only; open it with --read-only or connect as a user who may write", path)
 	case st == "28000" || st == "28P01" || st == "3D000":
-		return fmt.Errorf("database %s cannot be opened (%s); check the URL's user, password and database", s.path, pgSafe{asPG(err)})
+		return fmt.Errorf("database %s cannot be opened (%s); check the URL's user, password and database", path, pgSafe{asPG(err)})
 	case st != "":
-		return fmt.Errorf("database %s: %w", s.path, pgSafe{asPG(err)})
+		return fmt.Errorf("database %s: %w", path, pgSafe{asPG(err)})
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("database %s cannot be reached; check the URL's host and port and that the server runs", s.path)
+		return fmt.Errorf("database %s cannot be reached; check the URL's host and port and that the server runs", path)
 	}
-	return fmt.Errorf("database %s: %w", s.path, err)
+	return fmt.Errorf("database %s: %w", path, err)
 }
 
 func asPG(err error) *pgconn.PgError {
 	var pe *pgconn.PgError
 	errors.As(err, &pe)
 	return pe
+}
+
+// openPostgresStore opens the PostgreSQL database the URL names (SPEC §8).
+func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, error) {
+	busy := dbconn.BusyTimeoutMS
+	if opts.BusyTimeout > 0 {
+		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
+	}
+	name := dbconn.DisplayName(url)
+	if err := pgLongNames(cfg); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	db, err := dbconn.OpenPostgres(url, opts.ReadOnly, busy)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	db.SetMaxIdleConns(maxIdleConns)
+	s := &store{db: db, path: name, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy, d: postgresDialect{}}
+	if err := s.ping(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s.open(opts)
 }
 
 // appendInTx is appendUpTo on PostgreSQL: the entries are appended in a

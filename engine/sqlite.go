@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 
 	"quickback.dev/qb/schema"
 )
@@ -139,6 +141,35 @@ const sqliteForeignKeysSQL = `SELECT m.name, f.id, f."from", COALESCE(f."to", ''
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE
 ORDER BY m.name, f.id, f.seq`
+
+// ping reads sqlite_master, which a file that is not a SQLite database
+// (or is truncated) fails.
+func (d sqliteDialect) ping(db *sql.DB, path string, busyMS int) error {
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		if w := d.wrapErr(path, busyMS, err); !strings.HasPrefix(w.Error(), "database "+path+": ") {
+			return w
+		}
+		return fmt.Errorf("database %s: cannot be read as SQLite (%v); check the path or restore it from a backup", path, err)
+	}
+	return nil
+}
+
+// wrapErr classifies SQLite's errors by their text.
+func (sqliteDialect) wrapErr(path string, busyMS int, err error) error {
+	msg := err.Error()
+	switch {
+	case isBusy(err):
+		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes, or find the process holding it (fuser %s)", path, busyMS, path)
+	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only"):
+		return fmt.Errorf("database %s is read-only; open it with --read-only or fix its permissions", path)
+	case strings.Contains(msg, "unable to open") || strings.Contains(msg, "SQLITE_CANTOPEN"):
+		return fmt.Errorf("database %s cannot be opened (%v); check the path and the permissions of the file and its directory", path, err)
+	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed"):
+		return fmt.Errorf("database %s is not a SQLite database or is corrupt; restore it from a backup or start over with `qb seed --reset`", path)
+	}
+	return fmt.Errorf("database %s: %w", path, err)
+}
 
 // queryStrings runs a query of one text column and returns its values.
 func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {

@@ -245,29 +245,6 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	return s.open(opts)
 }
 
-// openPostgresStore opens the PostgreSQL database the URL names (SPEC §8).
-func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, error) {
-	busy := dbconn.BusyTimeoutMS
-	if opts.BusyTimeout > 0 {
-		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
-	}
-	name := dbconn.DisplayName(url)
-	if err := pgLongNames(cfg); err != nil {
-		return nil, fmt.Errorf("database %s: %w", name, err)
-	}
-	db, err := dbconn.OpenPostgres(url, opts.ReadOnly, busy)
-	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", name, err)
-	}
-	db.SetMaxIdleConns(maxIdleConns)
-	s := &store{db: db, path: name, cfg: cfg, readOnly: opts.ReadOnly, roReason: opts.ReadOnlyReason, busyMS: busy, d: postgresDialect{}}
-	if err := s.ping(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s.open(opts)
-}
-
 // open brings the open database in line with the config (or, read-only,
 // checks it) and reads the audit log's format.
 func (s *store) open(opts Options) (*store, error) {
@@ -287,45 +264,19 @@ func (s *store) open(opts Options) (*store, error) {
 	return s, nil
 }
 
-func (s *store) ping() error {
-	var n int
-	if isPostgres(s.d) {
-		if err := s.db.QueryRow("SELECT 1").Scan(&n); err != nil {
-			return s.wrapErr(err)
-		}
-		return nil
-	}
-	if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
-		if w := s.wrapErr(err); !strings.HasPrefix(w.Error(), "database "+s.path+": ") {
-			return w
-		}
-		return fmt.Errorf("database %s: cannot be read as SQLite (%v); check the path or restore it from a backup", s.path, err)
-	}
-	return nil
-}
+// ping checks that the database answers and is one of its dialect's.
+func (s *store) ping() error { return s.d.ping(s.db, s.path, s.busyTimeout()) }
 
 // Q quotes an SQL identifier. Identifiers come only from a validated config.
 func Q(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
+// wrapErr says a database error as messages show it: classified (a lock,
+// a read-only or unreadable database) by the dialect, naming the database.
 func (s *store) wrapErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if isPostgres(s.d) {
-		return s.wrapPGErr(err)
-	}
-	msg := err.Error()
-	switch {
-	case isBusy(err):
-		return fmt.Errorf("database %s is locked by another writer (waited %d ms); try again when it finishes, or find the process holding it (fuser %s)", s.path, s.busyTimeout(), s.path)
-	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only"):
-		return fmt.Errorf("database %s is read-only; open it with --read-only or fix its permissions", s.path)
-	case strings.Contains(msg, "unable to open") || strings.Contains(msg, "SQLITE_CANTOPEN"):
-		return fmt.Errorf("database %s cannot be opened (%v); check the path and the permissions of the file and its directory", s.path, err)
-	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed"):
-		return fmt.Errorf("database %s is not a SQLite database or is corrupt; restore it from a backup or start over with `qb seed --reset`", s.path)
-	}
-	return fmt.Errorf("database %s: %w", s.path, err)
+	return s.d.wrapErr(s.path, s.busyTimeout(), err)
 }
 
 // isBusy reports whether err is SQLite's "another connection holds the lock".
