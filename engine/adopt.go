@@ -552,13 +552,13 @@ func (e *Engine) CheckDatabase(ctx context.Context) (*DatabaseCheck, error) {
 	if c.Indexes, err = e.SuggestedIndexes(ctx); err != nil {
 		return nil, err
 	}
-	c.SearchIndexes = e.SuggestedSearchIndexes()
-	if isPostgres(s.d) {
-		if _, why, err := s.pgSearchIndexes(ctx); err != nil {
-			return nil, err
-		} else if why != "" {
-			c.Warnings = append(c.Warnings, "searches and ~ filters scan their rows: "+why)
-		}
+	sugg, why, err := s.d.searchIndexer().missing(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	c.SearchIndexes = sugg
+	if why != "" {
+		c.Warnings = append(c.Warnings, "searches and ~ filters scan their rows: "+why)
 	}
 	return c, nil
 }

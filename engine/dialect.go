@@ -46,6 +46,8 @@ type dialect interface {
 	// contains is a case-insensitive "col contains needle" test with its
 	// bound argument.
 	contains(col, needle string) (string, any)
+	// searchIndexer keeps the indexes that spare contains a scan.
+	searchIndexer() searchIndexer
 	// unlikely marks a condition the planner should expect to be false.
 	unlikely(cond string) string
 

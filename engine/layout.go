@@ -252,13 +252,8 @@ func (s *store) plan(ctx context.Context) ([]string, error) {
 		if len(have) == 0 {
 			stmts = append(stmts, tableDDL(s.d, s.cfg, t))
 			stmts = append(stmts, indexDDL(s.d, t)...)
-			if len(searchIndexColumns(t)) > 0 && !t.Internal && !isPostgres(s.d) {
-				// A new table is empty: its search index costs nothing
-				// to build now.
-				stmts = append(stmts, sqliteSearchIndexDDL(t)...)
-			}
-			if isPostgres(s.d) {
-				stmts = append(stmts, s.pgSearchIndexDDL(ctx, t)...)
+			if !t.Internal {
+				stmts = append(stmts, s.d.searchIndexer().newTableDDL(ctx, s, t)...)
 			}
 			continue
 		}

@@ -86,10 +86,18 @@ func (s *store) pgTrgmState(ctx context.Context) (pgTrgm, error) {
 	return pgTrgm{creatable: true, opclass: "gin_trgm_ops"}, nil
 }
 
-// pgSearchIndexes lists, per table, the trigram indexes the database
-// lacks: the statements that build them (CREATE EXTENSION first when it
-// is not installed). With the extension unusable, none, and why.
-func (s *store) pgSearchIndexes(ctx context.Context) ([]IndexSuggestion, string, error) {
+// trgmIndexer is PostgreSQL's searchIndexer: a pg_trgm index per
+// searchable text column, which the database keeps itself.
+type trgmIndexer struct{}
+
+// read: the indexes are the planner's to use; the store keeps no list of
+// them (contains runs as lower() LIKE whether or not they exist).
+func (trgmIndexer) read(context.Context, *store) error { return nil }
+
+// missing lists, per table, the trigram indexes the database lacks: the
+// statements that build them (CREATE EXTENSION first when it is not
+// installed). With the extension unusable, none, and why.
+func (trgmIndexer) missing(ctx context.Context, s *store) ([]IndexSuggestion, string, error) {
 	out := []IndexSuggestion{}
 	trgm, err := s.pgTrgmState(ctx)
 	if err != nil || trgm.why != "" {
@@ -121,34 +129,34 @@ func (s *store) pgSearchIndexes(ctx context.Context) ([]IndexSuggestion, string,
 // pgCreateTrgm installs pg_trgm (into the first schema of the search path).
 const pgCreateTrgm = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 
-// pgCreateSearchIndex builds t's trigram indexes in tx; a CREATE EXTENSION
-// the server refuses is said as what it is.
-func (s *store) pgCreateSearchIndex(ctx context.Context, tx queryExecer, t *schema.Table) error {
+// create builds t's trigram indexes in tx; a CREATE EXTENSION the server
+// refuses is said as what it is. The store keeps no list to update.
+func (trgmIndexer) create(ctx context.Context, s *store, tx queryExecer, t *schema.Table) (use func(), err error) {
 	trgm, err := s.pgTrgmState(ctx)
 	if err != nil {
-		return err
+		return func() {}, err
 	}
 	if trgm.why != "" {
-		return fmt.Errorf("search indexes use pg_trgm, and %s; searches still work, by scanning", trgm.why)
+		return func() {}, fmt.Errorf("search indexes use pg_trgm, and %s; searches still work, by scanning", trgm.why)
 	}
 	if !trgm.installed {
 		if _, err := tx.ExecContext(ctx, pgCreateTrgm); err != nil {
-			return fmt.Errorf("search indexes use pg_trgm, which the server did not create (%w); ask the database's owner to run CREATE EXTENSION pg_trgm; searches still work, by scanning", s.wrapErr(err))
+			return func() {}, fmt.Errorf("search indexes use pg_trgm, which the server did not create (%w); ask the database's owner to run CREATE EXTENSION pg_trgm; searches still work, by scanning", s.wrapErr(err))
 		}
 	}
 	for _, c := range s.pgTrgmColumns(t) {
 		st := pgTrgmIndexDDL(t, c, trgm.opclass)
 		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
+			return func() {}, fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
 		}
 	}
-	return nil
+	return func() {}, nil
 }
 
-// pgSearchIndexDDL are the trigram indexes of a table qb creates, when
-// pg_trgm is installed (qb never installs an extension unasked: that is
-// `qb migrate --indexes`).
-func (s *store) pgSearchIndexDDL(ctx context.Context, t *schema.Table) []string {
+// newTableDDL are the trigram indexes of a table qb creates, when pg_trgm
+// is installed (qb never installs an extension unasked: that is `qb
+// migrate --indexes`).
+func (trgmIndexer) newTableDDL(ctx context.Context, s *store, t *schema.Table) []string {
 	if t.Internal {
 		return nil
 	}

@@ -432,6 +432,8 @@ func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, las
 	return nil
 }
 
+func (postgresDialect) searchIndexer() searchIndexer { return trgmIndexer{} }
+
 // foreignKeysSQL reads the current schema's foreign keys from pg_constraint.
 func (postgresDialect) foreignKeysSQL() string { return pgForeignKeysSQL }
 

@@ -157,11 +157,31 @@ func (s *store) searchIndexesIn(creates string) map[string][]string {
 	return out
 }
 
-// readSearchIndexes sets the store's search indexes from the schema.
-func (s *store) readSearchIndexes(ctx context.Context) error {
-	if isPostgres(s.d) {
-		return nil // no FTS5: contains runs as lower() LIKE
-	}
+// A searchIndexer keeps the indexes that let search and ~ filters find
+// their rows without scanning the table: SQLite's FTS5 tables (ftsIndexer)
+// or PostgreSQL's pg_trgm indexes (trgmIndexer, pgsearch.go). The
+// dialect chooses it.
+type searchIndexer interface {
+	// read sets the store's search indexes as the database has them
+	// (when it opens).
+	read(ctx context.Context, s *store) error
+	// newTableDDL are the statements that build the search index of a
+	// table qb is creating, with the table (not an internal one).
+	newTableDDL(ctx context.Context, s *store, t *schema.Table) []string
+	// missing lists the search indexes the database lacks, and why none
+	// can be built ("" when they can).
+	missing(ctx context.Context, s *store) (sugg []IndexSuggestion, why string, err error)
+	// create builds t's search index in tx (replacing one that covers
+	// other columns); the store uses it once tx commits (use).
+	create(ctx context.Context, s *store, tx queryExecer, t *schema.Table) (use func(), err error)
+}
+
+// ftsIndexer is SQLite's searchIndexer: one FTS5 table per table with
+// searchable text columns, kept by triggers.
+type ftsIndexer struct{}
+
+// read reads the FTS5 tables' DDL from sqlite_master.
+func (ftsIndexer) read(ctx context.Context, s *store) error {
 	var creates sql.NullString
 	if err := s.db.QueryRowContext(ctx, "SELECT "+searchSchemaSQL).Scan(&creates); err != nil {
 		return s.wrapErr(err)
@@ -169,6 +189,49 @@ func (s *store) readSearchIndexes(ctx context.Context) error {
 	m := s.searchIndexesIn(creates.String)
 	s.search.Store(&m)
 	return nil
+}
+
+// newTableDDL: a new table is empty, so its search index costs nothing to
+// build now.
+func (ftsIndexer) newTableDDL(_ context.Context, _ *store, t *schema.Table) []string {
+	if len(searchIndexColumns(t)) == 0 {
+		return nil
+	}
+	return sqliteSearchIndexDDL(t)
+}
+
+// missing: one suggestion per table whose index is missing or covers other
+// columns than the config's; FTS5 is built into SQLite, so never a why.
+func (ftsIndexer) missing(_ context.Context, s *store) ([]IndexSuggestion, string, error) {
+	out := []IndexSuggestion{}
+	for _, t := range s.cfg.Tables {
+		if t.Internal || len(searchIndexColumns(t)) == 0 || s.searchIndexFor(t) != nil {
+			continue
+		}
+		out = append(out, IndexSuggestion{Table: t.Name, Name: searchIndexName(t), SQL: strings.Join(sqliteSearchIndexDDL(t), ";\n"), Search: true})
+	}
+	return out, "", nil
+}
+
+func (ftsIndexer) create(ctx context.Context, s *store, tx queryExecer, t *schema.Table) (use func(), err error) {
+	for _, st := range sqliteSearchIndexDDL(t) {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return nil, fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
+		}
+	}
+	search := map[string][]string{}
+	if m := s.search.Load(); m != nil {
+		for k, v := range *m {
+			search[k] = v
+		}
+	}
+	search[t.SQLName] = columnSQLNames(searchIndexColumns(t))
+	return func() { s.search.Store(&search) }, nil
+}
+
+// readSearchIndexes sets the store's search indexes from the database.
+func (s *store) readSearchIndexes(ctx context.Context) error {
+	return s.d.searchIndexer().read(ctx, s)
 }
 
 // searchIndexFor is the columns of t's search index when it has one that
@@ -283,48 +346,24 @@ func (e *Engine) searchRowids(ctx context.Context, t *schema.Table, match string
 	return string(b), count, rows.Err()
 }
 
-// SuggestedSearchIndexes lists the search indexes the database lacks: one
-// per table with searchable text columns whose index is missing or covers
-// other columns than the config's (CreateIndexes builds or rebuilds it).
-// Its SQL is every statement that builds it, one per line.
+// SuggestedSearchIndexes lists the search indexes the database lacks: on
+// SQLite one per table with searchable text columns whose index is missing
+// or covers other columns than the config's, on PostgreSQL a table's
+// missing pg_trgm indexes (CreateIndexes builds or rebuilds them). Its SQL
+// is every statement that builds it, one per line. A database error
+// reading the catalogue suggests none.
 func (e *Engine) SuggestedSearchIndexes() []IndexSuggestion {
-	out := []IndexSuggestion{}
-	if isPostgres(e.store.d) {
-		// pg_trgm's indexes (pgsearch.go); a database error reading
-		// the catalogue suggests none.
-		if sugg, _, err := e.store.pgSearchIndexes(context.Background()); err == nil {
-			out = sugg
-		}
-		return out
+	sugg, _, err := e.store.d.searchIndexer().missing(context.Background(), e.store)
+	if err != nil {
+		return []IndexSuggestion{}
 	}
-	for _, t := range e.cfg.Tables {
-		if t.Internal || len(searchIndexColumns(t)) == 0 || e.store.searchIndexFor(t) != nil {
-			continue
-		}
-		out = append(out, IndexSuggestion{Table: t.Name, Name: searchIndexName(t), SQL: strings.Join(sqliteSearchIndexDDL(t), ";\n"), Search: true})
-	}
-	return out
+	return sugg
 }
 
 // createSearchIndex builds t's search index in tx (replacing one that
 // covers other columns); the store uses it once tx commits (use).
 func (s *store) createSearchIndex(ctx context.Context, tx queryExecer, t *schema.Table) (use func(), err error) {
-	if isPostgres(s.d) {
-		return func() {}, s.pgCreateSearchIndex(ctx, tx, t)
-	}
-	for _, st := range sqliteSearchIndexDDL(t) {
-		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return nil, fmt.Errorf("%s: %w", firstLine(st), s.wrapErr(err))
-		}
-	}
-	search := map[string][]string{}
-	if m := s.search.Load(); m != nil {
-		for k, v := range *m {
-			search[k] = v
-		}
-	}
-	search[t.SQLName] = columnSQLNames(searchIndexColumns(t))
-	return func() { s.search.Store(&search) }, nil
+	return s.d.searchIndexer().create(ctx, s, tx, t)
 }
 
 // withoutSearchIndex is the store's search indexes without t's (the bulk

@@ -134,6 +134,8 @@ func (sqliteDialect) untimed(context.Context, *sql.Tx) error { return nil }
 
 func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
 
+func (sqliteDialect) searchIndexer() searchIndexer { return ftsIndexer{} }
+
 // foreignKeysSQL reads every table's foreign keys from pragma_foreign_key_list.
 func (sqliteDialect) foreignKeysSQL() string { return sqliteForeignKeysSQL }
 
