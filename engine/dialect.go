@@ -76,6 +76,10 @@ type dialect interface {
 	// isInteger reports whether a column declared as decl holds integers.
 	isInteger(decl string) bool
 
+	// layoutRecord is how the database records that it passed the
+	// layout check, so the next open can skip it.
+	layoutRecord() layoutRecord
+
 	// begin starts a write transaction that excludes every other writer
 	// from its start (SQLite's write lock, or PostgreSQL's advisory lock of
 	// the qb tables, the one auditLock takes): seeds, bulk loads and

@@ -572,14 +572,50 @@ func (s *store) layoutHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// A layoutRecord lets an open skip the layout check: the database records
+// that it passed the check for this config at a version of its schema
+// (SQLite's schema_version, which every DDL statement changes). The
+// dialect chooses it; PostgreSQL has no schema version to tie a record to,
+// so its databases are always checked (noLayoutRecord).
+type layoutRecord interface {
+	// current reports whether the database records that it passed the
+	// layout check for this config and its schema has not changed
+	// since; it then sets what the check would have (adopted, the
+	// identity source, the audit format, the search indexes).
+	current(ctx context.Context, s *store) (bool, error)
+	// write records, inside tx (which holds the write lock), that the
+	// database passed the layout check at its current schema version.
+	write(ctx context.Context, s *store, tx queryExecer) error
+	// record writes the record after a check that changed nothing, when
+	// it is missing or stale and no other writer holds the lock at this
+	// moment (opening never waits for it: the next open records it).
+	record(ctx context.Context, s *store)
+}
+
 // layoutCurrent reports whether the database records that it passed the
-// layout check for this config and its schema has not changed since; it
-// then sets what the check would have (adopted, the identity source, the
-// audit format). One read.
+// layout check for this config (layoutRecord.current).
 func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
-	if isPostgres(s.d) {
-		return false, nil // no schema version to tie a record to: always checked
+	return s.d.layoutRecord().current(ctx, s)
+}
+
+// writeLayout records in tx that the database passed the layout check.
+func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
+	return s.d.layoutRecord().write(ctx, s, tx)
+}
+
+// recordLayout records a passed check if the lock is free at once.
+func (s *store) recordLayout(ctx context.Context) {
+	if !s.readOnly {
+		s.d.layoutRecord().record(ctx, s)
 	}
+}
+
+// schemaVersionRecord is SQLite's layoutRecord: qb_meta's layout key holds
+// the config's layout hash and the schema_version it was checked at. One
+// read.
+type schemaVersionRecord struct{}
+
+func (schemaVersionRecord) current(ctx context.Context, s *store) (bool, error) {
 	var format, adopted, layout, search sql.NullString
 	var version int64
 	err := s.db.QueryRowContext(ctx, `SELECT
@@ -606,13 +642,7 @@ func (s *store) layoutCurrent(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// writeLayout records, inside tx (which holds the write lock), that the
-// database passed the layout check for this config at its current schema
-// version.
-func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
-	if isPostgres(s.d) {
-		return nil
-	}
+func (schemaVersionRecord) write(ctx context.Context, s *store, tx queryExecer) error {
 	var version int64
 	if err := tx.QueryRowContext(ctx, "SELECT schema_version FROM pragma_schema_version").Scan(&version); err != nil {
 		return err
@@ -621,14 +651,7 @@ func (s *store) writeLayout(ctx context.Context, tx queryExecer) error {
 	return err
 }
 
-// recordLayout writes the layout record after a check that changed
-// nothing, when it is missing or stale and another writer does not hold
-// the lock at this moment (opening never waits for it: the next open
-// records it instead).
-func (s *store) recordLayout(ctx context.Context) {
-	if s.readOnly || isPostgres(s.d) {
-		return
-	}
+func (r schemaVersionRecord) record(ctx context.Context, s *store) {
 	var have string
 	var version int64
 	if err := s.db.QueryRowContext(ctx, "SELECT (SELECT value FROM qb_meta WHERE key = ?), (SELECT schema_version FROM pragma_schema_version)", metaLayout).Scan(&have, &version); err == nil && have == s.layoutHash()+" "+fmt.Sprint(version) {
@@ -648,7 +671,7 @@ func (s *store) recordLayout(ctx context.Context) {
 		return
 	}
 	defer tx.Rollback()
-	if s.writeLayout(ctx, tx) == nil {
+	if r.write(ctx, s, tx) == nil {
 		_ = tx.Commit()
 	}
 }

@@ -434,6 +434,16 @@ func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, las
 
 func (postgresDialect) searchIndexer() searchIndexer { return trgmIndexer{} }
 
+func (postgresDialect) layoutRecord() layoutRecord { return noLayoutRecord{} }
+
+// noLayoutRecord records nothing: PostgreSQL has no schema version to tie
+// a record to, so every open runs the layout check.
+type noLayoutRecord struct{}
+
+func (noLayoutRecord) current(context.Context, *store) (bool, error)    { return false, nil }
+func (noLayoutRecord) write(context.Context, *store, queryExecer) error { return nil }
+func (noLayoutRecord) record(context.Context, *store)                   {}
+
 // foreignKeysSQL reads the current schema's foreign keys from pg_constraint.
 func (postgresDialect) foreignKeysSQL() string { return pgForeignKeysSQL }
 

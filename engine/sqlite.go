@@ -136,6 +136,8 @@ func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) erro
 
 func (sqliteDialect) searchIndexer() searchIndexer { return ftsIndexer{} }
 
+func (sqliteDialect) layoutRecord() layoutRecord { return schemaVersionRecord{} }
+
 // foreignKeysSQL reads every table's foreign keys from pragma_foreign_key_list.
 func (sqliteDialect) foreignKeysSQL() string { return sqliteForeignKeysSQL }
 
