@@ -103,17 +103,11 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 		return 0, s.bulkErr(ctx, t, 1, err)
 	}
 	defer conn.Close()
-	if !isPostgres(s.d) {
-		var cache int64
-		if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
-			return 0, s.wrapErr(err)
-		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
-			return 0, s.wrapErr(err)
-		}
-		// The connection goes back to the pool as it came.
-		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
+	restore, err := s.d.bulkConn(ctx, conn)
+	if err != nil {
+		return 0, s.wrapErr(err)
 	}
+	defer restore()
 	rebuild, err := e.bulkSearchIndex(ctx, conn, t, opts.Rows)
 	if err != nil {
 		return 0, err
@@ -123,18 +117,16 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 			err = rerr
 		}
 	}()
-	var stmt *sql.Stmt // PostgreSQL loads with COPY (copyBatch)
-	if !isPostgres(s.d) {
-		if stmt, err = conn.PrepareContext(ctx, q); err != nil {
-			return 0, s.wrapErr(err)
-		}
-		defer stmt.Close()
+	w, err := s.d.bulkWriter(ctx, conn, q)
+	if err != nil {
+		return 0, s.wrapErr(err)
 	}
+	defer w.close()
 
 	vals := make([]any, len(cols))
 	has := next(vals)
 	for has {
-		n, err := e.bulkBatch(ctx, conn, stmt, t, cols, vals, &has, next, batch, done, opts)
+		n, err := e.bulkBatch(ctx, conn, w, t, cols, vals, &has, next, batch, done, opts)
 		if err != nil {
 			return done, err
 		}
@@ -154,18 +146,10 @@ func (l *Loader) Insert(ctx context.Context, table string, cols []string, next f
 // bulkBatch writes up to batch rows in one transaction, starting with the row
 // already in vals. It reads one row ahead, so the last batch knows it is the
 // last and can carry the audit entry. The transaction is begun and ended
-// with SQL on the connection, so the one statement serves every batch.
-func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
+// with SQL on the connection, so the one writer serves every batch.
+func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, w bulkWriter, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch, before int, opts BulkOptions) (n int, err error) {
 	s := e.store
-	if isPostgres(s.d) {
-		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-			return 0, s.bulkErr(ctx, t, before+1, err)
-		}
-		if err := pgLock(ctx, conn, true); err != nil {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-			return 0, s.bulkErr(ctx, t, before+1, err)
-		}
-	} else if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := w.begin(ctx); err != nil {
 		return 0, s.bulkErr(ctx, t, before+1, err)
 	}
 	committed := false
@@ -174,21 +158,12 @@ func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, 
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if stmt == nil {
-		var row int
-		if n, row, err = copyBatch(ctx, conn, t, cols, vals, has, next, batch); err != nil {
-			if row == 0 {
-				row = n + 1
-			}
-			return 0, s.bulkErr(ctx, t, before+row, err)
+	n, row, err := w.write(ctx, t, cols, vals, has, next, batch)
+	if err != nil {
+		if row == 0 {
+			row = n + 1
 		}
-	}
-	for stmt != nil && *has && n < batch {
-		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
-			return 0, s.bulkErr(ctx, t, before+n+1, err)
-		}
-		n++
-		*has = next(vals)
+		return 0, s.bulkErr(ctx, t, before+row, err)
 	}
 	done := func(bool) {}
 	if !*has && opts.AuditOp != "" {
@@ -204,6 +179,64 @@ func (e *Engine) bulkBatch(ctx context.Context, conn *sql.Conn, stmt *sql.Stmt, 
 	committed = true
 	return n, nil
 }
+
+// A bulkWriter writes a bulk run's rows on the run's one connection, in
+// transactions begun and ended with SQL on it (the dialect chooses it:
+// SQLite's prepared INSERT, stmtBulkWriter; PostgreSQL's COPY,
+// copyBulkWriter).
+type bulkWriter interface {
+	// begin starts a batch's transaction, holding the write lock.
+	begin(ctx context.Context) error
+	// write writes the batch's rows: the one already in vals, then next's
+	// (len(cols) values each), up to batch of them, reading one row ahead
+	// so *has tells whether a row is left (then in vals). n is the rows
+	// written; on an error, row is the batch's row that failed (1-based),
+	// 0 when not known.
+	write(ctx context.Context, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch int) (n, row int, err error)
+	// close releases what the writer holds on the connection.
+	close()
+}
+
+// sqliteBulkConn gives the run's connection a larger page cache, so index
+// pages of a large table stay in memory; restore puts the connection's
+// own back, so it returns to the pool as it came.
+func sqliteBulkConn(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
+	var cache int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
+	}, nil
+}
+
+// stmtBulkWriter is SQLite's bulkWriter: one prepared INSERT, executed per
+// row, under BEGIN IMMEDIATE (SQLite's write lock).
+type stmtBulkWriter struct {
+	conn *sql.Conn
+	stmt *sql.Stmt
+}
+
+func (w stmtBulkWriter) begin(ctx context.Context) error {
+	_, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	return err
+}
+
+func (w stmtBulkWriter) write(ctx context.Context, _ *schema.Table, _ []string, vals []any, has *bool, next func([]any) bool, batch int) (n, row int, err error) {
+	for *has && n < batch {
+		if _, err := w.stmt.ExecContext(ctx, vals...); err != nil {
+			return n, 0, err
+		}
+		n++
+		*has = next(vals)
+	}
+	return n, 0, nil
+}
+
+func (w stmtBulkWriter) close() { w.stmt.Close() }
 
 func (s *store) bulkErr(ctx context.Context, t *schema.Table, row int, err error) error {
 	if ctx.Err() != nil {

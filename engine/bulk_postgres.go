@@ -13,6 +13,27 @@ import (
 	"quickback.dev/qb/schema"
 )
 
+// copyBulkWriter is PostgreSQL's bulkWriter: each batch is one COPY
+// (copyBatch) in a transaction that holds the writers' advisory lock.
+type copyBulkWriter struct{ conn *sql.Conn }
+
+func (w copyBulkWriter) begin(ctx context.Context) error {
+	if _, err := w.conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	if err := pgLock(ctx, w.conn, true); err != nil {
+		w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+func (w copyBulkWriter) write(ctx context.Context, t *schema.Table, cols []string, vals []any, has *bool, next func([]any) bool, batch int) (n, row int, err error) {
+	return copyBatch(ctx, w.conn, t, cols, vals, has, next, batch)
+}
+
+func (copyBulkWriter) close() {}
+
 // copyBatch is bulkBatch's row loop on PostgreSQL: the batch's rows go to
 // the server in one COPY … FROM STDIN (pgx's CopyFrom, binary format) on
 // the run's connection, inside the batch's transaction, instead of one

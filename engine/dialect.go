@@ -97,6 +97,12 @@ type dialect interface {
 	// the transaction (a seed reports every bad row in one run).
 	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error
 
+	// bulkConn readies conn, a bulk run's own connection, for the run;
+	// restore gives it back as it came. bulkWriter is how the run writes
+	// its rows on conn (insert is their INSERT, one ? per column).
+	bulkConn(ctx context.Context, conn *sql.Conn) (restore func(), err error)
+	bulkWriter(ctx context.Context, conn *sql.Conn, insert string) (bulkWriter, error)
+
 	// beginWrite starts the transaction of one write through the engine
 	// (create, update, delete, upsert, action). On SQLite it holds the
 	// write lock, as begin does. On PostgreSQL it holds nothing yet (READ

@@ -444,6 +444,14 @@ func (noLayoutRecord) current(context.Context, *store) (bool, error)    { return
 func (noLayoutRecord) write(context.Context, *store, queryExecer) error { return nil }
 func (noLayoutRecord) record(context.Context, *store)                   {}
 
+// bulkConn: the connection needs nothing of its own for a run.
+func (postgresDialect) bulkConn(context.Context, *sql.Conn) (func(), error) { return func() {}, nil }
+
+// bulkWriter: COPY, not the INSERT (bulk_postgres.go).
+func (postgresDialect) bulkWriter(_ context.Context, conn *sql.Conn, _ string) (bulkWriter, error) {
+	return copyBulkWriter{conn: conn}, nil
+}
+
 // foreignKeysSQL reads the current schema's foreign keys from pg_constraint.
 func (postgresDialect) foreignKeysSQL() string { return pgForeignKeysSQL }
 

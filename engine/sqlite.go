@@ -138,6 +138,18 @@ func (sqliteDialect) searchIndexer() searchIndexer { return ftsIndexer{} }
 
 func (sqliteDialect) layoutRecord() layoutRecord { return schemaVersionRecord{} }
 
+func (sqliteDialect) bulkConn(ctx context.Context, conn *sql.Conn) (func(), error) {
+	return sqliteBulkConn(ctx, conn)
+}
+
+func (sqliteDialect) bulkWriter(ctx context.Context, conn *sql.Conn, insert string) (bulkWriter, error) {
+	stmt, err := conn.PrepareContext(ctx, insert)
+	if err != nil {
+		return nil, err
+	}
+	return stmtBulkWriter{conn: conn, stmt: stmt}, nil
+}
+
 // foreignKeysSQL reads every table's foreign keys from pragma_foreign_key_list.
 func (sqliteDialect) foreignKeysSQL() string { return sqliteForeignKeysSQL }
 
