@@ -12,14 +12,8 @@ SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?:
 // trip instead of one per entry (BENCHMARKS.md, issue 18).
 type pgAuditWriter struct{ sqlWriter }
 
-// auditWriterFor is the writer of the append statements on q for the
-// engine's database.
-func auditWriterFor(d dialect, q execQuerier) auditWriter {
-	if isPostgres(d) {
-		return pgAuditWriter{sqlWriter{q}}
-	}
-	return sqlWriter{q}
-}
+// auditWriter: entries batched into one INSERT (pgAuditWriter).
+func (postgresDialect) auditWriter(q execQuerier) auditWriter { return pgAuditWriter{sqlWriter{q}} }
 
 func (w pgAuditWriter) insertAll(ctx context.Context, entries []*AuditEntry) error {
 	n := len(entries)

@@ -425,9 +425,14 @@ func (e *Engine) appendUpTo(ctx context.Context, ent *AuditEntry, wait bool, las
 	if closed {
 		return errLogClosed
 	}
-	if isPostgres(e.store.d) {
-		return e.appendInTx(ctx, ent, wait, last)
-	}
+	return e.store.d.appendPending(ctx, e, ent, wait, last)
+}
+
+// appendOnConn is appendUpTo on SQLite: the entries are appended in an
+// audit transaction on a pooled driver connection, through its prepared
+// statements (driverTx).
+func (e *Engine) appendOnConn(ctx context.Context, ent *AuditEntry, wait bool, last *AuditEntry) error {
+	q := e.audit
 	// A pooled connection: the one the last read released, whose page
 	// cache an append on another connection would make SQLite drop.
 	conn, err := e.store.db.Conn(ctx)
@@ -525,7 +530,7 @@ func (e *Engine) logInTx(ctx context.Context, tx execQuerier, own ...*AuditEntry
 	q.appendMu.Lock()
 	pending := q.snapshot()
 	batch := append(pending, own...)
-	if err := appendAudit(ctx, auditWriterFor(e.store.d, tx), batch...); err != nil {
+	if err := appendAudit(ctx, e.store.d.auditWriter(tx), batch...); err != nil {
 		q.appendMu.Unlock()
 		return nil, err
 	}

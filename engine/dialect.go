@@ -115,6 +115,14 @@ type dialect interface {
 	// with to lock the rows it reads until commit ("" on a database whose
 	// write transactions already exclude each other).
 	rowLock(m lockMode) string
+	// appendPending appends the engine's pending audit entries (only up
+	// to and including last when it is not nil), then ent when it is not
+	// nil, in a transaction of their own; with wait false it tries
+	// another writer's lock once.
+	appendPending(ctx context.Context, e *Engine, ent *AuditEntry, wait bool, last *AuditEntry) error
+	// auditWriter runs the append's statements on q, a transaction that
+	// holds the audit chain's lock.
+	auditWriter(q execQuerier) auditWriter
 	// auditLock takes, inside a transaction begun by beginWrite, the lock
 	// that serializes appends to the audit chain, before its head is
 	// read; held until commit. With wait false it tries the lock once.

@@ -421,7 +421,7 @@ func (e *Engine) appendInTx(ctx context.Context, ent *AuditEntry, wait bool, las
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := appendAudit(ctx, auditWriterFor(e.store.d, tx), batch...); err != nil {
+	if err := appendAudit(ctx, d.auditWriter(tx), batch...); err != nil {
 		return e.store.wrapErr(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -450,6 +450,12 @@ func (postgresDialect) bulkConn(context.Context, *sql.Conn) (func(), error) { re
 // bulkWriter: COPY, not the INSERT (bulk_postgres.go).
 func (postgresDialect) bulkWriter(_ context.Context, conn *sql.Conn, _ string) (bulkWriter, error) {
 	return copyBulkWriter{conn: conn}, nil
+}
+
+// appendPending: in a transaction of its own that takes the audit chain's
+// lock (appendInTx).
+func (postgresDialect) appendPending(ctx context.Context, e *Engine, ent *AuditEntry, wait bool, last *AuditEntry) error {
+	return e.appendInTx(ctx, ent, wait, last)
 }
 
 // foreignKeysSQL reads the current schema's foreign keys from pg_constraint.

@@ -150,6 +150,15 @@ func (sqliteDialect) bulkWriter(ctx context.Context, conn *sql.Conn, insert stri
 	return stmtBulkWriter{conn: conn, stmt: stmt}, nil
 }
 
+// appendPending: on a pooled driver connection, through its prepared
+// statements (appendOnConn).
+func (sqliteDialect) appendPending(ctx context.Context, e *Engine, ent *AuditEntry, wait bool, last *AuditEntry) error {
+	return e.appendOnConn(ctx, ent, wait, last)
+}
+
+// auditWriter: one INSERT per entry, each a call into the library.
+func (sqliteDialect) auditWriter(q execQuerier) auditWriter { return sqlWriter{q} }
+
 // foreignKeysSQL reads every table's foreign keys from pragma_foreign_key_list.
 func (sqliteDialect) foreignKeysSQL() string { return sqliteForeignKeysSQL }
 
