@@ -68,7 +68,7 @@ func (s *store) isAdopted(ctx context.Context) (bool, error) {
 type adoption struct {
 	Mismatches []Mismatch `json:"mismatches"`
 	Warnings   []string   `json:"warnings"`
-	// native are the columns kept in the database's own types (pgNative).
+	// native are the columns kept in the database's own types (dialect.nativeType).
 	native map[*schema.Column]bool
 }
 
@@ -124,7 +124,7 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 			continue
 		}
 		if !s.d.compatible(c, hc.typ) {
-			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: hc.name, Expected: expectedType(c), Found: foundType(hc.typ) + pgNativeHint(s.d, c, hc.typ), Config: path})
+			a.Mismatches = append(a.Mismatches, Mismatch{Table: t.SQLName, Column: hc.name, Expected: expectedType(c), Found: foundType(hc.typ) + s.d.mismatchHint(c, hc.typ), Config: path})
 			continue
 		}
 		if c.Type == schema.TypeID && !hc.pk {
@@ -134,7 +134,7 @@ func (s *store) checkTable(ctx context.Context, t *schema.Table, have map[string
 		if hc.notNull && !hc.hasDefault && !notNull(t, c) && !c.System && c.Type != schema.TypeID {
 			a.Warnings = append(a.Warnings, fmt.Sprintf("table %s, column %s: NOT NULL without a default in the database but optional in the config (%s): a write that leaves it empty is refused", t.SQLName, hc.name, path))
 		}
-		if isPostgres(s.d) && pgNative(hc.typ) {
+		if s.d.nativeType(hc.typ) {
 			// Its values are of the database's own type: nothing of
 			// their form to sample.
 			a.native[c] = true

@@ -75,6 +75,14 @@ type dialect interface {
 	compatible(c *schema.Column, decl string) bool
 	// isInteger reports whether a column declared as decl holds integers.
 	isInteger(decl string) bool
+	// nativeType reports whether a column declared as decl keeps its
+	// values in a type of the database's own (a time, JSON, an enum),
+	// which the connection reads and writes in qb's forms: nothing of
+	// their form to sample. mismatchHint is what a mismatch of config
+	// column c with such a column adds to say how to fix it ("" for
+	// nothing).
+	nativeType(decl string) bool
+	mismatchHint(c *schema.Column, decl string) string
 
 	// layoutRecord is how the database records that it passed the
 	// layout check, so the next open can skip it.

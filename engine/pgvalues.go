@@ -11,10 +11,10 @@ import (
 // pgvalues.go) reads and writes them in qb's forms, and adoption accepts
 // them for the config types they hold.
 
-// pgNative reports whether a column PostgreSQL declares as decl (its
+// nativeType: a column PostgreSQL declares as decl (its
 // information_schema data_type) keeps values in a type of its own that qb
 // reads in its text forms and that has no collation.
-func pgNative(decl string) bool {
+func (postgresDialect) nativeType(decl string) bool {
 	switch d := strings.ToUpper(decl); {
 	case strings.HasPrefix(d, "TIMESTAMP"), d == "JSON", d == "JSONB", d == "USER-DEFINED":
 		return true
@@ -41,10 +41,10 @@ func pgNativeCompatible(c *schema.Column, decl string) (ok, native bool) {
 	return false, false
 }
 
-// pgNativeHint is what a mismatch adds when a PostgreSQL time column is
-// declared with an epoch format: the format that reads it.
-func pgNativeHint(d dialect, c *schema.Column, decl string) string {
-	if isPostgres(d) && c.Type == schema.TypeTimestamp && c.Format.Epoch() && strings.HasPrefix(strings.ToUpper(decl), "TIMESTAMP") {
+// mismatchHint: a time column of PostgreSQL's own type declared with an
+// epoch format gets the format that reads it.
+func (postgresDialect) mismatchHint(c *schema.Column, decl string) string {
+	if c.Type == schema.TypeTimestamp && c.Format.Epoch() && strings.HasPrefix(strings.ToUpper(decl), "TIMESTAMP") {
 		return ": a time column holds ISO-8601 times, declare format = \"iso_ms\""
 	}
 	return ""

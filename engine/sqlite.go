@@ -111,6 +111,11 @@ func (sqliteDialect) compatible(c *schema.Column, decl string) bool {
 
 func (sqliteDialect) isInteger(decl string) bool { return affinity(decl) == affInteger }
 
+// nativeType: SQLite keeps every value as an integer, real, text or blob.
+func (sqliteDialect) nativeType(string) bool { return false }
+
+func (sqliteDialect) mismatchHint(*schema.Column, string) string { return "" }
+
 // begin: the pool's connections begin IMMEDIATE (the DSN's _txlock), which
 // takes SQLite's write lock, waiting up to the busy timeout.
 func (sqliteDialect) begin(ctx context.Context, db *sql.DB, _ bool) (*sql.Tx, error) {
