@@ -101,6 +101,9 @@ type dialect interface {
 	// whose work is long by nature (an index build, reading the whole
 	// audit log); PostgreSQL's statement_timeout is there for pages.
 	untimed(ctx context.Context, tx *sql.Tx) error
+	// longRead is where one long read (the whole audit log) runs free of
+	// that limit; end releases it.
+	longRead(ctx context.Context, db *sql.DB) (q queryer, end func(), err error)
 	// attempt runs fn, a statement inside tx that may fail without ending
 	// the transaction (a seed reports every bad row in one run).
 	attempt(ctx context.Context, tx *sql.Tx, fn func() error) error

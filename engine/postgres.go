@@ -270,12 +270,26 @@ func pgLock(ctx context.Context, q rowQuerier, wait bool) error {
 	return nil
 }
 
-// attempt: a failed statement aborts a PostgreSQL transaction, so it runs
-// under a savepoint that is rolled back on failure.
 func (postgresDialect) untimed(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0")
 	return err
 }
+
+// longRead: a read-only transaction without statement_timeout.
+func (d postgresDialect) longRead(ctx context.Context, db *sql.DB) (queryer, func(), error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.untimed(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	return tx, func() { tx.Rollback() }, nil
+}
+
+// attempt: a failed statement aborts a PostgreSQL transaction, so it runs
+// under a savepoint that is rolled back on failure.
 
 func (postgresDialect) attempt(ctx context.Context, tx *sql.Tx, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT qb_attempt"); err != nil {

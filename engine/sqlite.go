@@ -134,9 +134,15 @@ func (sqliteDialect) rowLock(lockMode) string { return "" }
 // auditLock: the transaction already holds the database's only write lock.
 func (sqliteDialect) auditLock(context.Context, rowQuerier, bool) error { return nil }
 
-// attempt: a failed statement leaves a SQLite transaction usable.
+// untimed: SQLite has no statement limit.
 func (sqliteDialect) untimed(context.Context, *sql.Tx) error { return nil }
 
+// longRead: the pool, as every read.
+func (sqliteDialect) longRead(_ context.Context, db *sql.DB) (queryer, func(), error) {
+	return db, func() {}, nil
+}
+
+// attempt: a failed statement leaves a SQLite transaction usable.
 func (sqliteDialect) attempt(_ context.Context, _ *sql.Tx, fn func() error) error { return fn() }
 
 func (sqliteDialect) searchIndexer() searchIndexer { return ftsIndexer{} }

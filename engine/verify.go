@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -140,20 +139,13 @@ func (s *store) verifyAudit(ctx context.Context, witnessPath, head string) (Veri
 	}
 	headFound := head == "" || headHash == GenesisHash || headSeq > 0
 
-	var q queryer = s.db
-	if isPostgres(s.d) {
-		// Reading and hashing every entry is one statement: past a few
-		// million entries it outlasts the connection's statement_timeout.
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return res, s.wrapErr(err)
-		}
-		defer tx.Rollback()
-		if err := s.d.untimed(ctx, tx); err != nil {
-			return res, s.wrapErr(err)
-		}
-		q = tx
+	// Reading and hashing every entry is one statement: past a few
+	// million entries it outlasts a statement limit.
+	q, end, err := s.d.longRead(ctx, s.db)
+	if err != nil {
+		return res, s.wrapErr(err)
 	}
+	defer end()
 	rows, err := q.QueryContext(ctx, s.auditSelect()+" ORDER BY seq")
 	if err != nil {
 		return res, s.wrapErr(err)
