@@ -12,7 +12,11 @@ import (
 // parameters written "?" (PostgreSQL's connections rewrite them to $n),
 // TRUE/FALSE, IS DISTINCT FROM — so every rule is compiled once. The
 // dialect is chosen by the database's name: a postgres:// or
-// postgresql:// URL is PostgreSQL, anything else a SQLite file.
+// postgresql:// URL is PostgreSQL, anything else a SQLite file. Engine code
+// outside the dialects' files (sqlite.go; postgres.go, pg*.go,
+// *_postgres.go) never asks which one it runs on (TestDialectSeam): what
+// differs is a method here, or, where a whole mechanism differs, a
+// strategy the dialect hands out (searchIndexer, layoutRecord, bulkWriter).
 type dialect interface {
 	// name is the database's name in messages ("SQLite", "PostgreSQL").
 	name() string

@@ -305,9 +305,6 @@ func (postgresDialect) attempt(ctx context.Context, tx *sql.Tx, fn func() error)
 	return err
 }
 
-// isPostgres reports whether d is PostgreSQL's dialect.
-func isPostgres(d dialect) bool { _, ok := d.(postgresDialect); return ok }
-
 // pgState is the SQLSTATE of a PostgreSQL error ("" for any other error).
 func pgState(err error) string {
 	var pe *pgconn.PgError
