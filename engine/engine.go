@@ -82,6 +82,8 @@ type Engine struct {
 
 	mu       sync.Mutex
 	compiled map[policyKey]*residual
+	// plans holds crudPlan's *callerPlan by policyKey.
+	plans sync.Map
 
 	// stmts caches the prepared statements of reads, writes and the audit
 	// append, keyed by their SQL (see stmtCache); shared with the engines

@@ -43,6 +43,19 @@ type predicate struct {
 	args []argRef
 }
 
+// appendBound appends p's arguments for id to args.
+func (p predicate) appendBound(args []any, id Identity) []any {
+	for _, a := range p.args {
+		if a.ctx != "" {
+			v, _ := id.CtxValue(a.ctx)
+			args = append(args, v)
+		} else {
+			args = append(args, a.literal)
+		}
+	}
+	return args
+}
+
 func (p predicate) bind(id Identity) []any {
 	out := make([]any, len(p.args))
 	for i, a := range p.args {
@@ -107,11 +120,46 @@ func (e *Engine) access(t *schema.Table, op string, rule *schema.Access, path st
 
 // crudAccess compiles crud.<op>.access for the caller.
 func (e *Engine) crudAccess(t *schema.Table, op schema.Op, id Identity) *residual {
+	return e.crudPlan(t, op, id).acc
+}
+
+// callerPlan is crud.<op> of a table compiled for one kind of caller (a
+// policyKey): the access rule's residual, the firewall, the masking and
+// the statement that reads one row under them. It holds no context value
+// (each is bound per call: argRef), so every caller with the same key
+// shares it; the key is everything the three depend on (TestCallerPlan…).
+type callerPlan struct {
+	acc  *residual
+	fw   firewall
+	mask maskPlan
+	// fetch is fetchSQL(t, fw, "", acc): one row by id, then the record
+	// condition's value.
+	fetch string
+}
+
+// crudPlan returns the plan of crud.<op> on t for id, compiled on first
+// use by a caller of its key. A plan whose firewall refuses the caller
+// (ORG_REQUIRED) is not kept: its error is built per call.
+func (e *Engine) crudPlan(t *schema.Table, op schema.Op, id Identity) *callerPlan {
+	k := keyFor(t, string(op), id)
+	if p, ok := e.plans.Load(k); ok {
+		return p.(*callerPlan)
+	}
 	var rule *schema.Access
 	if o := t.CRUD[op]; o != nil {
 		rule = o.Access
 	}
-	return e.access(t, string(op), rule, fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op), id)
+	p := &callerPlan{
+		acc:  compileAccess(t, rule, fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op), id),
+		fw:   firewallFor(t, id),
+		mask: e.maskPlanFor(t, id),
+	}
+	if p.fw.err != nil {
+		return p
+	}
+	p.fetch = fetchSQL(t, p.fw, "", p.acc)
+	e.plans.Store(k, p)
+	return p
 }
 
 func compileAccess(t *schema.Table, rule *schema.Access, path string, id Identity) *residual {

@@ -198,18 +198,18 @@ type listPlan struct {
 }
 
 func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan, error) {
-	acc := e.crudAccess(t, schema.OpList, id)
+	cp := e.crudPlan(t, schema.OpList, id)
+	acc, fw := cp.acc, cp.fw
 	if q.Inspect {
 		acc = e.inspectAccess(id)
 	}
 	if acc.Denied {
 		return nil, roleError(t, listOp(q), acc)
 	}
-	fw := firewallFor(t, id)
 	if fw.err != nil {
 		return nil, fw.err
 	}
-	p := &listPlan{t: t, masks: e.maskPlanFor(t, id)}
+	p := &listPlan{t: t, masks: cp.mask}
 	p.where = append(p.where, fw.pred.sql)
 	p.args = append(p.args, fw.pred.bind(id)...)
 	if acc.Cond.sql != "" {
@@ -648,19 +648,45 @@ func (e *Engine) fetch(ctx context.Context, q querier, t *schema.Table, id Ident
 // on the row (one statement, one row read); lock (a dialect's rowLock, or
 // "") locks the row read until the transaction ends.
 func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id Identity, fw firewall, rowID, lock string, accs ...*residual) (raw []any, pass []bool, found bool, err error) {
+	return e.fetchWith(ctx, q, t, fetchSQL(t, fw, lock, accs...), fetchArgs(id, fw, rowID, accs...), len(accs))
+}
+
+// fetchSQL reads one row of t by id through fw, followed by the value of
+// each access condition on it.
+func fetchSQL(t *schema.Table, fw firewall, lock string, accs ...*residual) string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(sqlCols(t))
-	var args []any
 	for _, acc := range accs {
-		cond, condArgs := condSQL(acc, id)
-		b.WriteString(", (" + cond + ")")
-		args = append(args, condArgs...)
+		b.WriteString(", (")
+		b.WriteString(condSQL(acc))
+		b.WriteString(")")
+	}
+	b.WriteString(" FROM " + Q(t.SQLName) + " WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql + lock)
+	return b.String()
+}
+
+// fetchArgs are fetchSQL's arguments for id.
+func fetchArgs(id Identity, fw firewall, rowID string, accs ...*residual) []any {
+	n := 1 + len(fw.pred.args)
+	for _, acc := range accs {
+		if acc != nil {
+			n += len(acc.Cond.args)
+		}
+	}
+	args := make([]any, 0, n)
+	for _, acc := range accs {
+		if acc != nil {
+			args = acc.Cond.appendBound(args, id)
+		}
 	}
 	args = append(args, rowID)
-	args = append(args, fw.pred.bind(id)...)
-	b.WriteString(" FROM " + Q(t.SQLName) + " WHERE " + Q(t.PrimaryKey().SQLName) + " = ? AND " + fw.pred.sql + lock)
-	raw, conds, err := e.scanRowConds(e.queryRow(ctx, q, b.String(), args...), t, len(accs))
+	return fw.pred.appendBound(args, id)
+}
+
+// fetchWith runs a fetchSQL statement with n access conditions.
+func (e *Engine) fetchWith(ctx context.Context, q querier, t *schema.Table, query string, args []any, n int) (raw []any, pass []bool, found bool, err error) {
+	raw, conds, err := e.scanRowConds(e.queryRow(ctx, q, query, args...), t, n)
 	if isNoRows(err) {
 		return nil, nil, false, nil
 	}
@@ -674,13 +700,13 @@ func (e *Engine) fetchConds(ctx context.Context, q querier, t *schema.Table, id 
 	return raw, pass, true, nil
 }
 
-// condSQL is an access condition as an SQL expression with its arguments
-// ("1" for a rule without a record condition).
-func condSQL(acc *residual, id Identity) (string, []any) {
+// condSQL is an access condition as an SQL expression (TRUE for a rule
+// without a record condition); its arguments are acc.Cond's.
+func condSQL(acc *residual) string {
 	if acc == nil || acc.Cond.sql == "" {
-		return sqlTrue, nil
+		return sqlTrue
 	}
-	return acc.Cond.sql, acc.Cond.bind(id)
+	return acc.Cond.sql
 }
 
 // scanRowConds scans a row of t's columns followed by n more values;
@@ -721,24 +747,23 @@ func (e *Engine) Get(ctx context.Context, id Identity, table, rowID string) (row
 	if err != nil {
 		return nil, err
 	}
-	acc := e.crudAccess(t, schema.OpGet, id)
-	if acc.Denied {
-		return nil, roleError(t, "get", acc)
+	p := e.crudPlan(t, schema.OpGet, id)
+	if p.acc.Denied {
+		return nil, roleError(t, "get", p.acc)
 	}
-	fw := firewallFor(t, id)
-	if fw.err != nil {
-		return nil, fw.err
+	if p.fw.err != nil {
+		return nil, p.fw.err
 	}
-	raw, pass, found, err := e.fetch(ctx, e.store.db, t, id, fw, acc, rowID)
+	raw, pass, found, err := e.fetchWith(ctx, e.store.db, t, p.fetch, fetchArgs(id, p.fw, rowID, p.acc), 1)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, notFound(t, rowID)
 	}
-	if !pass {
-		return nil, conditionFailed(t, rowID, "get", acc)
+	if !pass[0] {
+		return nil, conditionFailed(t, rowID, "get", p.acc)
 	}
-	r := e.presentInPlace(t, e.maskPlanFor(t, id), id, raw, make([]bool, len(raw)))
+	r := e.presentInPlace(t, p.mask, id, raw, make([]bool, len(raw)))
 	return &r, nil
 }

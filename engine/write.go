@@ -720,9 +720,10 @@ func (e *Engine) updateReturning(ctx context.Context, tx *sql.Tx, t *schema.Tabl
 	b.WriteString(" RETURNING " + sqlCols(t) + ", (" + fw.pred.sql + ")")
 	args = append(args, fw.pred.bind(id)...)
 	for _, acc := range accs {
-		cond, condArgs := condSQL(acc, id)
-		b.WriteString(", (" + cond + ")")
-		args = append(args, condArgs...)
+		b.WriteString(", (" + condSQL(acc) + ")")
+		if acc != nil {
+			args = acc.Cond.appendBound(args, id)
+		}
 	}
 	raw, extra, err := e.scanRowConds(e.queryRow(ctx, tx, b.String(), args...), t, 1+len(accs))
 	if isNoRows(err) {
