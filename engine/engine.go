@@ -82,8 +82,10 @@ type Engine struct {
 
 	mu       sync.Mutex
 	compiled map[policyKey]*residual
-	// plans holds crudPlan's *callerPlan by policyKey.
-	plans sync.Map
+	// plans holds crudPlan's plans (a map, not a sync.Map: a policyKey
+	// stored in an interface would be allocated on every lookup).
+	plansMu sync.RWMutex
+	plans   map[policyKey]*callerPlan
 
 	// stmts caches the prepared statements of reads, writes and the audit
 	// append, keyed by their SQL (see stmtCache); shared with the engines

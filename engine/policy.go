@@ -142,14 +142,17 @@ type callerPlan struct {
 // (ORG_REQUIRED) is not kept: its error is built per call.
 func (e *Engine) crudPlan(t *schema.Table, op schema.Op, id Identity) *callerPlan {
 	k := keyFor(t, string(op), id)
-	if p, ok := e.plans.Load(k); ok {
-		return p.(*callerPlan)
+	e.plansMu.RLock()
+	p, ok := e.plans[k]
+	e.plansMu.RUnlock()
+	if ok {
+		return p
 	}
 	var rule *schema.Access
 	if o := t.CRUD[op]; o != nil {
 		rule = o.Access
 	}
-	p := &callerPlan{
+	p = &callerPlan{
 		acc:  compileAccess(t, rule, fmt.Sprintf("tables.%s.crud.%s.access", t.Name, op), id),
 		fw:   firewallFor(t, id),
 		mask: e.maskPlanFor(t, id),
@@ -158,7 +161,12 @@ func (e *Engine) crudPlan(t *schema.Table, op schema.Op, id Identity) *callerPla
 		return p
 	}
 	p.fetch = fetchSQL(t, p.fw, "", p.acc)
-	e.plans.Store(k, p)
+	e.plansMu.Lock()
+	if e.plans == nil {
+		e.plans = map[policyKey]*callerPlan{}
+	}
+	e.plans[k] = p
+	e.plansMu.Unlock()
 	return p
 }
 
