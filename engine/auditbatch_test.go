@@ -37,10 +37,10 @@ func (emptyLogWriter) head(context.Context) (int64, string, bool, error) { retur
 // statement writes is SQLite's, hash for hash, is
 // TestPostgresAuditBatchSameChain's.)
 func TestPostgresAuditAppendIsOneStatement(t *testing.T) {
-	if _, ok := auditWriterFor(postgresDialect{}, nil).(batchWriter); !ok {
+	if _, ok := (postgresDialect{}).auditWriter(nil).(batchWriter); !ok {
 		t.Fatalf("PostgreSQL's audit writer does not insert in batches")
 	}
-	if _, ok := auditWriterFor(sqliteDialect{}, nil).(batchWriter); ok {
+	if _, ok := (sqliteDialect{}).auditWriter(nil).(batchWriter); ok {
 		t.Fatalf("SQLite's audit writer inserts in batches")
 	}
 	rec := &execRecorder{}
