@@ -98,8 +98,7 @@ func (s *Scratch) snapshot(ctx context.Context, src string, data *seed.Data) err
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", s.template); err != nil {
-		st := &store{path: src}
-		return fmt.Errorf("cannot copy %w", st.wrapErr(err))
+		return fmt.Errorf("cannot copy %w", sqliteDialect{}.wrapErr(src, dbconn.BusyTimeoutMS, err))
 	}
 	return nil
 }

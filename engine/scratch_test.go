@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"quickback.dev/qb/engine"
@@ -207,5 +208,34 @@ func TestScratchLeavesNoJournal(t *testing.T) {
 	}
 	if fileSum(t, path) != sum {
 		t.Error("the database changed")
+	}
+}
+
+// TestScratchSaysCorruptCopy: a database whose header is sound but whose
+// pages are not fails the snapshot's VACUUM INTO, said as SQLite's error
+// is said on opening (corrupt, restore it), not as a crash.
+func TestScratchSaysCorruptCopy(t *testing.T) {
+	e := enginetest.Seeded(t)
+	path, cfg := e.Path(), e.Config()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := int(b[16])<<8 | int(b[17])
+	if len(b) < 4*page {
+		t.Fatalf("the seeded database has %d bytes, fewer than 4 pages", len(b))
+	}
+	for i := page; i < len(b); i++ {
+		b[i] = 0xA5
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = engine.NewScratch(context.Background(), cfg, path, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "is not a SQLite database or is corrupt") {
+		t.Fatalf("NewScratch of a corrupt database: %v", err)
 	}
 }
