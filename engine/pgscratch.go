@@ -90,13 +90,14 @@ func (p *pgScratch) drop(name string) {
 }
 
 // close drops every copy and the snapshot.
-func (p *pgScratch) close() {
+func (p *pgScratch) close() error {
 	for u, name := range p.copies {
 		p.drop(name)
 		delete(p.copies, u)
 	}
 	p.drop(p.snapshot)
 	p.admin.Close()
+	return nil
 }
 
 // pgWithDatabase is the postgres:// URL u naming database name instead.

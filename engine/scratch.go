@@ -25,18 +25,35 @@ import (
 // copy is removed with the Scratch. The database itself is never opened
 // as the engine's: it is neither migrated nor audited nor witnessed.
 type Scratch struct {
-	cfg *schema.Config
-	dir string
-	// template is the snapshot every copy starts from.
-	template string
+	cfg    *schema.Config
+	copies scratchCopies
 
 	// mu serialises making a copy with Close (a signal handler's): a copy
 	// is never created in a directory being removed.
 	mu     sync.Mutex
 	n      int
 	closed bool
-	// pg: the database is PostgreSQL's, copied there (pgscratch.go).
-	pg *pgScratch
+}
+
+// scratchCopies makes and removes the copies of one snapshot: files beside
+// a SQLite database's snapshot (fileCopies), or databases of a PostgreSQL
+// server (pgScratch, pgscratch.go).
+type scratchCopies interface {
+	// copy makes copy n of the snapshot and returns its --db name.
+	copy(ctx context.Context, n int) (string, error)
+	// discard removes the copy named db, whose engine is closed (a name
+	// that is not one of its copies is left alone).
+	discard(db string)
+	// close removes the snapshot and every copy.
+	close() error
+}
+
+// fileCopies are copies of a SQLite database's snapshot, files in a
+// temporary directory of their own.
+type fileCopies struct {
+	dir string
+	// template is the snapshot every copy starts from.
+	template string
 }
 
 // NewScratch snapshots the database at src into a new temporary directory
@@ -51,23 +68,23 @@ func NewScratch(ctx context.Context, cfg *schema.Config, src, tmp string, data *
 		if err != nil {
 			return nil, err
 		}
-		return &Scratch{cfg: cfg, pg: pg}, nil
+		return &Scratch{cfg: cfg, copies: pg}, nil
 	}
 	dir, err := os.MkdirTemp(tmp, "qb-scratch-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a scratch directory: %w", err)
 	}
-	s := &Scratch{cfg: cfg, dir: dir, template: filepath.Join(dir, "snapshot.db")}
-	if err := s.snapshot(ctx, src, data); err != nil {
+	f := &fileCopies{dir: dir, template: filepath.Join(dir, "snapshot.db")}
+	if err := f.snapshot(ctx, cfg, src, data); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return s, nil
+	return &Scratch{cfg: cfg, copies: f}, nil
 }
 
-func (s *Scratch) snapshot(ctx context.Context, src string, data *seed.Data) error {
+func (s *fileCopies) snapshot(ctx context.Context, cfg *schema.Config, src string, data *seed.Data) error {
 	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
-		e, err := open(s.cfg, s.template, Options{}, "")
+		e, err := open(cfg, s.template, Options{}, "")
 		if err != nil {
 			return err
 		}
@@ -113,32 +130,43 @@ func (s *Scratch) Open(opts Options) (*Engine, error) {
 		return nil, errors.New("the scratch copies were removed")
 	}
 	s.n++
-	opts.ReadOnly, opts.ReadOnlyReason = false, ""
-	if s.pg != nil {
-		u, err := s.pg.copy(context.Background(), s.n)
-		if err != nil {
-			return nil, err
-		}
-		return open(s.cfg, u, opts, "")
-	}
-	path := filepath.Join(s.dir, "copy-"+strconv.Itoa(s.n)+".db")
-	if err := copyFile(s.template, path); err != nil {
+	db, err := s.copies.copy(context.Background(), s.n)
+	if err != nil {
 		return nil, err
 	}
 	opts.ReadOnly, opts.ReadOnlyReason = false, ""
-	return open(s.cfg, path, opts, "")
+	return open(s.cfg, db, opts, "")
 }
 
-// Discard removes the file of a copy whose engine is closed (Close removes
-// every copy at the end anyway; a long run frees space as it goes).
+// Discard removes a copy whose engine is closed (Close removes every copy
+// at the end anyway; a long run frees space as it goes).
 func (s *Scratch) Discard(e *Engine) {
-	p := e.Path()
-	if s.pg != nil {
-		s.mu.Lock()
-		s.pg.discard(p)
-		s.mu.Unlock()
-		return
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.copies.discard(e.Path())
+}
+
+// Close removes the snapshot and every copy; no copy is made after it.
+func (s *Scratch) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
 	}
+	s.closed = true
+	return s.copies.close()
+}
+
+func (s *fileCopies) copy(_ context.Context, n int) (string, error) {
+	path := filepath.Join(s.dir, "copy-"+strconv.Itoa(n)+".db")
+	if err := copyFile(s.template, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// discard removes the copy's file and the -wal and -shm its engine left.
+func (s *fileCopies) discard(p string) {
 	if filepath.Dir(p) != s.dir {
 		return
 	}
@@ -147,22 +175,11 @@ func (s *Scratch) Discard(e *Engine) {
 	}
 }
 
-// Close removes the snapshot and every copy; no copy is made after it.
-// A copy's engine still open may create a file of its own meanwhile (a
-// connection's -wal or -shm, when a signal handler closes the Scratch
-// under a running test): the removal is repeated until the directory is
-// gone.
-func (s *Scratch) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	if s.pg != nil {
-		s.pg.close()
-		return nil
-	}
+// close removes the directory. A copy's engine still open may create a
+// file of its own meanwhile (a connection's -wal or -shm, when a signal
+// handler closes the Scratch under a running test): the removal is
+// repeated until the directory is gone.
+func (s *fileCopies) close() error {
 	var err error
 	for range 20 {
 		if err = os.RemoveAll(s.dir); err == nil {
