@@ -506,15 +506,19 @@ func (e *Engine) List(ctx context.Context, id Identity, table string, q ListQuer
 	}
 	defer rows.Close()
 	page = &Page{Table: t}
-	// One slab of values for the page (each row's slice of it becomes the
+	// Slabs of values for the page (each row's slice of one becomes the
 	// row's Values) and one set of scan destinations reused for every row.
+	// The first slab holds slabRows rows, the next ones the rest of the
+	// page up to DefaultLimit+1 rows each: a page of a few rows (a
+	// user's own notes) does not allocate, and collect, a full page's
+	// worth.
 	n := len(t.Columns)
-	slab := make([]any, 0, n*min(p.limit+1, DefaultLimit+1))
+	slab := make([]any, 0, n*min(p.limit+1, slabRows))
 	ptrs := make([]any, n)
-	raws := make([][]any, 0, min(p.limit+1, DefaultLimit+1))
+	raws := make([][]any, 0, min(p.limit+1, slabRows))
 	for rows.Next() {
 		if cap(slab)-len(slab) < n {
-			slab = make([]any, 0, n*(DefaultLimit+1))
+			slab = make([]any, 0, n*min(max(p.limit+1-len(raws), slabRows), DefaultLimit+1))
 		}
 		raw := slab[len(slab) : len(slab)+n : len(slab)+n]
 		slab = slab[:len(slab)+n]
@@ -611,6 +615,9 @@ func (e *Engine) presentInPlace(t *schema.Table, mp maskPlan, id Identity, raw [
 	}
 	return r
 }
+
+// slabRows is the rows List's first slab of values holds.
+const slabRows = 16
 
 // notFound is the one error for a row outside the firewall, soft-deleted or
 // absent: identical in code, message and details for all three.
