@@ -76,17 +76,22 @@ func encodeCursor(sig string, vals []any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// badCursor is decodeCursor's refusal, built only when a cursor is refused
+// (paging through a list decodes one per page).
+func badCursor() error {
+	return Errf(ValidationFailed, map[string]any{"cursor": "invalid"}, "invalid cursor: it does not belong to this query")
+}
+
 func decodeCursor(s, sig string, n int) ([]any, error) {
-	bad := Errf(ValidationFailed, map[string]any{"cursor": "invalid"}, "invalid cursor: it does not belong to this query")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, bad
+		return nil, badCursor()
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var c cursorBody
 	if err := dec.Decode(&c); err != nil || c.K != sig || len(c.V) != n {
-		return nil, bad
+		return nil, badCursor()
 	}
 	for i, v := range c.V {
 		switch x := v.(type) {
@@ -97,7 +102,7 @@ func decodeCursor(s, sig string, n int) ([]any, error) {
 			} else if f, err := x.Float64(); err == nil {
 				c.V[i] = f
 			} else {
-				return nil, bad
+				return nil, badCursor()
 			}
 		case bool:
 			if x {
@@ -106,7 +111,7 @@ func decodeCursor(s, sig string, n int) ([]any, error) {
 				c.V[i] = int64(0)
 			}
 		default:
-			return nil, bad
+			return nil, badCursor()
 		}
 	}
 	return c.V, nil

@@ -47,6 +47,12 @@ type dialect interface {
 	// NULLs sort first ascending and last descending, as on SQLite.
 	sortKey(col string) string
 	nullsOrder(desc bool) string
+	// byteOrdered lists the text columns of the current schema that the
+	// database keeps in byte order already (their own collation), by
+	// table and column name: sortKey adds nothing to them (the lists of
+	// a table qb created need no per-row COLLATE). SQLite's text is
+	// always in byte order, and its sortKey adds nothing: nil.
+	byteOrdered(ctx context.Context, q queryer) (map[[2]string]bool, error)
 	// contains is a case-insensitive "col contains needle" test with its
 	// bound argument.
 	contains(col, needle string) (string, any)

@@ -339,6 +339,9 @@ func (s *store) migrate(ctx context.Context, createTables bool) error {
 	if err := s.migrateAll(ctx, createTables); err != nil {
 		return err
 	}
+	if err := s.readByteOrdered(ctx); err != nil {
+		return err
+	}
 	return s.readSearchIndexes(ctx)
 }
 
@@ -510,6 +513,9 @@ func (s *store) checkLayout(ctx context.Context) error {
 		return err
 	}
 	if err := s.checkAll(ctx); err != nil {
+		return err
+	}
+	if err := s.readByteOrdered(ctx); err != nil {
 		return err
 	}
 	return s.readSearchIndexes(ctx)

@@ -66,6 +66,27 @@ func (postgresDialect) indexColumn(col string, _ bool) string { return Q(col) }
 // not create); on qb's own columns, already "C", indexes still serve it.
 func (postgresDialect) sortKey(col string) string { return col + ` COLLATE "C"` }
 
+// byteOrdered: the columns declared COLLATE "C" (every text column qb
+// creates) or "POSIX", its synonym. A column in the database's default
+// collation is not, whatever that default is: it may change.
+func (postgresDialect) byteOrdered(ctx context.Context, q queryer) (map[[2]string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND collation_name IN ('C', 'POSIX')`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]bool{}
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
 // nullsOrder: SQLite sorts NULLs first ascending, last descending;
 // PostgreSQL the other way round unless told.
 func (postgresDialect) nullsOrder(desc bool) string {

@@ -132,8 +132,9 @@ type sortCol struct {
 	d        dialect
 	nullable bool
 	// native: the database keeps the column in its own type (a time,
-	// an enum), which has no collation.
-	native bool
+	// an enum), which has no collation; byteOrdered: in byte order
+	// already (store.byteOrdered).
+	native, byteOrdered bool
 }
 
 // ranked reports whether the key sorts by an enum's rank (see expr).
@@ -147,7 +148,7 @@ func (k sortCol) ranked() bool { return k.col.Type == schema.TypeEnum && len(k.c
 func (k sortCol) expr() string {
 	col := Q(k.col.SQLName)
 	if !k.ranked() {
-		if k.d != nil && isText(k.col) && !k.native {
+		if k.d != nil && isText(k.col) && !k.native && !k.byteOrdered {
 			return k.d.sortKey(col)
 		}
 		return col
@@ -385,7 +386,7 @@ func (e *Engine) planList(t *schema.Table, id Identity, q ListQuery) (*listPlan,
 // sortCol is the i-th column of t as a sort key.
 func (e *Engine) sortCol(t *schema.Table, i int, desc bool) sortCol {
 	c := t.Columns[i]
-	return sortCol{col: c, idx: i, desc: desc, d: e.store.d, nullable: !notNull(t, c), native: e.store.native[c]}
+	return sortCol{col: c, idx: i, desc: desc, d: e.store.d, nullable: !notNull(t, c), native: e.store.native[c], byteOrdered: e.store.byteOrdered[c]}
 }
 
 // isText reports whether a column holds text as the database stores it

@@ -24,7 +24,12 @@ func (sqliteDialect) indexColumn(col string, _ bool) string { return Q(col) }
 
 // sortKey: SQLite compares text as bytes (BINARY), NULLs first ascending.
 func (sqliteDialect) sortKey(col string) string { return col }
-func (sqliteDialect) nullsOrder(bool) string    { return "" }
+
+func (sqliteDialect) byteOrdered(context.Context, queryer) (map[[2]string]bool, error) {
+	return nil, nil
+}
+
+func (sqliteDialect) nullsOrder(bool) string { return "" }
 
 // contains: SQLite's LIKE folds ASCII letters only, which is exact for an
 // ASCII needle; a needle with other characters goes through qb_contains,

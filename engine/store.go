@@ -88,6 +88,10 @@ type store struct {
 	// in its own types rather than text (pgvalues.go): they sort as
 	// themselves, not as bytes. Set once while opening.
 	native map[*schema.Column]bool
+	// byteOrdered are the config's text columns the database keeps in
+	// byte order already (dialect.byteOrdered); set once while opening.
+	// A column missing from it is sorted with the dialect's sortKey.
+	byteOrdered map[*schema.Column]bool
 	// d is the database's dialect.
 	d dialect
 }
