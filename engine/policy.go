@@ -57,16 +57,7 @@ func (p predicate) appendBound(args []any, id Identity) []any {
 }
 
 func (p predicate) bind(id Identity) []any {
-	out := make([]any, len(p.args))
-	for i, a := range p.args {
-		if a.ctx != "" {
-			v, _ := id.CtxValue(a.ctx)
-			out[i] = v
-		} else {
-			out[i] = a.literal
-		}
-	}
-	return out
+	return p.appendBound(make([]any, 0, len(p.args)), id)
 }
 
 // nodeKind classifies a partially evaluated access rule.
