@@ -301,6 +301,19 @@ func (e *Engine) appendEntry(ctx context.Context, ent *AuditEntry) {
 	_ = e.appendNow(ctx, ent, true)
 }
 
+// holdOutIfBusy says a failed write's database error as messages show it.
+// When the error is another writer's lock held past the timeout, the
+// attempt is logged, once the lock is released, with the outcome "error"
+// (held is true); the caller logs any other failure itself.
+func (e *Engine) holdOutIfBusy(err error, id Identity, op, table, record string, fields []string) (held bool, wrapped error) {
+	busy := isBusy(err)
+	err = e.store.wrapErr(err)
+	if busy {
+		e.holdOut(e.entry(id, op, table, record, fields, err), err)
+	}
+	return busy, err
+}
+
 // holdOut queues the entry of an operation another writer's lock kept out
 // of the database; the group commit tries the lock again each window.
 func (e *Engine) holdOut(ent *AuditEntry, lockErr error) {
@@ -515,8 +528,8 @@ func (q *auditLog) close() {
 
 // logInTx appends the pending entries and then own inside tx, a write
 // transaction (holding SQLite's write lock; on PostgreSQL it takes the
-// audit chain's lock here, if it does not hold it yet). Call done once tx is committed (true) or abandoned
-// (false): after a commit it drops the pending entries it appended and
+// audit chain's lock here, if it does not hold it yet). Call done once tx
+// is committed (true) or abandoned (false): after a commit it drops the pending entries it appended and
 // records the batch in the witness. Until done, other goroutines of this
 // process cannot append (appendMu), so no entry is appended twice. On an
 // error there is nothing to call.
@@ -598,17 +611,11 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	}
 	tx, err := e.store.d.beginWrite(ctx, e.store.db)
 	if err != nil {
-		busy := isBusy(err)
-		err = e.store.wrapErr(err)
-		if busy {
-			// Another writer kept the lock past the timeout: the attempt is
-			// logged, once the lock is released, with the outcome "error".
-			name := op
-			if dryRun {
-				name += ":dry-run"
-			}
-			e.holdOut(e.entry(id, name, table, "", nil, err), err)
+		name := op
+		if dryRun {
+			name += ":dry-run"
 		}
+		_, err = e.holdOutIfBusy(err, id, name, table, "", nil)
 		return err
 	}
 	defer tx.Rollback()
@@ -625,11 +632,8 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 		}
 		// A failure that is not a refusal is still an operation: it is
 		// logged with the outcome "error" (SPEC §3.7).
-		busy := isBusy(err)
-		err = e.store.wrapErr(err)
-		if busy {
-			e.holdOut(e.entry(id, op, table, record, fields, err), err)
-		} else {
+		held, err := e.holdOutIfBusy(err, id, op, table, record, fields)
+		if !held {
 			e.auditRefusal(ctx, id, op, table, record, fields, err)
 		}
 		return err
@@ -642,15 +646,10 @@ func (e *Engine) writeTx(ctx context.Context, id Identity, op, table string, dry
 	// Entries not in the log yet go first: they happened before this write.
 	done, err := e.logInTx(ctx, e.auditTx(tx), e.entry(id, op, table, record, fields, nil))
 	if err != nil {
+		// PostgreSQL: the audit chain's lock may have stayed held past
+		// the timeout; nothing was written.
 		tx.Rollback()
-		busy := isBusy(err)
-		err = e.store.wrapErr(err)
-		if busy {
-			// PostgreSQL: the audit chain's lock stayed held past the
-			// timeout; nothing was written, and the attempt is logged once
-			// the lock is free.
-			e.holdOut(e.entry(id, op, table, record, fields, err), err)
-		}
+		_, err = e.holdOutIfBusy(err, id, op, table, record, fields)
 		return err
 	}
 	if racePoint != nil {
