@@ -339,10 +339,7 @@ func (s *store) migrate(ctx context.Context, createTables bool) error {
 	if err := s.migrateAll(ctx, createTables); err != nil {
 		return err
 	}
-	if err := s.readByteOrdered(ctx); err != nil {
-		return err
-	}
-	return s.readSearchIndexes(ctx)
+	return s.readOrdering(ctx)
 }
 
 // migrateAll is migrate's full check and migration.
@@ -515,10 +512,7 @@ func (s *store) checkLayout(ctx context.Context) error {
 	if err := s.checkAll(ctx); err != nil {
 		return err
 	}
-	if err := s.readByteOrdered(ctx); err != nil {
-		return err
-	}
-	return s.readSearchIndexes(ctx)
+	return s.readOrdering(ctx)
 }
 
 // checkAll is checkLayout's full check.
@@ -715,4 +709,32 @@ func (s *store) missingAuditColumns(ctx context.Context, q queryer) ([]string, e
 		}
 	}
 	return out, nil
+}
+
+// readOrdering reads, once the layout passed its check, what lists order
+// and search by as the database has it: the columns already in byte order
+// and the search indexes.
+func (s *store) readOrdering(ctx context.Context) error {
+	if err := s.readByteOrdered(ctx); err != nil {
+		return err
+	}
+	return s.readSearchIndexes(ctx)
+}
+
+// readByteOrdered sets the store's byteOrdered from the database.
+func (s *store) readByteOrdered(ctx context.Context) error {
+	cols, err := s.d.byteOrdered(ctx, s.db)
+	if err != nil || cols == nil {
+		return s.wrapErr(err)
+	}
+	m := map[*schema.Column]bool{}
+	for _, t := range s.cfg.Tables {
+		for _, c := range t.Columns {
+			if cols[[2]string{t.SQLName, c.SQLName}] {
+				m[c] = true
+			}
+		}
+	}
+	s.byteOrdered = m
+	return nil
 }

@@ -229,24 +229,6 @@ func (ftsIndexer) create(ctx context.Context, s *store, tx queryExecer, t *schem
 	return func() { s.search.Store(&search) }, nil
 }
 
-// readByteOrdered sets the store's byteOrdered from the database.
-func (s *store) readByteOrdered(ctx context.Context) error {
-	cols, err := s.d.byteOrdered(ctx, s.db)
-	if err != nil || cols == nil {
-		return s.wrapErr(err)
-	}
-	m := map[*schema.Column]bool{}
-	for _, t := range s.cfg.Tables {
-		for _, c := range t.Columns {
-			if cols[[2]string{t.SQLName, c.SQLName}] {
-				m[c] = true
-			}
-		}
-	}
-	s.byteOrdered = m
-	return nil
-}
-
 // readSearchIndexes sets the store's search indexes from the database.
 func (s *store) readSearchIndexes(ctx context.Context) error {
 	return s.d.searchIndexer().read(ctx, s)

@@ -654,11 +654,10 @@ func (e *Engine) loadForWrite(ctx context.Context, tx *sql.Tx, t *schema.Table, 
 	if err != nil {
 		return nil, fw, nil, err
 	}
-	pass := found && passes[0]
 	if !found {
 		return nil, fw, nil, notFound(t, rowID)
 	}
-	if !pass {
+	if !passes[0] {
 		return nil, fw, nil, conditionFailed(t, rowID, string(op), acc)
 	}
 	if err := e.checkUnmodified(ctx, tx, t, id, rowID, raw, since); err != nil {
