@@ -14,7 +14,6 @@ import (
 	"quickback.dev/qb/engine"
 	"quickback.dev/qb/engine/seed"
 	"quickback.dev/qb/fixtures"
-	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/policytest"
 	"quickback.dev/qb/schema"
 	"quickback.dev/qb/termsafe"
@@ -91,16 +90,15 @@ qb test candidates-snapshot.toml`,
 // exist yet is seeded from the fixtures in the snapshot (and stays absent).
 func (c *cli) newScratch() (*engine.Scratch, error) {
 	path := c.dbPath()
-	var seed *seed.Data
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && c.cfg.Project.Fixtures != "" && !dbconn.IsPostgres(path) {
-		data, err := fixtures.Read(c.cfg, c.cfg.FixturesPath())
-		if err != nil {
+	var data *seed.Data
+	if errors.Is(statDB(path), os.ErrNotExist) && c.cfg.Project.Fixtures != "" {
+		var err error
+		if data, err = fixtures.Read(c.cfg, c.cfg.FixturesPath()); err != nil {
 			return nil, asFixturesError(err)
 		}
-		seed = data
 		fmt.Fprintf(c.errw, "qb: %s does not exist: the tests run on a copy seeded from %s\n", termsafe.Sanitize(policytest.Relative(path)), termsafe.Sanitize(policytest.Relative(c.cfg.FixturesPath())))
 	}
-	s, err := engine.NewScratch(c.ctx, c.cfg, path, "", seed)
+	s, err := engine.NewScratch(c.ctx, c.cfg, path, "", data)
 	if err != nil {
 		return nil, asFixturesError(err)
 	}

@@ -107,7 +107,7 @@ qb seed && qb check --db hiring.db`,
 // created or written) and checks it against the config.
 func (c *cli) checkDatabase() (*engine.DatabaseCheck, error) {
 	path := c.dbPath()
-	if _, err := os.Stat(path); err != nil && !dbconn.IsPostgres(path) {
+	if err := statDB(path); err != nil {
 		return nil, failure{fmt.Errorf("database %s: %w", path, err)}
 	}
 	eng, err := engine.Open(c.cfg, path, engine.Options{ReadOnly: true, BusyTimeout: openBusyTimeout})

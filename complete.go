@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"quickback.dev/qb/engine"
-	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/internal/suggest"
 	"quickback.dev/qb/schema"
 )
@@ -169,7 +167,7 @@ func (c *cli) members() ([]engine.Member, bool) {
 	if !c.completionConfig() {
 		return nil, false
 	}
-	if _, err := os.Stat(c.dbPath()); err != nil && !dbconn.IsPostgres(c.dbPath()) {
+	if statDB(c.dbPath()) != nil {
 		return nil, false
 	}
 	if c.eng == nil {

@@ -61,10 +61,9 @@ func (c *cli) open(readOnly bool) error {
 		return err
 	}
 	path := c.dbPath()
-	_, statErr := os.Stat(path)
 	// A PostgreSQL database is never created here: it is seeded with
 	// `qb seed` (SPEC §8).
-	fresh := errors.Is(statErr, os.ErrNotExist) && !dbconn.IsPostgres(path)
+	fresh := errors.Is(statDB(path), os.ErrNotExist)
 	opts := engine.Options{ReadOnly: readOnly, BusyTimeout: openBusyTimeout, GroupWindow: openGroupWindow, CreateTables: c.createTables, KeepWAL: exitsAfterCommand}
 	if !opts.ReadOnly && !fresh {
 		// A file the operator marked read-only (or the system will not let
@@ -207,4 +206,15 @@ func (c *cli) unknownTable(name string) error {
 		msg:     fmt.Sprintf("unknown table %q%s (tables: %s)", name, suggest.Hint(name, c.tableNames()), strings.Join(c.tableNames(), ", ")),
 		details: map[string]any{"table": name},
 	}
+}
+
+// statDB is os.Stat's error for a SQLite database file; a PostgreSQL URL
+// names no file, so it is never missing here (the server says whether the
+// database exists when it is opened).
+func statDB(path string) error {
+	if dbconn.IsPostgres(path) {
+		return nil
+	}
+	_, err := os.Stat(path)
+	return err
 }
