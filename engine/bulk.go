@@ -59,9 +59,10 @@ func (l *Loader) table(name string) (*schema.Table, error) {
 	return t, nil
 }
 
-// Insert writes rows into table with one prepared INSERT, reused for every
-// row of the run on one dedicated connection (on PostgreSQL one COPY per
-// batch: copyBatch), in transactions of opts.BatchSize rows. cols are config column names; next fills vals
+// Insert writes rows into table on one dedicated connection, through the
+// dialect's bulkWriter (SQLite: one prepared INSERT reused for every row;
+// PostgreSQL: one COPY per batch), in transactions of opts.BatchSize rows.
+// cols are config column names; next fills vals
 // (len(cols) values, already in stored form: string, int64, float64 or nil)
 // and returns false when there are no more rows. It bypasses access and
 // guards; the database's NOT NULL, CHECK, UNIQUE and REFERENCES constraints
