@@ -189,18 +189,15 @@ func sameValues(have, want []any) bool {
 	return true
 }
 
-// sameJSONValues is sameValues where a JSON column compares as the JSON it
-// holds: PostgreSQL's jsonb keeps its own text of a document (keys
+// sameColumnValues is sameValues where a JSON column also compares as the
+// JSON it holds: PostgreSQL's jsonb keeps its own text of a document (keys
 // ordered, spaced), not the text written.
-func sameJSONValues(have, want []any, cols []*schema.Column) bool {
+func sameColumnValues(have, want []any, cols []*schema.Column) bool {
 	for i := range have {
-		if cols[i].Type == schema.TypeJSON {
-			if !reflect.DeepEqual(fromSQL(cols[i], have[i]), fromSQL(cols[i], want[i])) {
-				return false
-			}
+		if sameValue(have[i], want[i]) {
 			continue
 		}
-		if !sameValue(have[i], want[i]) {
+		if cols[i].Type != schema.TypeJSON || !reflect.DeepEqual(fromSQL(cols[i], have[i]), fromSQL(cols[i], want[i])) {
 			return false
 		}
 	}
@@ -333,7 +330,7 @@ func (s *store) seedOne(ctx context.Context, tx *sql.Tx, t *schema.Table, r seed
 		}
 		err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(kept, ", ")+" FROM "+Q(t.SQLName)+" WHERE "+Q(pk.SQLName)+" = ?", id).Scan(ptrs...)
 		switch {
-		case err == nil && sameValues(cur, keptArgs) || err == nil && sameJSONValues(cur, keptArgs, keptCols):
+		case err == nil && sameColumnValues(cur, keptArgs, keptCols):
 			return seedUnchanged, nil
 		case err == nil:
 			out = seedUpdated
