@@ -353,6 +353,17 @@ owner = { mode = "optional" }
 [tables.drafts.crud]
 list.access = { roles = ["PUBLIC", "member+"] }
 get.access  = { roles = ["member+"] }
+
+[tables.receipts.columns]
+id             = { type = "id" }
+organizationId = { type = "text", required = true }
+body           = { type = "text" }
+
+[tables.receipts.firewall]
+organization = {}
+
+[tables.receipts.crud]
+get.access = { roles = ["member+"] }
 `
 
 func TestMatrixPolicyShapes(t *testing.T) {
@@ -428,6 +439,13 @@ func TestMatrixPolicyShapes(t *testing.T) {
 	}
 	if r := drafts.Op("anonymous", "list").Reason; !strings.Contains(r, "anonymous") {
 		t.Errorf("anonymous drafts reason = %q", r)
+	}
+	// A role that may get a table but not list it still reads its fields.
+	receipts := m.Table("receipts")
+	for role, want := range map[string]bool{"member": true, "admin": true, "anonymous": false} {
+		if got := receipts.FieldCell(role, "body").Readable; got != want {
+			t.Errorf("receipts.body readable for %s: %v, want %v", role, got, want)
+		}
 	}
 	// The JSON form carries the same cells.
 	b, err := json.Marshal(m)
