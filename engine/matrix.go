@@ -163,8 +163,9 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *access.TableM
 		}
 		for _, role := range roles {
 			id := subjectIdentity(role, access.BaselineUserRole)
-			fc := access.FieldCell{Role: role, Visibility: access.VisibilityRaw,
-				Readable: crudDecision(t, schema.OpList, id).Decision != access.Denied || crudDecision(t, schema.OpGet, id).Decision != access.Denied}
+			// The role's operation cells are decided for this identity.
+			may := func(op schema.Op) bool { return tm.Op(role, string(op)).Decision.Decision != access.Denied }
+			fc := access.FieldCell{Role: role, Visibility: access.VisibilityRaw, Readable: may(schema.OpList) || may(schema.OpGet)}
 			// maskPlanFor reads nothing of the engine: a nil receiver is safe.
 			switch (*Engine)(nil).maskPlanFor(t, id).modes[i] {
 			case showMasked:
@@ -177,8 +178,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *access.TableM
 				if create {
 					op = schema.OpCreate
 				}
-				d := crudDecision(t, op, id)
-				fa := fieldAccess(t, col, create, d.Decision != access.Denied)
+				fa := fieldAccess(t, col, create, may(op))
 				reason := fa.Reason
 				if t.Internal && guardFor(t, col.Name, create) == "" {
 					reason = "internal table: no CRUD for anyone; only actions write to it"
