@@ -44,6 +44,11 @@ type Decision struct {
 // Summary is the short form of a decision for a table cell: "allowed",
 // "denied", "own rows", "if CONDITION", "own rows, if CONDITION".
 func (d Decision) Summary() string {
+	return d.summary(func(cond string) string { return cond })
+}
+
+// summary is Summary with the record condition written by cond.
+func (d Decision) summary(cond func(string) string) string {
 	if d.Decision != Conditional {
 		return string(d.Decision)
 	}
@@ -52,7 +57,7 @@ func (d Decision) Summary() string {
 		parts = append(parts, "own rows")
 	}
 	if d.Condition != "" {
-		parts = append(parts, "if "+d.Condition)
+		parts = append(parts, "if "+cond(d.Condition))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -184,17 +184,7 @@ func (n *matrixNotes) ref(text string) string {
 // its limits (a record condition as a note), then a note with the
 // decisions of the platform tiers that decide otherwise.
 func (n *matrixNotes) decision(d Decision, cases []UserRoleCase) string {
-	s := string(d.Decision)
-	if d.Decision == Conditional {
-		var parts []string
-		if d.OwnRowsOnly {
-			parts = append(parts, "own rows")
-		}
-		if d.Condition != "" {
-			parts = append(parts, "if "+n.ref("rows matching "+d.Condition))
-		}
-		s = strings.Join(parts, ", ")
-	}
+	s := d.summary(func(cond string) string { return n.ref("rows matching " + cond) })
 	if len(cases) > 0 {
 		var vs []string
 		for _, c := range cases {
