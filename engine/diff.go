@@ -158,7 +158,7 @@ func diffTable(sa, sb *schema.Table, ta, tb *access.TableMatrix, roles []string)
 			add(access.PolicyChange{Kind: access.ChangeField, Item: fa.Field, Aspect: "updatable", Before: fmt.Sprint(fa.Updatable), After: fmt.Sprint(fb.Updatable)})
 		}
 		for _, role := range roles {
-			va, vb := visibilityText(fa, ta.FieldCell(role, fa.Field)), visibilityText(*fb, tb.FieldCell(role, fa.Field))
+			va, vb := fa.Shown(*ta.FieldCell(role, fa.Field)), fb.Shown(*tb.FieldCell(role, fa.Field))
 			if va != vb {
 				add(access.PolicyChange{Kind: access.ChangeField, Role: role, Item: fa.Field, Aspect: "visibility", Before: va, After: vb})
 			}
@@ -198,17 +198,6 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-// visibilityText is "raw", "masked(TYPE)" or "masked-unless-owner(TYPE)".
-func visibilityText(f access.FieldRow, c *access.FieldCell) string {
-	if c == nil {
-		return ""
-	}
-	if c.Visibility == access.VisibilityRaw {
-		return string(access.VisibilityRaw)
-	}
-	return string(c.Visibility) + "(" + f.MaskType + ")"
 }
 
 func statesText(a *access.ActionRow) string {

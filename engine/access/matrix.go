@@ -88,6 +88,15 @@ func (f FieldRow) Guard() string {
 	return ""
 }
 
+// Shown is how the field reaches the role of cell c, in words: "raw",
+// "masked(TYPE)" or "masked-unless-owner(TYPE)".
+func (f FieldRow) Shown(c FieldCell) string {
+	if c.Visibility == VisibilityRaw {
+		return string(VisibilityRaw)
+	}
+	return string(c.Visibility) + "(" + f.MaskType + ")"
+}
+
 // FieldCell is one role × field.
 type FieldCell struct {
 	Role string `json:"role"`

@@ -146,10 +146,7 @@ func writeRule(t *TableMatrix, f FieldRow) string {
 // nor get the table, else its visibility, then the writes it may make.
 func fieldCell(f FieldRow, fc *FieldCell) MatrixCell {
 	c := MatrixCell{Role: fc.Role, Effect: Allowed, Visibility: fc.Visibility, Create: fc.Create, Update: fc.Update}
-	c.Text = string(fc.Visibility)
-	if fc.Visibility != VisibilityRaw {
-		c.Text += "(" + f.MaskType + ")"
-	}
+	c.Text = f.Shown(*fc)
 	if !fc.Readable {
 		c.Effect, c.Visibility, c.Text = Denied, "", "no read"
 	}
