@@ -2,8 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"quickback.dev/qb/engine/access"
@@ -51,23 +51,31 @@ func buildMatrix(cfg *schema.Config, table string, roles []string) *access.Matri
 // anywhere.
 func matrixRoles(cfg *schema.Config) []string {
 	roles := append([]string{}, cfg.Auth.Roles...)
-	public := false
-	for _, t := range cfg.Tables {
-		for _, op := range t.CRUD {
-			if op != nil && op.Access != nil && walkAccess(op.Access, func(a *schema.Access) bool { return a.Public }) {
-				public = true
-			}
-		}
-		for _, a := range t.Actions {
-			if a.Access != nil && walkAccess(a.Access, func(a *schema.Access) bool { return a.Public }) {
-				public = true
-			}
-		}
-	}
-	if public {
+	if slices.ContainsFunc(configRules(cfg), func(a *schema.Access) bool {
+		return walkAccess(a, func(a *schema.Access) bool { return a.Public })
+	}) {
 		roles = append(roles, anonymousRole)
 	}
 	return roles
+}
+
+// configRules lists the access rules of every CRUD operation and action of
+// cfg (the rules nested in them not listed apart).
+func configRules(cfg *schema.Config) []*schema.Access {
+	var out []*schema.Access
+	for _, t := range cfg.Tables {
+		for _, op := range t.CRUD {
+			if op != nil && op.Access != nil {
+				out = append(out, op.Access)
+			}
+		}
+		for _, a := range t.Actions {
+			if a.Access != nil {
+				out = append(out, a.Access)
+			}
+		}
+	}
+	return out
 }
 
 // walkAccess reports whether f holds for a or any rule nested in it.
@@ -92,10 +100,7 @@ func walkAccess(a *schema.Access, f func(*schema.Access) bool) bool {
 // test, access.BaselineUserRole excluded.
 func configUserRoles(cfg *schema.Config) []string {
 	seen := map[string]bool{}
-	collect := func(a *schema.Access) {
-		if a == nil {
-			return
-		}
+	for _, a := range configRules(cfg) {
 		walkAccess(a, func(x *schema.Access) bool {
 			for _, u := range x.UserRoles {
 				seen[u] = true
@@ -103,23 +108,8 @@ func configUserRoles(cfg *schema.Config) []string {
 			return false
 		})
 	}
-	for _, t := range cfg.Tables {
-		for _, op := range t.CRUD {
-			if op != nil {
-				collect(op.Access)
-			}
-		}
-		for _, a := range t.Actions {
-			collect(a.Access)
-		}
-	}
 	delete(seen, access.BaselineUserRole)
-	out := make([]string, 0, len(seen))
-	for u := range seen {
-		out = append(out, u)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // subjectIdentity is the synthetic caller of a matrix column: a user with
