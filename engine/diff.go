@@ -296,7 +296,7 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 		return join([]predicate{fw.pred, acc.Cond}, " AND ")
 	}
 	if role == anonymousRole {
-		id := Identity{OrgID: org, Anonymous: true}
+		id := subjectIdentity(org, role, "")
 		p := visible(id)
 		s, args := rewritePredicate(p, t.Name, func(f string) (string, any, bool) { v, _ := id.CtxValue(f); return "", v, true })
 		return s, args, access.BasisRole
@@ -304,11 +304,11 @@ func groupVisibility(cfg *schema.Config, ids identitySource, t *schema.Table, op
 	// One predicate per platform tier the config distinguishes; tiers
 	// outside the config's lists behave like the baseline.
 	tiers := configUserRoles(cfg)
-	base := visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: access.BaselineUserRole, Email: "\x00email"})
+	base := visible(subjectIdentity(org, role, access.BaselineUserRole))
 	preds := make([]predicate, len(tiers))
 	perUser := usesUser(base)
 	for i, u := range tiers {
-		preds[i] = visible(Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: u, Email: "\x00email"})
+		preds[i] = visible(subjectIdentity(org, role, u))
 		if usesUser(preds[i]) || !samePredicate(preds[i], base) {
 			perUser = true
 		}

@@ -112,15 +112,18 @@ func configUserRoles(cfg *schema.Config) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// subjectIdentity is the synthetic caller of a matrix column: a user with
-// every context value present, or an anonymous caller. Both name an
-// organization, so the organization firewall never refuses outright.
-func subjectIdentity(role, userRole string) Identity {
+// subjectIdentity is the synthetic caller of role in org: a user with every
+// context value present, or an anonymous caller. The matrix's columns name
+// matrixOrg, so the organization firewall never refuses outright.
+func subjectIdentity(org, role, userRole string) Identity {
 	if role == anonymousRole {
-		return Identity{OrgID: "\x00org", Anonymous: true}
+		return Identity{OrgID: org, Anonymous: true}
 	}
-	return Identity{UserID: "\x00user", OrgID: "\x00org", Role: role, UserRole: userRole, Email: "\x00email", Synthetic: true}
+	return Identity{UserID: "\x00user", OrgID: org, Role: role, UserRole: userRole, Email: "\x00email", Synthetic: true}
 }
+
+// matrixOrg is the organization of the matrix's synthetic callers.
+const matrixOrg = "\x00org"
 
 func buildTableMatrix(t *schema.Table, roles, userRoles []string) *access.TableMatrix {
 	tm := &access.TableMatrix{Table: t.Name, Label: t.Label, Internal: t.Internal, Firewall: firewallText(t)}
@@ -152,7 +155,7 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *access.TableM
 			f.MaskType, f.MaskRule = mk.Type, mk.Path
 		}
 		for _, role := range roles {
-			id := subjectIdentity(role, access.BaselineUserRole)
+			id := subjectIdentity(matrixOrg, role, access.BaselineUserRole)
 			// The role's operation cells are decided for this identity.
 			may := func(op schema.Op) bool { return tm.Op(role, string(op)).Decision.Decision != access.Denied }
 			fc := access.FieldCell{Role: role, Visibility: access.VisibilityRaw, Readable: may(schema.OpList) || may(schema.OpGet)}
@@ -219,13 +222,13 @@ func buildTableMatrix(t *schema.Table, roles, userRoles []string) *access.TableM
 // decideByTier decides for the baseline tier and lists the tiers that
 // decide differently.
 func decideByTier(role string, userRoles []string, decide func(Identity) access.Decision) (access.Decision, []access.UserRoleCase) {
-	base := decide(subjectIdentity(role, access.BaselineUserRole))
+	base := decide(subjectIdentity(matrixOrg, role, access.BaselineUserRole))
 	if role == anonymousRole {
 		return base, nil
 	}
 	var cases []access.UserRoleCase
 	for _, u := range userRoles {
-		if d := decide(subjectIdentity(role, u)); !sameDecision(d, base) {
+		if d := decide(subjectIdentity(matrixOrg, role, u)); !sameDecision(d, base) {
 			cases = append(cases, access.UserRoleCase{UserRole: u, Decision: d})
 		}
 	}
