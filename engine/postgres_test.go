@@ -23,14 +23,8 @@ import (
 
 // pgEngines opens n engines on one seeded PostgreSQL database, each with a
 // connection pool of its own, as n processes would (the first is the
-// kit's).
-func pgEngines(t testing.TB, n int) []*engine.Engine {
-	t.Helper()
-	return pgEngines2(t, n)
-}
-
-// pgEngines2 is pgEngines with options for the kit (a config's edits).
-func pgEngines2(t testing.TB, n int, opts ...enginetest.Option) []*engine.Engine {
+// kit's, made with opts, such as a config's edits).
+func pgEngines(t testing.TB, n int, opts ...enginetest.Option) []*engine.Engine {
 	t.Helper()
 	first := enginetest.Seeded(t, append([]enginetest.Option{enginetest.Postgres()}, opts...)...)
 	out := []*engine.Engine{first}
@@ -301,7 +295,7 @@ func TestPostgresTransitionRace(t *testing.T) {
 // application now referencing the candidate — as on SQLite, where the
 // create's transaction would have excluded the delete.
 func TestPostgresReferenceRace(t *testing.T) {
-	es := pgEngines2(t, 2, enginetest.Edits(adHardDelete))
+	es := pgEngines(t, 2, enginetest.Edits(adHardDelete))
 	ctx := context.Background()
 	dana := enginetest.Member(t, es[0], "u-dana", "")
 	db := enginetest.DB(t, es[0])
