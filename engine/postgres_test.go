@@ -569,6 +569,28 @@ func TestPostgresRefusesLongNames(t *testing.T) {
 	}
 }
 
+// TestPostgresLongIndexNames: the indexes qb creates for two columns whose
+// names share their first 50 bytes have names over PostgreSQL's 63 bytes
+// that agree in those 63: each is hashed to a name of its own
+// (indexName), so both are created, where PostgreSQL's own truncation
+// would make the second CREATE INDEX IF NOT EXISTS find the first and
+// skip.
+func TestPostgresLongIndexNames(t *testing.T) {
+	prefix := strings.Repeat("referringjob", 4) + "fromtheli"
+	cols := []string{prefix + "stone", prefix + "sttwo"}
+	e := enginetest.Open(t, enginetest.Postgres(), enginetest.Edits(enginetest.Edit{Section: "[tables.applications.columns]",
+		Old: `jobId       = { type = "text", required = true, references = "jobs" }`,
+		New: `jobId       = { type = "text", required = true, references = "jobs" }
+` + cols[0] + ` = { type = "text", references = "jobs" }
+` + cols[1] + ` = { type = "text", references = "jobs" }`}))
+	for _, c := range cols {
+		rows := enginetest.Rows(t, engine.RawDB(e), `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'applications' AND indexdef LIKE ?`, "%("+c+")%")
+		if len(rows) != 1 {
+			t.Errorf("indexes on %s: %v, want one", c, rows)
+		}
+	}
+}
+
 // TestPostgresContainsOnNumbers: "contains" on an integer column finds the
 // rows whose digits contain the needle on both backends (SQLite's LIKE
 // takes a number as its text; PostgreSQL's lower() needs the cast).
