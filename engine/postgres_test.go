@@ -591,6 +591,23 @@ func TestPostgresLongIndexNames(t *testing.T) {
 	}
 }
 
+// TestPostgresReadOnlyConnections: an engine opened read-only on
+// PostgreSQL refuses writes in the database itself
+// (default_transaction_read_only), not only in the engine: a statement
+// that bypasses the engine's checks on its connections fails with 25006.
+func TestPostgresReadOnlyConnections(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Postgres())
+	ro, err := engine.Open(e.Config(), e.Path(), engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	_, err = engine.RawDB(ro).Exec("UPDATE jobs SET title = 'Never'")
+	if err == nil || !strings.Contains(err.Error(), "SQLSTATE 25006") {
+		t.Errorf("an update on a read-only engine's connection: %v, want SQLSTATE 25006", err)
+	}
+}
+
 // TestPostgresContainsOnNumbers: "contains" on an integer column finds the
 // rows whose digits contain the needle on both backends (SQLite's LIKE
 // takes a number as its text; PostgreSQL's lower() needs the cast).
