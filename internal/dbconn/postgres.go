@@ -32,7 +32,8 @@ const StatementTimeout = "60s"
 func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("the PostgreSQL URL does not parse: %s", redactPGError(err))
+		// pgx's parse errors show the URL with its password as xxxxx.
+		return nil, fmt.Errorf("the PostgreSQL URL does not parse: %w", err)
 	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
@@ -47,15 +48,6 @@ func OpenPostgres(url string, readOnly bool, busyMS int) (*sql.DB, error) {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	return sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(pgAfterConnect))}), nil
-}
-
-// redactPGError keeps a URL's parse error from echoing a password.
-func redactPGError(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "://"); i >= 0 {
-		return "check its form (postgres://user:password@host:port/database?search_path=...)"
-	}
-	return msg
 }
 
 // rebindConnector gives database/sql connections that rewrite "?" to $n.
