@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"quickback.dev/qb/engine"
@@ -55,17 +54,6 @@ func TestPostgresAuditBatchSameChain(t *testing.T) {
 		logs[be.Name] = log
 	}
 	if logs["sqlite"] != logs["postgres"] {
-		t.Errorf("the logs differ:\n%s", firstLineDiff(logs["sqlite"], logs["postgres"]))
+		t.Errorf("the logs differ:\n%s", enginetest.FirstDiff(logs["sqlite"], logs["postgres"]))
 	}
-}
-
-// firstLineDiff is the first line where a and b differ, with its number.
-func firstLineDiff(a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(la), len(lb)) {
-		if la[i] != lb[i] {
-			return fmt.Sprintf("line %d:\n  %s\n  %s", i+1, la[i], lb[i])
-		}
-	}
-	return fmt.Sprintf("%d and %d lines", len(la), len(lb))
 }

@@ -604,6 +604,19 @@ func Dump(t TB, db *sql.DB, skip ...string) string {
 	return string(b)
 }
 
+// FirstDiff is the first line where two texts (such as two Dumps)
+// differ, with its number, or their lengths in lines when one is the
+// other's start.
+func FirstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n  %s\n  %s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d and %d lines", len(la), len(lb))
+}
+
 // AppendRow appends one line of Dump: the values with their types, "|"
 // between them.
 func AppendRow(b []byte, vals []any) []byte {
