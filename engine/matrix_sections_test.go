@@ -98,6 +98,19 @@ func TestMatrixSections(t *testing.T) {
 			t.Errorf("%s notes = %q, want %q", table, got, want)
 		}
 	}
+	// An action no state leads into its target starts from none, and
+	// leaves no note behind.
+	var unpublish []string
+	for _, sec := range tables["posts"].Sections {
+		for _, r := range sec.Rows {
+			if sec.Kind == access.SectionActions && r.Item == "unpublish" {
+				unpublish = r.Details
+			}
+		}
+	}
+	if !reflect.DeepEqual(unpublish, []string{"record", "none"}) {
+		t.Errorf("unpublish details %q", unpublish)
+	}
 	// Row details: a field's type and write rule, an action's type and
 	// starting states (a note).
 	for _, sec := range tables["applications"].Sections {

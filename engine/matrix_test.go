@@ -340,6 +340,11 @@ type = "record"
 access = { roles = ["editor", "admin"] }
 transition = { field = "status", to = "published", from = { draft = ["published"] } }
 
+[tables.posts.actions.unpublish]
+type = "record"
+access = { roles = ["admin"] }
+transition = { field = "status", to = "draft", from = { draft = ["published"] } }
+
 [tables.drafts.columns]
 id             = { type = "id" }
 organizationId = { type = "text", required = true }

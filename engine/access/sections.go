@@ -106,11 +106,12 @@ func (m *Matrix) tableSections(t *TableMatrix) TableSections {
 		acts := MatrixSection{Kind: SectionActions, Details: []string{"type", "from states"}, Roles: m.Roles}
 		for _, a := range t.Actions {
 			from := "any"
-			if a.FromStates != nil {
+			switch {
+			case a.FromStates == nil:
+			case len(a.FromStates) == 0:
+				from = "none"
+			default:
 				from = n.ref(a.TransitionField + " in " + strings.Join(a.FromStates, ", "))
-				if len(a.FromStates) == 0 {
-					from = "none"
-				}
 			}
 			row := MatrixRow{Item: a.Action, Details: []string{a.Type, from}}
 			for _, r := range m.Roles {
