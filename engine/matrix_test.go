@@ -363,9 +363,14 @@ get.access  = { roles = ["member+"] }
 id             = { type = "id" }
 organizationId = { type = "text", required = true }
 body           = { type = "text" }
+reference      = { type = "text" }
 
 [tables.receipts.firewall]
 organization = {}
+
+[tables.receipts.guards]
+createable = ["reference"]
+immutable  = ["reference"]
 
 [tables.receipts.crud]
 get.access = { roles = ["member+"] }
@@ -451,6 +456,10 @@ func TestMatrixPolicyShapes(t *testing.T) {
 		if got := receipts.FieldCell(role, "body").Readable; got != want {
 			t.Errorf("receipts.body readable for %s: %v, want %v", role, got, want)
 		}
+	}
+	// An immutable field: settable on create only.
+	if f := receipts.Field("reference"); f.Guard() != "immutable" || !f.Createable || f.Updatable {
+		t.Errorf("receipts.reference: guard %q, createable %v, updatable %v", f.Guard(), f.Createable, f.Updatable)
 	}
 	// The JSON form carries the same cells.
 	b, err := json.Marshal(m)
