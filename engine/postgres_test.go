@@ -450,6 +450,26 @@ func TestPostgresErrorsHideDetail(t *testing.T) {
 	}
 }
 
+// TestPostgresServerErrorHidesDetail: a server error the engine does not
+// classify (here a trigger's, P0001) is shown with its message and
+// SQLSTATE, never its DETAIL, which can hold a row's values.
+func TestPostgresServerErrorHidesDetail(t *testing.T) {
+	e := enginetest.Seeded(t, enginetest.Postgres())
+	for _, st := range []string{
+		`CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by a trigger' USING DETAIL = 'title was ' || OLD.title; END $$`,
+		`CREATE TRIGGER refuse BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_update()`,
+	} {
+		if _, err := engine.RawDB(e).Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dana := enginetest.Member(t, e, "u-dana", "")
+	_, err := e.Update(context.Background(), dana, "jobs", ctAcmeJobs[0], map[string]any{"title": "Never"}, engine.WriteOptions{})
+	if err == nil || !strings.Contains(err.Error(), "refused by a trigger (SQLSTATE P0001)") || strings.Contains(err.Error(), "title was") {
+		t.Errorf("update refused by a trigger: %v, want its message and SQLSTATE without its detail", err)
+	}
+}
+
 // TestPostgresKilledWriter: a process killed with SIGKILL in the middle of
 // an engine write — the row inserted, its audit entry appended, the audit
 // chain's lock held, nothing committed — leaves nothing half-written: the
