@@ -277,11 +277,19 @@ func Q(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + 
 // wrapErr says a database error as messages show it: classified (a lock,
 // a read-only or unreadable database) by the dialect, naming the database.
 func (s *store) wrapErr(err error) error {
-	if err == nil {
-		return nil
+	var said saidErr
+	if err == nil || errors.As(err, &said) {
+		return err
 	}
-	return s.d.wrapErr(s.path, s.busyTimeout(), err)
+	return saidErr{s.d.wrapErr(s.path, s.busyTimeout(), err)}
 }
+
+// saidErr is a database error wrapErr has said already: a caller further
+// up that wraps what it got again leaves it as it is, so the message names
+// the database once.
+type saidErr struct{ error }
+
+func (e saidErr) Unwrap() error { return e.error }
 
 // isBusy reports whether err is SQLite's "another connection holds the lock".
 func isBusy(err error) bool {
