@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -360,8 +361,17 @@ func pgUniqueColumns(err error) []string {
 type pgSafe struct{ pe *pgconn.PgError }
 
 func (e pgSafe) Error() string {
-	return fmt.Sprintf("%s (SQLSTATE %s)", e.pe.Message, e.pe.Code)
+	msg := e.pe.Message
+	if strings.HasPrefix(e.pe.Code, "22") {
+		// A data exception quotes the value it could not take in its
+		// message too ("invalid input syntax for type integer: \"…\"").
+		msg = pgQuoted.ReplaceAllString(msg, `"…"`)
+	}
+	return fmt.Sprintf("%s (SQLSTATE %s)", msg, e.pe.Code)
 }
+
+// pgQuoted is a double-quoted string in a server message.
+var pgQuoted = regexp.MustCompile(`"[^"]*"`)
 
 // ping: SELECT 1 (the connection's parameters were checked as it opened).
 func (d postgresDialect) ping(db *sql.DB, path string, busyMS int) error {
