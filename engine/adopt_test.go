@@ -133,7 +133,7 @@ func TestAdoptionChangesNothingOfTheirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if after := adTheirs(t, path); after != before {
-		t.Errorf("qb changed their database:\n%s", adFirstDiff(before, after))
+		t.Errorf("qb changed their database:\n%s", enginetest.FirstDiff(before, after))
 	}
 	db := adRaw(t, path)
 	var qbTables []string
@@ -143,16 +143,6 @@ func TestAdoptionChangesNothingOfTheirs(t *testing.T) {
 	if want := []string{"qb_audit", "qb_meta"}; !reflect.DeepEqual(qbTables, want) {
 		t.Errorf("qb added %v, want only %v (identities stay in Better Auth's tables)", qbTables, want)
 	}
-}
-
-func adFirstDiff(a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(la), len(lb)) {
-		if la[i] != lb[i] {
-			return fmt.Sprintf("line %d:\n before: %s\n after:  %s", i+1, la[i], lb[i])
-		}
-	}
-	return fmt.Sprintf("%d lines before, %d after", len(la), len(lb))
 }
 
 // TestAdoptionReportsEveryMismatch: a database qb did not create that
@@ -201,7 +191,7 @@ func TestAdoptionReportsEveryMismatch(t *testing.T) {
 		}
 	}
 	if after := adTheirs(t, path) + adQBObjects(t, path); after != before {
-		t.Errorf("a refused adoption changed the database:\n%s", adFirstDiff(before, after))
+		t.Errorf("a refused adoption changed the database:\n%s", enginetest.FirstDiff(before, after))
 	}
 	if got := adQBObjects(t, path); got != "" {
 		t.Errorf("a refused adoption created %s", got)
@@ -712,7 +702,7 @@ func TestHardDeleteNeverCascades(t *testing.T) {
 					t.Errorf("hard delete of %s: %v, want FK_NOT_FOUND", id, err)
 				}
 				if after := enginetest.Dump(t, db, "qb_audit"); after != before {
-					t.Fatalf("a refused hard delete of %s changed the database:\n%s", id, adFirstDiff(before, after))
+					t.Fatalf("a refused hard delete of %s changed the database:\n%s", id, enginetest.FirstDiff(before, after))
 				}
 			}
 			lone := fresh()
@@ -721,7 +711,7 @@ func TestHardDeleteNeverCascades(t *testing.T) {
 				t.Fatalf("hard delete of a candidate nothing references: %v", err)
 			}
 			if after := enginetest.Dump(t, db, "qb_audit"); after != want {
-				t.Errorf("a hard delete changed more than its row:\n%s", adFirstDiff(want, after))
+				t.Errorf("a hard delete changed more than its row:\n%s", enginetest.FirstDiff(want, after))
 			}
 		})
 	}

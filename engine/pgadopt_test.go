@@ -270,7 +270,7 @@ FROM events WHERE id = $1`, w.ID).Scan(&types); err != nil || types != "boolean,
 		t.Errorf("audit: %+v %v", v, err)
 	}
 	if after := pgTheirSchema(t, raw); after != before {
-		t.Errorf("qb changed their tables:\n%s", adFirstDiff(before, after))
+		t.Errorf("qb changed their tables:\n%s", enginetest.FirstDiff(before, after))
 	}
 }
 
