@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
 )
 
@@ -140,6 +141,14 @@ type Options struct {
 	// until the process exits, which SQLite treats like any other end of a
 	// connection: nothing committed is lost.
 	KeepWAL bool
+}
+
+// busyMS is BusyTimeout in milliseconds (dbconn.BusyTimeoutMS when unset).
+func (o Options) busyMS() int {
+	if o.BusyTimeout > 0 {
+		return max(1, int(o.BusyTimeout/time.Millisecond))
+	}
+	return dbconn.BusyTimeoutMS
 }
 
 // keepWALBytes bounds the write-ahead log Close leaves behind (KeepWAL): the

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -415,10 +414,7 @@ func asPG(err error) *pgconn.PgError {
 
 // openPostgresStore opens the PostgreSQL database the URL names (SPEC §8).
 func openPostgresStore(cfg *schema.Config, url string, opts Options) (*store, error) {
-	busy := dbconn.BusyTimeoutMS
-	if opts.BusyTimeout > 0 {
-		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
-	}
+	busy := opts.busyMS()
 	name := dbconn.DisplayName(url)
 	if err := pgLongNames(cfg); err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"quickback.dev/qb/internal/dbconn"
 	"quickback.dev/qb/schema"
@@ -217,10 +216,7 @@ func openStore(cfg *schema.Config, path string, opts Options) (*store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	busy := dbconn.BusyTimeoutMS
-	if opts.BusyTimeout > 0 {
-		busy = max(1, int(opts.BusyTimeout/time.Millisecond))
-	}
+	busy := opts.busyMS()
 	db, err := sql.Open("sqlite", dbconn.SQLiteDSN(path, opts.ReadOnly, busy))
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
